@@ -1,0 +1,37 @@
+"""ikz-graph: the open knowledge graph of inter-municipal cooperation (IKZ) in Germany.
+
+The Python API mirrors the CLI::
+
+    >>> import ikz_graph
+    >>> kg = ikz_graph.load()                          # check and build ontology + data/
+    >>> res = ikz_graph.run_query(kg, "project-members", {"project": "emh"})
+    >>> sorted({r["unit"] for r in res.rows})[:2]
+    ['Bernkastel-Wittlich', 'Cochem-Zell']
+    >>> ikz_graph.validate(kg).conforms
+    True
+    >>> paths = ikz_graph.export(kg, "dist")           # doctest: +SKIP
+    >>> g = kg.to_rdflib()                             # an rdflib.Graph, if you need one
+
+Rows are plain dicts, so ``pandas.DataFrame(res.rows)`` works without pandas being required.
+Heavy modules (rdflib, pySHACL) are imported only when a function needs them.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "load", "run_query", "list_queries", "validate", "export", "KnowledgeGraph",
+           "Result", "DataError", "QueryError", "IkzError"]
+
+from .errors import DataError, IkzError, QueryError
+from .graph import KnowledgeGraph, Result, load
+from .queries import list_queries, run_query
+
+
+def validate(kg: KnowledgeGraph, shapes=None):
+    """Validate ``kg`` against the SHACL shapes; returns a report with ``conforms`` and ``violations``."""
+    return kg.validate(shapes)
+
+
+def export(kg: KnowledgeGraph, out_dir="dist"):
+    """Write all exports of ``kg`` to ``out_dir`` atomically; returns the written paths."""
+    return kg.export(out_dir)

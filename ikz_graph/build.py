@@ -1,0 +1,536 @@
+"""Turn checked records into RDF triples (the ``data`` graph).
+
+Modelling in short (see ``ontology/ikz.ttl``):
+
+* a district or city is one node, typed ``ikz:Landkreis`` / ``ikz:KreisfreieStadt`` (both
+  ``cv:PublicOrganisation`` and ``geo:Feature``), identified by its Kreisschlüssel;
+* who belongs to what, when and in which role is an ``org:Membership`` with ``org:memberDuring``
+  (an OWL-Time interval whose instants keep the precision of the source, plus
+  ``ikz:earliestDate`` / ``ikz:latestDate`` bounds for date comparisons);
+* every node built from a record carries ``dct:source`` links to its ``ikz:SourceDocument`` nodes;
+  facts with sources of their own (figures, memberships, grants) are nodes of their own.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterable
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from . import namespaces as ns
+from .records import Date, Record, Records, slugify, unit_id
+
+__all__ = ["build_triples"]
+
+N = NamedNode
+XSD_STRING = N(ns.XSD + "string")
+
+
+def _lit(value, datatype: str | None = None, lang: str | None = None) -> Literal:
+    if lang:
+        return Literal(str(value), language=lang)
+    if datatype:
+        return Literal(str(value), datatype=N(ns.XSD + datatype))
+    if isinstance(value, bool):
+        return Literal("true" if value else "false", datatype=N(ns.XSD + "boolean"))
+    if isinstance(value, int):
+        return Literal(str(value), datatype=N(ns.XSD + "integer"))
+    if isinstance(value, float):
+        return Literal(_decimal(value), datatype=N(ns.XSD + "decimal"))
+    return Literal(str(value))
+
+
+def _decimal(value: float | int) -> str:
+    d = Decimal(str(value)).normalize()
+    s = format(d, "f")
+    return s if "." in s else s + ".0"
+
+
+def _date_lit(d: Date) -> Literal:
+    dtype = {"day": "date", "month": "gYearMonth", "year": "gYear"}[d.precision]
+    return _lit(str(d), dtype)
+
+
+class _Builder:
+    def __init__(self, records: Records):
+        self.r = records
+        self.triples: set[Triple] = set()
+        self.units = {unit_id(x.data): x for x in records["units"]}
+        self.states = {x.get("key"): x for x in records["states"]}
+        self.persons = {x.get("id") for x in records["persons"]}
+        self.kind: dict[str, str] = {}
+        for x in records["units"]:
+            self.kind[unit_id(x.data)] = "unit"
+        for x in records["states"]:
+            self.kind[x.get("key")] = "state"
+        for coll, kind in (("organisations", "body"), ("persons", "person"), ("grants", "grant"),
+                           ("programmes", "programme"), ("services", "service"),
+                           ("agreements", "agreement"), ("legal_acts", "law"), ("meetings", "meeting"),
+                           ("statements", "statement"), ("sources", "source")):
+            for x in records[coll]:
+                self.kind[x.get("id")] = kind
+        for x in records["units"]:
+            if x.get("head"):
+                self.kind.setdefault(slugify(x.get("head")["name"]), "person")
+
+    # -- helpers
+    def add(self, s: NamedNode, p: str, o) -> None:
+        if o is None:
+            return
+        if isinstance(o, str):
+            o = N(o)
+        self.triples.add(Triple(s, N(p), o))
+
+    def iri(self, ident: str) -> NamedNode:
+        kind = self.kind[ident]
+        if kind == "state":
+            return N(ns.ID + "state/" + ident)
+        return N(ns.DATA_PREFIXES[kind] + ident)
+
+    def typ(self, s: NamedNode, *classes: str) -> None:
+        for c in classes:
+            self.add(s, ns.RDF + "type", c)
+
+    def concept(self, cid: str) -> NamedNode:
+        return N(ns.IKZC + cid)
+
+    def sources(self, s: NamedNode, ids: Iterable[str]) -> None:
+        for i in ids:
+            self.add(s, ns.DCT + "source", self.iri(i))
+
+    def instant(self, d: Date) -> NamedNode:
+        node = N(ns.DATA_PREFIXES["date"] + str(d))
+        prop = {"day": "inXSDDate", "month": "inXSDgYearMonth", "year": "inXSDgYear"}[d.precision]
+        self.typ(node, ns.TIME + "Instant")
+        self.add(node, ns.TIME + prop, _date_lit(d))
+        self.add(node, ns.IKZ + "earliestDate", _lit(d.earliest.isoformat(), "date"))
+        self.add(node, ns.IKZ + "latestDate", _lit(d.latest.isoformat(), "date"))
+        return node
+
+    def interval(self, owner: NamedNode, prop: str, start: Date | None, end: Date | None) -> None:
+        if not (start or end):
+            return
+        node = N(owner.value + "/during")
+        self.add(owner, prop, node)
+        self.typ(node, ns.TIME + "ProperInterval", ns.DCT + "PeriodOfTime")
+        if start:
+            self.add(node, ns.TIME + "hasBeginning", self.instant(start))
+        if end:
+            self.add(node, ns.TIME + "hasEnd", self.instant(end))
+
+    def names(self, s: NamedNode, name: str, label: str | None = None) -> None:
+        self.add(s, ns.SCHEMA + "name", _lit(name, lang="de"))
+        self.add(s, ns.RDFS + "label", _lit(label or name, lang="de"))
+
+    def membership(self, member: str | NamedNode, org: str, role: str, start: Date | None, end: Date | None,
+                   srcs: list[str], phases: Iterable[int] = (), title: str | None = None) -> NamedNode:
+        m_iri = member if isinstance(member, NamedNode) else self.iri(member)
+        mid = member if isinstance(member, str) else m_iri.value.rsplit("/", 1)[-1]
+        suffix = f"/{start}" if start else ""
+        node = N(f"{ns.DATA_PREFIXES['membership']}{org}/{mid}/{role}{suffix}")
+        self.typ(node, ns.ORG + "Membership")
+        self.add(node, ns.ORG + "member", m_iri)
+        self.add(node, ns.ORG + "organization", self.iri(org))
+        self.add(node, ns.ORG + "role", self.concept(role))
+        self.interval(node, ns.ORG + "memberDuring", start, end)
+        for n in phases:
+            self.add(node, ns.IKZ + "inPhase", N(self.iri(org).value + f"/phase/{n}"))
+        if title:
+            self.add(node, ns.IKZ + "titleAsStated", _lit(title, lang="de"))
+        self.sources(node, srcs)
+        return node
+
+    def amount(self, node: NamedNode, value, currency: str | None, approximate: bool | None) -> NamedNode:
+        self.typ(node, ns.SCHEMA + "MonetaryAmount")
+        self.add(node, ns.SCHEMA + "value", _lit(_decimal(value), "decimal"))
+        self.add(node, ns.SCHEMA + "currency", _lit(currency or "EUR"))
+        self.add(node, ns.IKZ + "approximate", _lit(bool(approximate)))
+        return node
+
+    def ident(self, s: NamedNode, ident: str) -> None:
+        self.add(s, ns.DCT + "identifier", _lit(ident))
+
+    # -- collections
+    def build(self) -> set[Triple]:
+        for r in self.r["sources"]:
+            self.source(r)
+        for r in self.r["states"]:
+            self.state(r)
+        for r in self.r["units"]:
+            self.unit(r)
+        for r in self.r["neighbours"]:
+            self.neighbours(r)
+        for r in self.r["organisations"]:
+            self.organisation(r)
+        for r in self.r["memberships"]:
+            d = r.data
+            self.membership(d["member"], d["organisation"], d.get("role", "member"), d.get("start"), d.get("end"),
+                            d["sources"], d.get("phases", []))
+        for r in self.r["persons"]:
+            self.person(r)
+        for r in self.r["legal_acts"]:
+            self.legal_act(r)
+        for r in self.r["agreements"]:
+            self.agreement(r)
+        for r in self.r["programmes"]:
+            self.programme(r)
+        for r in self.r["grants"]:
+            self.grant(r)
+        for r in self.r["services"]:
+            self.service(r)
+        for r in self.r["meetings"]:
+            self.meeting(r)
+        for r in self.r["statements"]:
+            self.statement(r)
+        return self.triples
+
+    def source(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        self.typ(s, ns.IKZ + "SourceDocument")
+        self.ident(s, d["id"])
+        self.add(s, ns.DCT + "title", _lit(d["title"]))
+        self.add(s, ns.RDFS + "label", _lit(d["title"]))
+        if d.get("url"):
+            self.add(s, ns.SCHEMA + "url", N(d["url"]))
+        if d.get("document"):
+            self.add(s, ns.DCT + "bibliographicCitation", _lit(d["document"]))
+        if d.get("publisher"):
+            self.add(s, ns.DCT + "publisher", _lit(d["publisher"]))
+        if d.get("published"):
+            self.add(s, ns.DCT + "issued", _date_lit(d["published"]))
+        if d.get("accessed"):
+            self.add(s, ns.IKZ + "accessed", _date_lit(d["accessed"]))
+        if d.get("note"):
+            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+
+    def state(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["key"])
+        self.typ(s, ns.IKZ + "State")
+        self.ident(s, d["key"])
+        self.add(s, ns.IKZ + "landKey", _lit(d["key"]))
+        self.names(s, d["name"], d["label"])
+        self.add(s, ns.IKZ + "unitType", self.concept("land"))
+        if d.get("wikidata"):
+            self.add(s, ns.SKOS + "exactMatch", ns.WD + d["wikidata"])
+        self.sources(s, d["sources"])
+
+    def unit(self, r: Record) -> None:
+        d = r.data
+        uid = unit_id(d)
+        s = self.iri(uid)
+        t = d["type"]
+        cls = {"landkreis": "Landkreis", "regionalverband": "Landkreis", "kreisfreie-stadt": "KreisfreieStadt",
+               "stadtkreis": "KreisfreieStadt", "foreign": "ForeignRegion"}[t]
+        self.typ(s, ns.IKZ + cls)
+        self.ident(s, uid)
+        self.names(s, d["name"], d["label"])
+        self.add(s, ns.IKZ + "unitType", self.concept(t))
+        if d.get("key"):
+            self.add(s, ns.IKZ + "kreisschluessel", _lit(d["key"]))
+            if d["key"][:2] in self.states:
+                self.add(s, ns.IKZ + "inState", self.iri(d["key"][:2]))
+        if d.get("nuts3"):
+            self.add(s, ns.IKZ + "nuts3", _lit(d["nuts3"]))
+            self.add(s, ns.SKOS + "exactMatch", ns.NUTS + d["nuts3"])
+        if d.get("country"):
+            self.add(s, ns.IKZ + "countryCode", _lit(d["country"]))
+        if d.get("seat"):
+            self.add(s, ns.IKZ + "seat", _lit(d["seat"], lang="de"))
+        if d.get("wikidata"):
+            self.add(s, ns.SKOS + "exactMatch", ns.WD + d["wikidata"])
+        if d.get("note"):
+            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+        self.sources(s, d["sources"])
+        pop = d.get("population")
+        if pop:
+            f = N(f"{s.value}/population/{pop['date']}/{pop['source']}")
+            self.add(s, ns.IKZ + "population", f)
+            self.typ(f, ns.IKZ + "PopulationFigure")
+            self.add(f, ns.SCHEMA + "value", _lit(pop["value"]))
+            self.add(f, ns.SCHEMA + "observationDate", _date_lit(pop["date"]))
+            self.sources(f, [pop["source"]])
+        area = d.get("area_km2")
+        if area:
+            f = N(f"{s.value}/area/{area['source']}")
+            self.add(s, ns.IKZ + "area", f)
+            self.typ(f, ns.IKZ + "AreaFigure")
+            self.add(f, ns.SCHEMA + "value", _lit(_decimal(area["value"]), "decimal"))
+            self.add(f, ns.SCHEMA + "unitCode", _lit("KMK"))
+            if area.get("date"):
+                self.add(f, ns.SCHEMA + "observationDate", _date_lit(area["date"]))
+            self.sources(f, [area["source"]])
+        head = d.get("head")
+        if head:
+            pid = slugify(head["name"])
+            self.person_node(pid, head["name"], [head["source"]])
+            self.membership(pid, uid, head["role"], head.get("since"), head.get("until"), [head["source"]],
+                            title=head.get("title"))
+
+    def neighbours(self, r: Record) -> None:
+        d = r.data
+        a = self.iri(d["unit"])
+        self.sources(a, d["sources"])
+        for n in d["neighbours"]:
+            b = self.iri(n)
+            self.add(a, ns.GEO + "sfTouches", b)
+            self.add(b, ns.GEO + "sfTouches", a)
+
+    def organisation(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        classes = {
+            "ministry": [ns.IKZ + "Ministry"], "state-authority": [ns.IKZ + "StateAuthority"],
+            "umbrella-association": [ns.IKZ + "MunicipalUmbrellaAssociation"],
+            "model-project": [ns.IKZ + "ModelProject"], "zweckverband": [ns.IKZ + "Zweckverband"],
+            "planning-community": [ns.IKZ + "PlanningCommunity"],
+            "regional-association": [ns.IKZ + "RegionalAssociation"], "association": [ns.IKZ + "Association"],
+            "company": [ns.IKZ + "Company"], "shared-institution": [ns.IKZ + "SharedInstitution"],
+            "committee": [ns.IKZ + "Committee"], "organisation": [ns.ORG + "Organization"],
+        }[d["type"]]
+        self.typ(s, *classes)
+        self.ident(s, d["id"])
+        self.names(s, d["name"], d.get("label"))
+        for alt in d.get("alt_names", []):
+            self.add(s, ns.SKOS + "altLabel", _lit(alt, lang="de"))
+        if d.get("legal_form"):
+            self.add(s, ns.IKZ + "legalForm", self.concept(d["legal_form"]))
+        for t in d.get("task_fields", []):
+            self.add(s, ns.IKZ + "taskField", self.concept(t))
+        if d.get("founded"):
+            self.add(s, ns.SCHEMA + "foundingDate", _date_lit(d["founded"]))
+        if d.get("dissolved"):
+            self.add(s, ns.SCHEMA + "dissolutionDate", _date_lit(d["dissolved"]))
+        if d.get("parent"):
+            prop = "unitOf" if d["type"] in ("committee", "shared-institution") else "subOrganizationOf"
+            self.add(s, ns.ORG + prop, self.iri(d["parent"]))
+        if d.get("seat"):
+            self.add(s, ns.IKZ + "seat", _lit(d["seat"], lang="de"))
+        if d.get("homepage"):
+            self.add(s, ns.SCHEMA + "url", N(d["homepage"]))
+        if d.get("description"):
+            self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
+        for site in d.get("sites", []):
+            self.add(s, ns.IKZ + "site", _lit(site, lang="de"))
+        if d.get("developed_in"):
+            self.add(s, ns.IKZ + "developedIn", self.iri(d["developed_in"]))
+        for x in d.get("legal_basis", []):
+            self.add(s, ns.IKZ + "legalBasis", self.iri(x))
+        for x in d.get("accompanies", []):
+            self.add(s, ns.IKZ + "accompanies", self.iri(x))
+        if d.get("wikidata"):
+            self.add(s, ns.SKOS + "exactMatch", ns.WD + d["wikidata"])
+        if d.get("note"):
+            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+        self.sources(s, d["sources"])
+        for p in d.get("phases", []):
+            ph = N(s.value + f"/phase/{p['number']}")
+            self.typ(ph, ns.IKZ + "ProjectPhase")
+            self.add(ph, ns.DCT + "isPartOf", s)
+            self.add(s, ns.DCT + "hasPart", ph)
+            self.add(ph, ns.IKZ + "phaseNumber", _lit(p["number"]))
+            label = p.get("name") or f"{d.get('label') or d['name']}, Phase {p['number']}"
+            self.names(ph, label)
+            self.ident(ph, f"{d['id']}/{p['number']}")
+            if p.get("description"):
+                self.add(ph, ns.DCT + "description", _lit(p["description"], lang="de"))
+            for t in p.get("task_fields", []):
+                self.add(ph, ns.IKZ + "taskField", self.concept(t))
+            self.interval(ph, ns.DCT + "temporal", p.get("start"), p.get("end"))
+            self.sources(ph, p["sources"])
+
+    def person_node(self, pid: str, name: str, srcs: list[str]) -> NamedNode:
+        s = N(ns.DATA_PREFIXES["person"] + pid)
+        self.typ(s, ns.SCHEMA + "Person", ns.PROV + "Person")
+        self.ident(s, pid)
+        self.add(s, ns.SCHEMA + "name", _lit(name))
+        self.add(s, ns.RDFS + "label", _lit(name))
+        self.sources(s, srcs)
+        return s
+
+    def person(self, r: Record) -> None:
+        d = r.data
+        self.person_node(d["id"], d["name"], d["sources"])
+        if d.get("note"):
+            self.add(self.iri(d["id"]), ns.RDFS + "comment", _lit(d["note"], lang="en"))
+        for p in d.get("positions", []):
+            self.membership(d["id"], p["organisation"], p["role"], p.get("start"), p.get("end"), p["sources"],
+                            title=p.get("title"))
+
+    def legal_act(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        self.typ(s, ns.IKZ + "LegalAct")
+        self.ident(s, d["id"])
+        self.add(s, ns.DCT + "title", _lit(d["title"], lang="de"))
+        self.add(s, ns.RDFS + "label", _lit(d.get("short_title") or d["title"], lang="de"))
+        if d.get("url"):
+            self.add(s, ns.SCHEMA + "url", N(d["url"]))
+        if d.get("date"):
+            self.add(s, ns.DCT + "date", _date_lit(d["date"]))
+        self.sources(s, d["sources"])
+
+    def agreement(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        self.typ(s, ns.IKZ + "CooperationAgreement")
+        self.ident(s, d["id"])
+        self.add(s, ns.DCT + "title", _lit(d["title"], lang="de"))
+        self.add(s, ns.RDFS + "label", _lit(d["title"], lang="de"))
+        if d.get("legal_form"):
+            self.add(s, ns.IKZ + "legalForm", self.concept(d["legal_form"]))
+        for x in d.get("parties", []):
+            self.add(s, ns.IKZ + "party", self.iri(x))
+        for x in d.get("legal_basis", []):
+            self.add(s, ns.IKZ + "legalBasis", self.iri(x))
+        if d.get("date"):
+            self.add(s, ns.DCT + "date", _date_lit(d["date"]))
+        if d.get("description"):
+            self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
+        self.sources(s, d["sources"])
+
+    def programme(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        self.typ(s, ns.IKZ + "FundingProgramme")
+        self.ident(s, d["id"])
+        self.names(s, d["name"])
+        self.add(s, ns.FRAPO + "hasFundingAgency", self.iri(d["funder"]))
+        if d.get("description"):
+            self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
+        for i, t in enumerate(d.get("stated_totals", []), 1):
+            a = self.amount(N(s.value + f"/total/{t['source']}"), t["amount"], t.get("currency"), t.get("approximate"))
+            self.add(s, ns.IKZ + "statedTotal", a)
+            if t.get("scope"):
+                self.add(a, ns.DCT + "description", _lit(t["scope"], lang="de"))
+            self.sources(a, [t["source"]])
+        self.sources(s, d["sources"])
+
+    def grant(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        self.typ(s, ns.IKZ + "Grant")
+        self.ident(s, d["id"])
+        self.add(s, ns.SCHEMA + "funder", self.iri(d["funder"]))
+        self.add(s, ns.FRAPO + "isFundedBy", self.iri(d["funder"]))
+        for x in d.get("recipients", []):
+            self.add(s, ns.IKZ + "recipient", self.iri(x))
+        proj = self.iri(d["project"])
+        self.add(s, ns.IKZ + "fundedProject", proj if d.get("phase") is None else N(proj.value + f"/phase/{d['phase']}"))
+        if d.get("programme"):
+            self.add(s, ns.DCT + "isPartOf", self.iri(d["programme"]))
+        self.add(s, ns.SCHEMA + "amount", self.amount(N(s.value + "/amount"), d["amount"], d.get("currency"),
+                                                      d.get("approximate")))
+        if d.get("date"):
+            self.add(s, ns.DCT + "date", _date_lit(d["date"]))
+        self.interval(s, ns.DCT + "temporal", d.get("start"), d.get("end"))
+        if d.get("rate") is not None:
+            self.add(s, ns.IKZ + "fundingRate", _lit(_decimal(d["rate"]), "decimal"))
+        for e in d.get("eligible_costs", []):
+            a = self.amount(N(s.value + f"/eligible-costs/{e['source']}"), e["value"], d.get("currency"),
+                            e.get("approximate"))
+            self.add(s, ns.IKZ + "eligibleCosts", a)
+            self.sources(a, [e["source"]])
+        label = d.get("description") or f"Zuwendung {d['id']}"
+        self.add(s, ns.RDFS + "label", _lit(label, lang="de"))
+        if d.get("note"):
+            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+        self.sources(s, d["sources"])
+
+    def service(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        self.typ(s, ns.CPSV + "PublicService", ns.SCHEMA + "GovernmentService")
+        self.ident(s, d["id"])
+        self.add(s, ns.DCT + "title", _lit(d["title"], lang="de"))
+        self.add(s, ns.RDFS + "label", _lit(d["title"], lang="de"))
+        self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
+        if d.get("task_field"):
+            self.add(s, ns.IKZ + "taskField", self.concept(d["task_field"]))
+            self.add(s, ns.CV + "thematicArea", self.concept(d["task_field"]))
+        for x in d["competent_authorities"]:
+            self.add(s, ns.CV + "hasCompetentAuthority", self.iri(x))
+        if d.get("operator"):
+            self.add(s, ns.SCHEMA + "serviceOperator", self.iri(d["operator"]))
+        if d.get("institution"):
+            self.add(s, ns.IKZ + "deliveredThrough", self.iri(d["institution"]))
+        if d.get("developed_in"):
+            self.add(s, ns.IKZ + "developedIn", self.iri(d["developed_in"]))
+        if d.get("agreement"):
+            self.add(s, ns.CV + "hasLegalResource", self.iri(d["agreement"]))
+        self.interval(s, ns.DCT + "temporal", d.get("start"), d.get("end"))
+        if d.get("note"):
+            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+        self.sources(s, d["sources"])
+
+    def meeting(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        self.typ(s, ns.IKZ + "Meeting")
+        self.ident(s, d["id"])
+        self.names(s, d["name"])
+        self.add(s, ns.IKZ + "meetingOf", self.iri(d["organisation"]))
+        if d.get("start"):
+            self.add(s, ns.SCHEMA + "startDate", _lit(d["start"], "dateTime"))
+        if d.get("date"):
+            self.add(s, ns.DCT + "date", _date_lit(d["date"]))
+        if d.get("public") is not None:
+            self.add(s, ns.IKZ + "public", _lit(d["public"]))
+        loc = d.get("location")
+        if loc:
+            place = N(s.value + "/place")
+            self.add(s, ns.SCHEMA + "location", place)
+            self.typ(place, ns.SCHEMA + "Place")
+            self.add(place, ns.SCHEMA + "name", _lit(loc["name"], lang="de"))
+            if loc.get("address"):
+                self.add(place, ns.SCHEMA + "address", _lit(loc["address"], lang="de"))
+        inv = d.get("invitation")
+        if inv:
+            n = N(s.value + "/invitation")
+            self.add(s, ns.IKZ + "invitation", n)
+            self.typ(n, ns.IKZ + "Notice")
+            self.add(n, ns.RDFS + "label", _lit(inv.get("title") or f"Einladung: {d['name']}", lang="de"))
+            if inv.get("date"):
+                self.add(n, ns.DCT + "issued", _date_lit(inv["date"]))
+            if inv.get("signed_by"):
+                self.add(n, ns.IKZ + "signedBy", self.iri(inv["signed_by"]))
+            if inv.get("place"):
+                self.add(n, ns.SCHEMA + "locationCreated", _lit(inv["place"], lang="de"))
+            self.sources(n, d["sources"])
+        for a in d.get("agenda", []):
+            item = N(s.value + f"/item/{a['number']}")
+            self.add(s, ns.IKZ + "agendaItem", item)
+            self.typ(item, ns.IKZ + "AgendaItem")
+            self.add(item, ns.IKZ + "agendaNumber", _lit(a["number"]))
+            self.add(item, ns.SCHEMA + "name", _lit(a["name"], lang="de"))
+            self.add(item, ns.RDFS + "label", _lit(a["name"], lang="de"))
+            if a.get("public") is not None:
+                self.add(item, ns.IKZ + "public", _lit(a["public"]))
+            if a.get("section"):
+                self.add(item, ns.DCT + "description", _lit(a["section"], lang="de"))
+            if a.get("refers_to"):
+                self.add(item, ns.IKZ + "refersToMeeting", self.iri(a["refers_to"]))
+        if d.get("note"):
+            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+        self.sources(s, d["sources"])
+
+    def statement(self, r: Record) -> None:
+        d = r.data
+        s = self.iri(d["id"])
+        self.typ(s, ns.IKZ + {"goal": "Goal", "vision": "Vision", "quote": "Quote"}[d["type"]])
+        self.ident(s, d["id"])
+        self.add(s, ns.SCHEMA + "about", self.iri(d["about"]))
+        self.add(s, ns.SCHEMA + "text", _lit(d["text"], lang=d.get("language", "de")))
+        text = d["text"]
+        self.add(s, ns.RDFS + "label", _lit(text if len(text) <= 80 else text[:77] + "...", lang=d.get("language", "de")))
+        if d.get("speaker"):
+            self.add(s, ns.SCHEMA + "creator", self.iri(d["speaker"]))
+        for t in d.get("task_fields", []):
+            self.add(s, ns.IKZ + "taskField", self.concept(t))
+        self.sources(s, d["sources"])
+
+
+def build_triples(records: Records) -> set[Triple]:
+    """Return the data triples for checked ``records``."""
+    return _Builder(records).build()

@@ -1,0 +1,115 @@
+"""Deterministic exports: Turtle, N-Triples, TriG (named graphs), JSON-LD with a context.
+
+The same input gives byte-identical files: triples are sorted (see :func:`ikz_graph.graph.sort_key`),
+the graph has no blank nodes, and JSON is written with sorted keys. Files are written to a
+temporary folder first and moved into place only when all of them are complete.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from . import namespaces as ns
+from .errors import ExportError
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+__all__ = ["export", "serialize", "jsonld_context", "FORMATS", "atomic_write_files"]
+
+FORMATS = ("ttl", "nt", "trig", "jsonld")
+_SORTED_PREFIXES = sorted(ns.PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def _compact(iri: str) -> str:
+    for p, base in _SORTED_PREFIXES:
+        if iri.startswith(base) and len(iri) > len(base) and not iri[len(base):].startswith("/"):
+            return f"{p}:{iri[len(base):]}"
+    return iri
+
+
+def jsonld_context() -> dict:
+    """The JSON-LD context: every prefix of the project."""
+    return {"@context": {p: iri for p, iri in sorted(ns.PREFIXES.items())}}
+
+
+def _jsonld(triples: list[ox.Triple]) -> bytes:
+    nodes: dict[str, dict] = {}
+    for t in triples:
+        sid = _compact(t.subject.value)
+        node = nodes.setdefault(sid, {"@id": sid})
+        if t.predicate.value == ns.RDF + "type":
+            node.setdefault("@type", []).append(_compact(t.object.value))
+            continue
+        o = t.object
+        if isinstance(o, ox.NamedNode):
+            val: object = {"@id": _compact(o.value)}
+        elif o.language:
+            val = {"@value": o.value, "@language": o.language}
+        elif o.datatype.value == ns.XSD + "string":
+            val = o.value
+        else:
+            val = {"@value": o.value, "@type": _compact(o.datatype.value)}
+        node.setdefault(_compact(t.predicate.value), []).append(val)
+    for node in nodes.values():
+        for k, v in node.items():
+            if isinstance(v, list):
+                v.sort(key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+    doc = {**jsonld_context(), "@graph": [nodes[k] for k in sorted(nodes)]}
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def serialize(kg: "KnowledgeGraph", fmt: str) -> bytes:
+    """Serialize the graph in one of :data:`FORMATS`."""
+    if fmt == "ttl":
+        return ox.serialize(kg.triples, format=ox.RdfFormat.TURTLE, prefixes=ns.PREFIXES)
+    if fmt == "nt":
+        return ox.serialize(kg.triples, format=ox.RdfFormat.N_TRIPLES)
+    if fmt == "trig":
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ns.GRAPH_ONTOLOGY)) for t in kg.ontology_triples]
+        quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ns.GRAPH_DATA)) for t in kg.data_triples]
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=ns.PREFIXES)
+    if fmt == "jsonld":
+        return _jsonld(kg.triples)
+    raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def atomic_write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every file to a temporary folder beside ``out_dir``, then move each into place.
+
+    If anything fails before the move, ``out_dir`` is left as it was.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".ikz-tmp-", dir=out))
+    except OSError as e:
+        raise ExportError(f"cannot write to {out}: {e}") from None
+    try:
+        for name, data in files.items():
+            with open(tmp / name, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        written = []
+        for name in files:
+            os.replace(tmp / name, out / name)
+            written.append(out / name)
+        return written
+    except OSError as e:
+        raise ExportError(f"cannot write to {out}: {e}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def export(kg: "KnowledgeGraph", out_dir: str | Path = "dist") -> list[Path]:
+    """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.trig``, ``ikz.jsonld`` and ``ikz.context.jsonld``."""
+    files = {f"ikz.{fmt}": serialize(kg, fmt) for fmt in FORMATS}
+    files["ikz.context.jsonld"] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return atomic_write_files(out_dir, files)

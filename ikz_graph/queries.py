@@ -1,0 +1,217 @@
+"""The library of named SPARQL queries in ``queries/*.rq``.
+
+Each file starts with a header comment::
+
+    # title: Members of the model projects
+    # description: One row per member ...
+    # param: project entity optional  The model project (id, label or IRI); all when left out
+
+Parameter types: ``entity`` (an id such as ``emh`` or ``07233``, a label, or an IRI),
+``date`` (``2022-01-01``), ``string``, ``integer``, ``iri``. Parameters are bound to query
+variables of the same name as RDF terms (SEP-0007 substitution), never spliced into the text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from .errors import QueryError
+from .paths import queries_dir
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph, Result
+
+__all__ = ["Param", "NamedQuery", "list_queries", "get_query", "bind_params", "run_query", "format_result",
+           "resolve_entity", "OUTPUT_FORMATS"]
+
+OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
+PARAM_TYPES = ("entity", "date", "string", "integer", "iri")
+_PARAM_RE = re.compile(r"^(\w+)\s+(\w+)(\s+optional)?\s*(.*)$")
+
+
+@dataclass
+class Param:
+    name: str
+    type: str
+    optional: bool
+    description: str
+
+
+@dataclass
+class NamedQuery:
+    name: str
+    path: Path
+    title: str
+    description: str
+    params: list[Param] = field(default_factory=list)
+    text: str = ""
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read a ``.rq`` file and its header; a malformed header raises :class:`QueryError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise QueryError(f"cannot read query {path}: {e}") from None
+    meta: dict[str, list[str]] = {}
+    last = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        body = line[1:].strip()
+        m = re.match(r"^(title|description|param):\s*(.*)$", body)
+        if m:
+            last = m.group(1)
+            meta.setdefault(last, []).append(m.group(2).strip())
+        elif body and last == "description":
+            meta["description"][-1] += " " + body
+    if "title" not in meta:
+        raise QueryError(f"{path}: the header has no '# title:' line")
+    params = []
+    for spec in meta.get("param", []):
+        m = _PARAM_RE.match(spec)
+        if not m or m.group(2) not in PARAM_TYPES:
+            raise QueryError(f"{path}: bad parameter line {spec!r} (write: NAME TYPE [optional] description; "
+                             f"types: {', '.join(PARAM_TYPES)})")
+        params.append(Param(m.group(1), m.group(2), bool(m.group(3)), m.group(4).strip()))
+    return NamedQuery(path.stem, path, meta["title"][0], " ".join(meta.get("description", [])), params, text)
+
+
+def list_queries(directory: str | Path | None = None) -> list[NamedQuery]:
+    """All named queries, sorted by name."""
+    d = Path(directory) if directory else queries_dir()
+    return [parse_query_file(p) for p in sorted(d.glob("*.rq"))]
+
+
+def get_query(name_or_file: str | Path, directory: str | Path | None = None) -> NamedQuery:
+    """A named query by name, or any ``.rq`` file by path."""
+    p = Path(name_or_file)
+    if p.suffix == ".rq" and p.is_file():
+        return parse_query_file(p)
+    if p.suffix == ".rq":
+        raise QueryError(f"query file {p} does not exist")
+    d = Path(directory) if directory else queries_dir()
+    f = d / f"{name_or_file}.rq"
+    if not f.is_file():
+        known = ", ".join(q.name for q in list_queries(d))
+        raise QueryError(f"unknown query {name_or_file!r} (known: {known})")
+    return parse_query_file(f)
+
+
+_RESOLVE = """
+SELECT DISTINCT ?e ?how ?v WHERE {
+  { ?e dct:identifier ?v . BIND(1 AS ?how) }
+  UNION
+  { ?e rdfs:label|schema:name|skos:altLabel|skos:prefLabel ?l . FILTER(LCASE(STR(?l)) = LCASE(STR(?v))) BIND(2 AS ?how) }
+} ORDER BY ?how ?e
+"""
+
+
+def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
+    """Find the node meant by an id (``emh``, ``07233``), a label (``Vulkaneifel``) or an IRI."""
+    if re.match(r"^https?://", value):
+        node = ox.NamedNode(value)
+        if not any(True for _ in kg.store.quads_for_pattern(node, None, None)):
+            raise QueryError(f"no entity with IRI {value}")
+        return node
+    rows = kg.query(_RESOLVE, {"v": ox.Literal(value)}).terms
+    if not rows:
+        raise QueryError(f"no entity with id or label {value!r}")
+    best = min(int(r["how"].value) for r in rows)
+    hits = sorted({r["e"].value for r in rows if int(r["how"].value) == best})
+    if len(hits) > 1:
+        raise QueryError(f"{value!r} is ambiguous; it matches: {', '.join(hits)} (give an id or IRI)")
+    return ox.NamedNode(hits[0])
+
+
+def bind_params(kg: "KnowledgeGraph", query: NamedQuery, values: dict[str, str]) -> dict[str, Any]:
+    """Check ``values`` against the query's parameters and turn them into RDF terms."""
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise QueryError(f"query {query.name!r} has no parameter {', '.join(unknown)} "
+                         f"(parameters: {', '.join(declared) or 'none'})")
+    out: dict[str, Any] = {}
+    for p in query.params:
+        if p.name not in values:
+            if not p.optional:
+                raise QueryError(f"query {query.name!r} needs --param {p.name}=… ({p.description})")
+            continue
+        v = values[p.name]
+        if p.type == "entity":
+            out[p.name] = resolve_entity(kg, v)
+        elif p.type == "iri":
+            if not re.match(r"^https?://\S+$", v):
+                raise QueryError(f"parameter {p.name}: {v!r} is not an http(s) IRI")
+            out[p.name] = ox.NamedNode(v)
+        elif p.type == "date":
+            try:
+                dt.date.fromisoformat(v)
+            except ValueError:
+                raise QueryError(f"parameter {p.name}: {v!r} is not a date (write 2022-01-01)") from None
+            out[p.name] = ox.Literal(v, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+        elif p.type == "integer":
+            if not re.match(r"^-?\d+$", v):
+                raise QueryError(f"parameter {p.name}: {v!r} is not a whole number")
+            out[p.name] = ox.Literal(v, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        else:
+            out[p.name] = ox.Literal(v)
+    return out
+
+
+def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, str] | None = None) -> "Result":
+    """Run a named query (or ``.rq`` file) with parameters given as strings; return a :class:`Result`."""
+    q = get_query(name_or_file)
+    return kg.query(q.text, bind_params(kg, q, params or {}))
+
+
+def _cell(term: Any) -> str:
+    from .export import _compact
+
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return _compact(term.value)
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def format_result(result: "Result", fmt: str = "table") -> str:
+    """Render a result as a text table, or as W3C SPARQL 1.1 CSV, TSV or JSON results."""
+    if fmt == "table":
+        cols = result.columns
+        rows = [[_cell(r.get(c)) for c in cols] for r in result.terms]
+        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
+        line = lambda cells: "  ".join(x.ljust(w) for x, w in zip(cells, widths)).rstrip()  # noqa: E731
+        out = [line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows]
+        out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+        return "\n".join(out) + "\n"
+    fmts = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV, "json": ox.QueryResultsFormat.JSON}
+    if fmt not in fmts:
+        raise QueryError(f"unknown format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
+    sols = ox.QuerySolutions if False else None  # noqa: F841  (kept simple below)
+    return _serialize_solutions(result, fmts[fmt])
+
+
+def _serialize_solutions(result: "Result", fmt) -> str:
+    # Re-create a QuerySolutions object from the kept terms by a VALUES query on an empty store, so
+    # that the W3C serializers of Oxigraph write the file (correct escaping, typed literals).
+    store = ox.Store()
+    cols = result.columns
+    if not cols:
+        q = "SELECT * WHERE {}"
+    else:
+        body = []
+        for r in result.terms:
+            body.append("(" + " ".join("UNDEF" if r.get(c) is None else str(r[c]) for c in cols) + ")")
+        q = f"SELECT {' '.join('?' + c for c in cols)} WHERE {{ VALUES ({' '.join('?' + c for c in cols)}) {{ {' '.join(body)} }} }}"
+    buf = io.BytesIO()
+    store.query(q).serialize(buf, fmt)
+    return buf.getvalue().decode("utf-8")

@@ -1,0 +1,91 @@
+"""SHACL validation with a report in plain words: which node, which property, what is wrong."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import namespaces as ns
+from .errors import IkzError
+from .paths import ontology_dir
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+__all__ = ["Violation", "Report", "validate_graph"]
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    """One SHACL result."""
+
+    node: str          # IRI of the focus node
+    label: str         # its label, if it has one
+    path: str          # property (compact), or "" for a node-level constraint
+    message: str
+    value: str = ""
+    severity: str = "Violation"
+
+    def __str__(self) -> str:
+        who = f"{_compact(self.node)}" + (f" ({self.label})" if self.label else "")
+        prop = f", property {self.path}" if self.path else ""
+        val = f" [value: {self.value}]" if self.value and self.value != self.node else ""
+        return f"{self.severity}: {who}{prop}: {self.message}{val}"
+
+
+@dataclass
+class Report:
+    """Result of a validation run; ``conforms`` is False when any violation was found."""
+
+    conforms: bool
+    violations: list[Violation]
+    triples: int
+
+    def text(self) -> str:
+        if self.conforms:
+            return f"The graph conforms to the shapes ({self.triples} triples checked)."
+        lines = [f"The graph does not conform: {len(self.violations)} problem(s)."]
+        lines += [f"  {v}" for v in self.violations]
+        return "\n".join(lines)
+
+
+def _compact(iri: str) -> str:
+    from .export import _compact as c
+
+    return c(iri)
+
+
+def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Report:
+    """Validate ``kg`` against ``ontology/shapes.ttl`` (or ``shapes``) with pySHACL."""
+    import rdflib
+    from pyshacl import validate
+
+    shapes_path = Path(shapes) if shapes else ontology_dir() / "shapes.ttl"
+    try:
+        sg = rdflib.Graph().parse(shapes_path, format="turtle")
+    except Exception as e:  # rdflib raises many types for bad input
+        raise IkzError(f"cannot read shapes {shapes_path}: {e}") from None
+    data = kg.to_rdflib()
+    try:
+        conforms, results, _ = validate(data, shacl_graph=sg, inference="none", advanced=True,
+                                        allow_warnings=True)
+    except Exception as e:
+        raise IkzError(f"SHACL validation failed to run: {e}") from None
+    SH = rdflib.Namespace(ns.SH)
+    out = []
+    for r in results.subjects(rdflib.RDF.type, SH.ValidationResult):
+        focus = results.value(r, SH.focusNode)
+        path = results.value(r, SH.resultPath)
+        msg = results.value(r, SH.resultMessage)
+        val = results.value(r, SH.value)
+        sev = results.value(r, SH.resultSeverity)
+        label = data.value(focus, rdflib.RDFS.label) if focus is not None else None
+        out.append(Violation(
+            node=str(focus), label=str(label or ""),
+            path=_compact(str(path)) if isinstance(path, rdflib.URIRef) else ("" if path is None else "(path)"),
+            message=str(msg or "constraint not met"),
+            value="" if val is None else (_compact(str(val)) if isinstance(val, rdflib.URIRef) else str(val)),
+            severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation"))
+    out = sorted(set(out))
+    hard = [v for v in out if v.severity == "Violation"]
+    return Report(conforms=bool(conforms) and not hard, violations=out, triples=len(data))
