@@ -5,8 +5,8 @@ The Python API mirrors the CLI::
     >>> import ikz_graph
     >>> kg = ikz_graph.load()                          # check and build ontology + data/
     >>> res = ikz_graph.run_query(kg, "project-members", {"project": "emh"})
-    >>> sorted({r["unit"] for r in res.rows})[:2]
-    ['Bernkastel-Wittlich', 'Cochem-Zell']
+    >>> [(r["key"], r["role"], r["phases"]) for r in res.rows]
+    [('07135', 'member', '1,2,3'), ('07231', 'member', '1,2,3'), ('07232', 'member', '2,3'), ('07233', 'lead partner', '1,2,3')]
     >>> ikz_graph.validate(kg).conforms
     True
     >>> paths = ikz_graph.export(kg, "dist")           # doctest: +SKIP

@@ -82,10 +82,7 @@ class _Builder:
         self.triples.add(Triple(s, N(p), o))
 
     def iri(self, ident: str) -> NamedNode:
-        kind = self.kind[ident]
-        if kind == "state":
-            return N(ns.ID + "state/" + ident)
-        return N(ns.DATA_PREFIXES[kind] + ident)
+        return N(ns.DATA_PREFIXES[self.kind[ident]] + ident)
 
     def typ(self, s: NamedNode, *classes: str) -> None:
         for c in classes:

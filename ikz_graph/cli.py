@@ -1,7 +1,8 @@
 """Command-line interface: ``ikz-graph <verb>`` (also ``python -m ikz_graph``).
 
-Exit codes: 0 success; 1 the data does not conform (record checks or SHACL) or a query failed;
-2 an error that stopped the command (unreadable input, bad arguments, failed write).
+Exit codes: 0 success; 1 the data does not conform (record checks or SHACL);
+2 an error that stopped the command (bad arguments or parameters, unknown query, unreadable
+shapes, failed write).
 """
 from __future__ import annotations
 
@@ -69,8 +70,10 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool) -> None:
 
 
 @main.command()
+@click.option("--shapes", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SHACL shapes file (default: ontology/shapes.ttl).")
 @click.pass_context
-def validate(ctx: click.Context) -> None:
+def validate(ctx: click.Context, shapes: Path | None) -> None:
     """Check the records and validate the graph against the SHACL shapes.
 
     Exit 0: conforms. 1: violations. 2: validation could not run.
@@ -83,7 +86,7 @@ def validate(ctx: click.Context) -> None:
         click.echo(str(e), err=True)
         sys.exit(EXIT_INVALID)
     try:
-        report = kg.validate()
+        report = kg.validate(shapes)
     except IkzError as e:
         _fail(str(e), EXIT_ERROR)
     click.echo(report.text())
@@ -119,7 +122,7 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> N
     try:
         result = kg.query(q.text, bind_params(kg, q, kv))
     except QueryError as e:
-        _fail(str(e), EXIT_INVALID)
+        _fail(str(e), EXIT_ERROR)
     click.echo(format_result(result, fmt), nl=False)
 
 

@@ -33,6 +33,7 @@ NUTS = "http://data.europa.eu/nuts/code/"
 #: Kinds of data node and the path segment of their IRIs (``ID + segment + "/" + id``).
 DATA_PREFIXES = {
     "unit": ID + "unit/",
+    "state": ID + "state/",
     "body": ID + "org/",
     "person": ID + "person/",
     "membership": ID + "membership/",

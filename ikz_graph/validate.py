@@ -71,6 +71,8 @@ def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Re
                                         allow_warnings=True)
     except Exception as e:
         raise IkzError(f"SHACL validation failed to run: {e}") from None
+    if not hasattr(results, "subjects"):  # pySHACL returns a failure object for broken shapes
+        raise IkzError(f"SHACL validation failed to run ({shapes_path}): {results}")
     SH = rdflib.Namespace(ns.SH)
     out = []
     for r in results.subjects(rdflib.RDF.type, SH.ValidationResult):
@@ -79,6 +81,8 @@ def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Re
         msg = results.value(r, SH.resultMessage)
         val = results.value(r, SH.value)
         sev = results.value(r, SH.resultSeverity)
+        if str(focus) == ns.ONTOLOGY_IRI and isinstance(val, rdflib.URIRef):
+            focus, val = val, None  # a whole-graph check reports the offending node as its value
         label = data.value(focus, rdflib.RDFS.label) if focus is not None else None
         out.append(Violation(
             node=str(focus), label=str(label or ""),

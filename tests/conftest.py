@@ -1,0 +1,44 @@
+"""Shared fixtures: the real graph (built once), a writable copy of the data, a CLI runner."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import ikz_graph
+from ikz_graph.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+
+
+@pytest.fixture(scope="session")
+def kg():
+    return ikz_graph.load()
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A copy of data/ that a test may break."""
+    d = tmp_path / "data"
+    shutil.copytree(DATA, d)
+    return d
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def run(*args, **kw):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False, **kw)
+    return run
+
+
+def run_module(*args, cwd=None, env=None):
+    """Run ``python -m ikz_graph`` in a new process (as a user would)."""
+    return subprocess.run([sys.executable, "-m", "ikz_graph", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=env, timeout=300)

@@ -1,0 +1,101 @@
+"""The ontology parses, documents itself, and every shape targets a real class."""
+from __future__ import annotations
+
+import pyoxigraph as ox
+import rdflib
+
+from ikz_graph import namespaces as ns
+from ikz_graph.graph import concepts_by_scheme, load_ontology
+
+from .conftest import ROOT
+
+RDF_TYPE = ns.RDF + "type"
+
+
+def test_ontology_parses_without_blank_nodes_and_has_metadata():
+    triples = load_ontology()
+    onto = [t for t in triples if t.subject.value == ns.ONTOLOGY_IRI]
+    preds = {t.predicate.value for t in onto}
+    assert ns.OWL + "versionInfo" in preds
+    assert ns.DCT + "license" in preds
+    assert all(not isinstance(x, ox.BlankNode) for t in triples for x in (t.subject, t.object))
+
+
+def test_every_own_term_has_german_and_english_label_and_definition():
+    triples = load_ontology()
+    own = {t.subject.value for t in triples
+           if t.predicate.value == RDF_TYPE and t.subject.value.startswith(ns.BASE)
+           and t.object.value in (ns.OWL + "Class", ns.OWL + "ObjectProperty", ns.OWL + "DatatypeProperty",
+                                  ns.SKOS + "Concept")}
+    assert len(own) > 60
+    labels = (ns.RDFS + "label", ns.SKOS + "prefLabel")
+    have = {(t.subject.value, "label" if t.predicate.value in labels else "definition", t.object.language)
+            for t in triples if isinstance(t.object, ox.Literal)
+            and t.predicate.value in labels + (ns.SKOS + "definition",)}
+    missing = [f"{term} {kind}@{lang}" for term in sorted(own) for kind in ("label", "definition")
+               for lang in ("de", "en") if (term, kind, lang) not in have]
+    assert missing == []
+
+
+def test_concept_schemes_cover_the_issue():
+    schemes = concepts_by_scheme(load_ontology())
+    assert {"task-fields", "legal-forms", "roles", "unit-types"} <= set(schemes)
+    assert {"vehicle-registration", "fines", "digitalisation", "cyber-security", "shared-staff",
+            "networked-software-use", "digital-portal", "waste-management", "public-transport",
+            "regional-planning"} <= schemes["task-fields"]
+    assert {"zweckverband", "zweckvereinbarung", "kommunale-arbeitsgemeinschaft",
+            "gemeinsame-kommunale-anstalt"} <= schemes["legal-forms"]
+    assert {"member", "lead-partner", "competent-authority", "operator"} <= schemes["roles"]
+
+
+def _shapes():
+    return rdflib.Graph().parse(ROOT / "ontology" / "shapes.ttl", format="turtle")
+
+
+def test_every_shape_targets_a_class_that_exists(kg):
+    g = kg.to_rdflib()
+    SH = rdflib.Namespace(ns.SH)
+    declared = set(g.subjects(rdflib.RDF.type, rdflib.OWL.Class)) | set(g.objects(None, rdflib.RDFS.subClassOf))
+    used = set(g.objects(None, rdflib.RDF.type))
+    targets = set(_shapes().objects(None, SH.targetClass))
+    assert targets
+    not_real = sorted(str(c) for c in targets if c not in declared and c not in used)
+    assert not_real == []
+    # and each targeted class has instances in the real data, so every shape is exercised
+    sub = {}
+    for s, o in g.subject_objects(rdflib.RDFS.subClassOf):
+        sub.setdefault(o, set()).add(s)
+
+    def closure(c):
+        out, todo = {c}, [c]
+        while todo:
+            for s in sub.get(todo.pop(), ()):
+                if s not in out:
+                    out.add(s)
+                    todo.append(s)
+        return out
+    empty = sorted(str(c) for c in targets if not any(True for k in closure(c) for _ in g.subjects(rdflib.RDF.type, k)))
+    assert empty == []
+
+
+def test_every_class_used_in_the_data_has_a_shape(kg):
+    g = kg.to_rdflib()
+    SH = rdflib.Namespace(ns.SH)
+    targets = set(_shapes().objects(None, SH.targetClass))
+    supers = {}
+    for s, o in g.subject_objects(rdflib.RDFS.subClassOf):
+        supers.setdefault(s, set()).add(o)
+
+    def ancestors(c):
+        out, todo = {c}, [c]
+        while todo:
+            for o in supers.get(todo.pop(), ()):
+                if o not in out:
+                    out.add(o)
+                    todo.append(o)
+        return out
+    data_subjects = {t.subject.value for t in kg.data_triples}
+    used = {o for s, o in g.subject_objects(rdflib.RDF.type) if str(s) in data_subjects}
+    # interval/time helper classes and document types are covered by their own shapes too
+    uncovered = sorted(str(c) for c in used if not (ancestors(c) & targets))
+    assert uncovered == []
