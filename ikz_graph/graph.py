@@ -150,13 +150,13 @@ class KnowledgeGraph:
 
     def validate(self, shapes: str | Path | None = None):
         """Validate against the SHACL shapes; returns a :class:`ikz_graph.validate.Report`."""
-        from .validate import validate_graph
+        from .shacl import validate_graph
 
         return validate_graph(self, shapes)
 
     def export(self, out_dir: str | Path = "dist") -> list[Path]:
         """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.jsonld``, ``ikz.context.jsonld`` and ``ikz.trig``."""
-        from .export import export
+        from .exports import export
 
         return export(self, out_dir)
 

@@ -172,7 +172,7 @@ def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, 
 
 
 def _cell(term: Any) -> str:
-    from .export import _compact
+    from .exports import _compact
 
     if term is None:
         return ""

@@ -50,7 +50,7 @@ class Report:
 
 
 def _compact(iri: str) -> str:
-    from .export import _compact as c
+    from .exports import _compact as c
 
     return c(iri)
 
