@@ -108,13 +108,18 @@ _RESOLVE = """
 SELECT DISTINCT ?e ?how ?v WHERE {
   { ?e dct:identifier ?v . BIND(1 AS ?how) }
   UNION
-  { ?e rdfs:label|schema:name|skos:altLabel|skos:prefLabel ?l . FILTER(LCASE(STR(?l)) = LCASE(STR(?v))) BIND(2 AS ?how) }
+  { ?e rdfs:label|schema:name|skos:altLabel|skos:prefLabel ?l . FILTER(LCASE(STR(?l)) = LCASE(STR(?v)))
+    BIND(IF(EXISTS { ?e a ikz:SourceDocument }, 3, 2) AS ?how) }
 } ORDER BY ?how ?e
 """
 
 
 def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
-    """Find the node meant by an id (``emh``, ``07233``), a label (``Vulkaneifel``) or an IRI."""
+    """Find the node meant by an id (``emh``, ``07233``), a label (``Vulkaneifel``) or an IRI.
+
+    An exact id wins over a label; a label of an entity wins over the title of a source document.
+    Two entities with the same label are an error that lists both.
+    """
     if re.match(r"^https?://", value):
         node = ox.NamedNode(value)
         if not any(True for _ in kg.store.quads_for_pattern(node, None, None)):

@@ -1,0 +1,189 @@
+"""Every named query returns the expected rows on the real data."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import datetime as dt
+
+import pytest
+
+from ikz_graph import QueryError
+from ikz_graph.queries import format_result, list_queries, run_query
+
+EXPECTED_QUERIES = {"project-members", "unit-memberships", "shared-services", "funding", "funding-totals",
+                    "units-without-project", "cooperation-as-of", "neighbours", "entity-sources", "units",
+                    "committee-meetings", "office-holders"}
+
+
+def test_catalogue_lists_every_query_with_title_and_parameters():
+    qs = {q.name: q for q in list_queries()}
+    assert EXPECTED_QUERIES <= set(qs)
+    for q in qs.values():
+        assert q.title and q.description
+        # a bound parameter must be projected (SEP-0007 substitution)
+        select = q.text.split("WHERE", 1)[0]
+        for p in q.params:
+            assert f"?{p.name}" in select, (q.name, p.name)
+
+
+def test_emh_has_four_members_bitburg_pruem_only_from_phase_2_and_vulkaneifel_leads(kg):
+    rows = run_query(kg, "project-members", {"project": "emh"}).rows
+    by_key = {r["key"]: r for r in rows}
+    assert set(by_key) == {"07135", "07231", "07232", "07233"}
+    assert by_key["07233"]["role"] == "lead partner"
+    assert {r["role"] for k, r in by_key.items() if k != "07233"} == {"member"}
+    assert by_key["07232"]["phases"] == "2,3" and by_key["07232"]["start"] == "2023-10"
+    for k in ("07135", "07231", "07233"):
+        assert by_key[k]["phases"].startswith("1,2") and by_key[k]["start"] == "2021"
+
+
+def test_all_three_projects_and_their_members(kg):
+    rows = run_query(kg, "project-members").rows
+    members = {}
+    for r in rows:
+        members.setdefault(r["projectLabel"], set()).add(r["key"])
+    assert members == {
+        "Eifel-Mosel-Hunsrück": {"07135", "07231", "07232", "07233"},
+        "Vorderpfalz": {"07311", "07314", "07318", "07338"},
+        "Südwestpfalz": {"07317", "07320", "07340"},
+    }
+
+
+def test_project_can_be_named_by_label_or_iri(kg):
+    a = run_query(kg, "project-members", {"project": "IKZ-Modellvorhaben Südwestpfalz"}).rows
+    b = run_query(kg, "project-members", {"project": "https://w3id.org/ikz-graph/id/org/suedwestpfalz"}).rows
+    assert a == b and len(a) == 3
+
+
+def test_unit_memberships_of_vulkaneifel(kg):
+    rows = run_query(kg, "unit-memberships", {"unit": "07233"}).rows
+    labels = [r["label"] for r in rows]
+    assert "Eifel-Mosel-Hunsrück" in labels
+    assert {"Planungsgemeinschaft Region Trier", "A.R.T.", "ZV VRT"} <= set(labels)
+    assert labels.count("IRT") == 2          # left in 2010, rejoined 2015
+    assert not any(r["label"] == "Vorderpfalz" for r in rows)
+    emh = next(r for r in rows if r["label"] == "Eifel-Mosel-Hunsrück")
+    assert emh["role"] == "lead partner" and emh["kind"] == "IKZ model project"
+
+
+def test_shared_services_competent_authorities_and_operator(kg):
+    rows = run_query(kg, "shared-services").rows
+    fines = [r for r in rows if r["service"] == "bussgeldverfahren"]
+    assert {r["competentAuthority"] for r in fines} == {"Bernkastel-Wittlich", "Cochem-Zell", "Vulkaneifel",
+                                                         "Bitburg-Prüm"}
+    assert {r["operator"] for r in fines} == {"Bernkastel-Wittlich"}
+    cars = [r for r in rows if r["service"] == "kfz-zulassung"]
+    assert {r["competentAuthority"] for r in cars} == {"Bernkastel-Wittlich", "Cochem-Zell", "Vulkaneifel"}
+    assert {r["operator"] for r in cars} == {None}
+    assert {r["start"] for r in cars} == {dt.date(2023, 1, 9)}
+
+
+def test_funding_keeps_every_figure_with_its_source(kg):
+    rows = run_query(kg, "funding", {"project": "emh"}).rows
+    assert {(r["phase"], str(r["amount"])) for r in rows} == {(1, "673000"), (2, "430000"), (3, "387315")}
+    assert all(r["source"] for r in rows)
+    phase2 = {r["source"] for r in rows if r["phase"] == 2}
+    assert any("000_ce9d2bcbc312b7bb" in s for s in phase2)      # the seed text is a source
+    assert {r["approximate"] for r in rows if r["phase"] == 2} == {True}
+    everything = run_query(kg, "funding").rows
+    assert {r["projectLabel"] for r in everything} == {"Eifel-Mosel-Hunsrück", "Südwestpfalz"}
+    totals = run_query(kg, "funding-totals").rows
+    assert {str(r["amount"]) for r in totals} == {"1500000", "2000000", "1600000"}
+
+
+def test_units_without_project(kg):
+    rows = run_query(kg, "units-without-project").rows
+    keys = {r["key"] for r in rows}
+    in_projects = {"07135", "07231", "07232", "07233", "07311", "07314", "07318", "07338", "07317", "07320", "07340"}
+    assert len(rows) == 36 - len(in_projects)
+    assert not keys & in_projects
+    assert "07111" in keys
+
+
+def _pairs(kg, date, org):
+    rows = run_query(kg, "cooperation-as-of", {"date": date}).rows
+    return {(r["keyA"], r["keyB"]) for r in rows if r["organisation"] == org}
+
+
+def test_cooperation_as_of_a_date_follows_membership_dates(kg):
+    emh_2022 = _pairs(kg, "2022-01-01", "Eifel-Mosel-Hunsrück")
+    assert emh_2022 == {("07135", "07231"), ("07135", "07233"), ("07231", "07233")}
+    emh_2024 = _pairs(kg, "2024-01-01", "Eifel-Mosel-Hunsrück")
+    assert ("07232", "07233") in emh_2024 and len(emh_2024) == 6
+    assert _pairs(kg, "2024-06-01", "Vorderpfalz") == set()          # ended 12/2023
+    # Ludwigshafen's start is unknown; a membership without a start counts as running (documented)
+    assert len(_pairs(kg, "2022-01-01", "Vorderpfalz")) == 6
+    assert _pairs(kg, "2015-06-01", "A.R.T.") == {("07211", "07235")}  # the others joined 2016
+    assert _pairs(kg, "2005-01-01", "VRRN") == set()                 # founded 2006
+
+
+def test_neighbours_of_vulkaneifel(kg):
+    rows = run_query(kg, "neighbours", {"unit": "Vulkaneifel"}).rows
+    keys = {r["key"] for r in rows}
+    assert {"07231", "07232", "07135"} <= keys
+    assert "05366" in keys and any(r["stateOrCountry"] == "Nordrhein-Westfalen" for r in rows)
+
+
+def test_sources_behind_an_entity(kg):
+    rows = run_query(kg, "entity-sources", {"entity": "emh"}).rows
+    ids = {r["source"] for r in rows}
+    assert {"seed-egov-2023-10-04", "seed-vulkaneifel-amtsblatt-2023-40", "vulkaneifel-ikz-page"} <= ids
+    assert any(r["fact"] == "(the entity itself)" for r in rows)
+    assert any("/membership/" in r["fact"] for r in rows)
+
+
+def test_committee_meetings_from_the_gazette(kg):
+    rows = run_query(kg, "committee-meetings").rows
+    oct9 = [r for r in rows if r["start"].startswith("2023-10-09")]
+    assert {r["start"] for r in oct9} == {"2023-10-09T16:30:00+02:00", "2023-10-09T18:00:00+02:00"}
+    assert len(oct9) == 7 + 4
+    assert {r["signedBy"] for r in oct9} == {"Julia Gieseking"}
+    assert {r["place"] for r in oct9} == {"Sitzungssaal 15, Kreisverwaltung Vulkaneifel"}
+
+
+def test_office_holders(kg):
+    rows = run_query(kg, "office-holders", {"organisation": "mdi-rlp"}).rows
+    assert [(r["person"], r["start"], r["end"]) for r in rows] == [
+        ("Roger Lewentz", "2011-05", dt.date(2022, 10, 13)), ("Michael Ebling", dt.date(2022, 10, 13), None)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "table"])
+def test_output_formats(kg, fmt):
+    res = run_query(kg, "project-members", {"project": "emh"})
+    out = format_result(res, fmt)
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert len(rows) == 4 and rows[0]["key"] == "07135"
+    elif fmt == "tsv":
+        lines = out.strip().split("\n")
+        assert lines[0].split("\t")[0] == "?project" and len(lines) == 5
+        assert '"07135"' in lines[1]
+    elif fmt == "json":
+        doc = json.loads(out)
+        assert doc["head"]["vars"][:2] == ["project", "projectLabel"]
+        b = doc["results"]["bindings"]
+        assert len(b) == 4 and b[0]["key"] == {"type": "literal", "value": "07135"}
+        assert b[0]["project"]["type"] == "uri"
+    else:
+        assert "(4 rows)" in out and "lead partner" in out
+
+
+def test_parameters_are_bound_as_terms_not_spliced(kg):
+    evil = 'emh> } UNION { ?s ?p ?o } #'
+    with pytest.raises(QueryError, match="no entity"):
+        run_query(kg, "project-members", {"project": evil})
+    with pytest.raises(QueryError, match="not a date"):
+        run_query(kg, "cooperation-as-of", {"date": '2022-01-01"^^xsd:date) || true || ("'})
+
+
+def test_parameter_errors(kg):
+    with pytest.raises(QueryError, match="needs --param date"):
+        run_query(kg, "cooperation-as-of", {})
+    with pytest.raises(QueryError, match="has no parameter"):
+        run_query(kg, "units", {"x": "1"})
+    with pytest.raises(QueryError, match="unknown query"):
+        run_query(kg, "no-such-query")
+    with pytest.raises(QueryError, match="ambiguous.*org/suedwestpfalz.*unit/07340"):
+        run_query(kg, "project-members", {"project": "Südwestpfalz"})     # the project and the district
