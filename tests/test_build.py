@@ -1,0 +1,100 @@
+"""Exports: byte-identical across runs, readable by parsers, written atomically."""
+from __future__ import annotations
+
+import json
+import os
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from ikz_graph import namespaces as ns
+from ikz_graph.errors import ExportError
+from ikz_graph.exports import atomic_write_files
+
+from .conftest import run_module
+
+FILES = ["ikz.ttl", "ikz.nt", "ikz.trig", "ikz.jsonld", "ikz.context.jsonld"]
+
+
+def test_two_builds_in_separate_processes_are_byte_identical(tmp_path):
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        r = run_module("build", "--out", out, env=env)
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    for name in FILES:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    assert not [p for p in outs[0].iterdir() if p.name.startswith(".")]   # no temporary files left
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, kg):
+    out = tmp_path_factory.mktemp("dist")
+    kg.export(out)
+    return out
+
+
+def _nt_set(kg):
+    return set(ox.serialize(kg.triples, format=ox.RdfFormat.N_TRIPLES).decode().splitlines())
+
+
+@pytest.mark.parametrize("name,fmt", [("ikz.ttl", ox.RdfFormat.TURTLE), ("ikz.nt", ox.RdfFormat.N_TRIPLES),
+                                      ("ikz.jsonld", ox.RdfFormat.JSON_LD)])
+def test_every_export_parses_back_to_the_same_triples(built, kg, name, fmt):
+    triples = list(ox.parse(path=str(built / name), format=fmt))
+    assert set(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode().splitlines()) == _nt_set(kg)
+
+
+def test_trig_has_ontology_and_data_graphs(built, kg):
+    quads = list(ox.parse(path=str(built / "ikz.trig"), format=ox.RdfFormat.TRIG))
+    graphs = {q.graph_name.value for q in quads}
+    assert graphs == {ns.GRAPH_ONTOLOGY, ns.GRAPH_DATA}
+    assert sum(q.graph_name.value == ns.GRAPH_DATA for q in quads) == len(kg.data_triples)
+
+
+def test_rdflib_reads_turtle_and_jsonld_alike(built, kg):
+    g1 = rdflib.Graph().parse(built / "ikz.ttl", format="turtle")
+    g2 = rdflib.Graph().parse(built / "ikz.jsonld", format="json-ld")
+    assert len(g1) == len(g2) == len(kg)
+    assert g1.isomorphic(g2)
+
+
+def test_jsonld_context_is_usable_by_web_developers(built):
+    doc = json.loads((built / "ikz.jsonld").read_text(encoding="utf-8"))
+    ctx = json.loads((built / "ikz.context.jsonld").read_text(encoding="utf-8"))
+    assert doc["@context"] == ctx["@context"]
+    assert ctx["@context"]["org"] == "http://www.w3.org/ns/org#"
+    node = next(n for n in doc["@graph"] if n["@id"] == "unit:07233")
+    assert "ikz:Landkreis" in node["@type"]
+    assert {"@value": "Vulkaneifel", "@language": "de"} in node["rdfs:label"]
+    assert node["ikz:kreisschluessel"] == ["07233"]
+
+
+def test_turtle_uses_prefixes_and_keeps_umlauts(built):
+    text = (built / "ikz.ttl").read_text(encoding="utf-8")
+    assert "@prefix ikz: <https://w3id.org/ikz-graph/ontology/> ." in text
+    assert "unit:07232" in text and "Bitburg-Prüm" in text
+
+
+def test_failed_write_leaves_the_previous_output_intact(tmp_path):
+    out = tmp_path / "dist"
+    atomic_write_files(out, {"a.ttl": b"old a", "b.ttl": b"old b"})
+    files = {"a.ttl": b"new a", "b.ttl": None}   # writing the second file fails
+    with pytest.raises((ExportError, TypeError)):
+        atomic_write_files(out, files)
+    assert (out / "a.ttl").read_bytes() == b"old a"
+    assert (out / "b.ttl").read_bytes() == b"old b"
+    assert sorted(p.name for p in out.iterdir()) == ["a.ttl", "b.ttl"]
+
+
+def test_output_folder_that_is_a_file_gives_a_clear_error(tmp_path, cli):
+    target = tmp_path / "not-a-dir"
+    target.write_text("x")
+    r = cli("build", "--no-validate", "--out", target)
+    assert r.exit_code == 2 and "is a file" in r.output
+    r = cli("build", "--no-validate", "--out", target / "sub")
+    assert r.exit_code == 2
+    assert "cannot write to" in r.output and "not-a-dir" in r.output
