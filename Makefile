@@ -1,0 +1,28 @@
+# The two commands of the README:
+#   make run   set up .venv, build and validate the graph on the embedded store, write dist/
+#   make test  set up .venv with the test extras and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+OUT    ?= dist
+
+.PHONY: run test setup clean
+
+$(BIN)/ikz-graph: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/ikz-graph
+
+run: setup
+	$(BIN)/ikz-graph build --out $(OUT)
+	$(BIN)/ikz-graph query project-members
+	$(BIN)/ikz-graph query shared-services
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache
