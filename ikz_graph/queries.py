@@ -86,7 +86,7 @@ def parse_query_file(path: Path) -> NamedQuery:
 def list_queries(directory: str | Path | None = None) -> list[NamedQuery]:
     """All named queries, sorted by name."""
     d = Path(directory) if directory else queries_dir()
-    return [parse_query_file(p) for p in sorted(d.glob("*.rq"))]
+    return [parse_query_file(p) for p in sorted(d.glob("*.rq"), key=lambda p: p.stem)]
 
 
 def get_query(name_or_file: str | Path, directory: str | Path | None = None) -> NamedQuery:
