@@ -48,6 +48,25 @@ def test_concept_schemes_cover_the_issue():
     assert {"member", "lead-partner", "competent-authority", "operator"} <= schemes["roles"]
 
 
+def _edges(g, reverse=False):
+    """rdfs:subClassOf as a dict: class -> superclasses (or -> subclasses with ``reverse``)."""
+    out = {}
+    for s, o in g.subject_objects(rdflib.RDFS.subClassOf):
+        a, b = (o, s) if reverse else (s, o)
+        out.setdefault(a, set()).add(b)
+    return out
+
+
+def _closure(edges, start):
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
 def _shapes():
     return rdflib.Graph().parse(ROOT / "ontology" / "shapes.ttl", format="turtle")
 
@@ -62,19 +81,9 @@ def test_every_shape_targets_a_class_that_exists(kg):
     not_real = sorted(str(c) for c in targets if c not in declared and c not in used)
     assert not_real == []
     # and each targeted class has instances in the real data, so every shape is exercised
-    sub = {}
-    for s, o in g.subject_objects(rdflib.RDFS.subClassOf):
-        sub.setdefault(o, set()).add(s)
-
-    def closure(c):
-        out, todo = {c}, [c]
-        while todo:
-            for s in sub.get(todo.pop(), ()):
-                if s not in out:
-                    out.add(s)
-                    todo.append(s)
-        return out
-    empty = sorted(str(c) for c in targets if not any(True for k in closure(c) for _ in g.subjects(rdflib.RDF.type, k)))
+    sub = _edges(g, reverse=True)
+    empty = sorted(str(c) for c in targets
+                   if not any(True for k in _closure(sub, c) for _ in g.subjects(rdflib.RDF.type, k)))
     assert empty == []
 
 
@@ -82,20 +91,9 @@ def test_every_class_used_in_the_data_has_a_shape(kg):
     g = kg.to_rdflib()
     SH = rdflib.Namespace(ns.SH)
     targets = set(_shapes().objects(None, SH.targetClass))
-    supers = {}
-    for s, o in g.subject_objects(rdflib.RDFS.subClassOf):
-        supers.setdefault(s, set()).add(o)
-
-    def ancestors(c):
-        out, todo = {c}, [c]
-        while todo:
-            for o in supers.get(todo.pop(), ()):
-                if o not in out:
-                    out.add(o)
-                    todo.append(o)
-        return out
+    supers = _edges(g)
     data_subjects = {t.subject.value for t in kg.data_triples}
     used = {o for s, o in g.subject_objects(rdflib.RDF.type) if str(s) in data_subjects}
     # interval/time helper classes and document types are covered by their own shapes too
-    uncovered = sorted(str(c) for c in used if not (ancestors(c) & targets))
+    uncovered = sorted(str(c) for c in used if not (_closure(supers, c) & targets))
     assert uncovered == []
