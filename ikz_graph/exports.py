@@ -24,14 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["export", "serialize", "jsonld_context", "FORMATS", "atomic_write_files"]
 
 FORMATS = ("ttl", "nt", "trig", "jsonld")
-_SORTED_PREFIXES = sorted(ns.PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
-
-def _compact(iri: str) -> str:
-    for p, base in _SORTED_PREFIXES:
-        if iri.startswith(base) and len(iri) > len(base) and not iri[len(base):].startswith("/"):
-            return f"{p}:{iri[len(base):]}"
-    return iri
 
 
 def jsonld_context() -> dict:
@@ -42,21 +35,21 @@ def jsonld_context() -> dict:
 def _jsonld(triples: list[ox.Triple]) -> bytes:
     nodes: dict[str, dict] = {}
     for t in triples:
-        sid = _compact(t.subject.value)
+        sid = ns.compact(t.subject.value)
         node = nodes.setdefault(sid, {"@id": sid})
         if t.predicate.value == ns.RDF + "type":
-            node.setdefault("@type", []).append(_compact(t.object.value))
+            node.setdefault("@type", []).append(ns.compact(t.object.value))
             continue
         o = t.object
         if isinstance(o, ox.NamedNode):
-            val: object = {"@id": _compact(o.value)}
+            val: object = {"@id": ns.compact(o.value)}
         elif o.language:
             val = {"@value": o.value, "@language": o.language}
         elif o.datatype.value == ns.XSD + "string":
             val = o.value
         else:
-            val = {"@value": o.value, "@type": _compact(o.datatype.value)}
-        node.setdefault(_compact(t.predicate.value), []).append(val)
+            val = {"@value": o.value, "@type": ns.compact(o.datatype.value)}
+        node.setdefault(ns.compact(t.predicate.value), []).append(val)
     for node in nodes.values():
         for k, v in node.items():
             if isinstance(v, list):

@@ -1,7 +1,7 @@
 """IRIs and prefixes used by ikz-graph. Published IRIs never change."""
 from __future__ import annotations
 
-__all__ = ["BASE", "IKZ", "IKZC", "ID", "PREFIXES", "DATA_PREFIXES", "ONTOLOGY_IRI",
+__all__ = ["compact", "BASE", "IKZ", "IKZC", "ID", "PREFIXES", "DATA_PREFIXES", "ONTOLOGY_IRI",
            "GRAPH_ONTOLOGY", "GRAPH_DATA"]
 
 BASE = "https://w3id.org/ikz-graph/"
@@ -57,3 +57,13 @@ PREFIXES = {
     "vann": "http://purl.org/vocab/vann/",
     **DATA_PREFIXES,
 }
+
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def compact(iri: str) -> str:
+    """Shorten an IRI with the longest matching prefix: ``unit:07233``; unchanged if none fits."""
+    for p, base in _BY_LENGTH:
+        if iri.startswith(base) and len(iri) > len(base) and not iri[len(base):].startswith("/"):
+            return f"{p}:{iri[len(base):]}"
+    return iri

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from .errors import QueryError
+from .namespaces import compact
 from .paths import queries_dir
 
 if TYPE_CHECKING:
@@ -177,12 +178,10 @@ def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, 
 
 
 def _cell(term: Any) -> str:
-    from .exports import _compact
-
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        return _compact(term.value)
+        return compact(term.value)
     if isinstance(term, ox.Literal):
         return term.value
     return str(term)
@@ -201,7 +200,6 @@ def format_result(result: "Result", fmt: str = "table") -> str:
     fmts = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV, "json": ox.QueryResultsFormat.JSON}
     if fmt not in fmts:
         raise QueryError(f"unknown format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
-    sols = ox.QuerySolutions if False else None  # noqa: F841  (kept simple below)
     return _serialize_solutions(result, fmts[fmt])
 
 

@@ -27,7 +27,7 @@ class Violation:
     severity: str = "Violation"
 
     def __str__(self) -> str:
-        who = f"{_compact(self.node)}" + (f" ({self.label})" if self.label else "")
+        who = f"{ns.compact(self.node)}" + (f" ({self.label})" if self.label else "")
         prop = f", property {self.path}" if self.path else ""
         val = f" [value: {self.value}]" if self.value and self.value != self.node else ""
         return f"{self.severity}: {who}{prop}: {self.message}{val}"
@@ -49,10 +49,7 @@ class Report:
         return "\n".join(lines)
 
 
-def _compact(iri: str) -> str:
-    from .exports import _compact as c
 
-    return c(iri)
 
 
 def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Report:
@@ -86,9 +83,9 @@ def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Re
         label = data.value(focus, rdflib.RDFS.label) if focus is not None else None
         out.append(Violation(
             node=str(focus), label=str(label or ""),
-            path=_compact(str(path)) if isinstance(path, rdflib.URIRef) else ("" if path is None else "(path)"),
+            path=ns.compact(str(path)) if isinstance(path, rdflib.URIRef) else ("" if path is None else "(path)"),
             message=str(msg or "constraint not met"),
-            value="" if val is None else (_compact(str(val)) if isinstance(val, rdflib.URIRef) else str(val)),
+            value="" if val is None else (ns.compact(str(val)) if isinstance(val, rdflib.URIRef) else str(val)),
             severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation"))
     out = sorted(set(out))
     hard = [v for v in out if v.severity == "Violation"]
