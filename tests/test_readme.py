@@ -45,3 +45,13 @@ def test_readme_example_output_is_real(cmd, expected, tmp_path):
     if head:
         lines = lines[:head]
     assert lines == [x.rstrip() for x in expected]
+
+
+def test_data_format_documents_every_collection_and_field():
+    from ikz_graph.records import SPEC
+
+    doc = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    missing = [f"{coll}.{name}" for coll, fields in SPEC.items() for name in [coll, *fields]
+               if f"`{name}`" not in doc and f"## {name}" not in doc and f"{{{name}" not in doc
+               and f" {name}," not in doc and f" {name}}}" not in doc]
+    assert missing == []
