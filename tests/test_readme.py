@@ -1,30 +1,20 @@
-"""The README's console examples are real: each `$ ikz-graph …` is run and its output compared."""
+"""The README's console examples are real: each `$ ikz-graph …` is run and its output compared.
+
+After a data change, refresh them with ``python scripts/readme_examples.py --write``.
+"""
 from __future__ import annotations
 
-import re
-import shlex
+import importlib.util
 
 import pytest
 
-from .conftest import ROOT, run_module
+from .conftest import ROOT
 
+_spec = importlib.util.spec_from_file_location("readme_examples", ROOT / "scripts" / "readme_examples.py")
+readme_examples = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(readme_examples)
 
-def _examples():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
-        cmd, out = None, []
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                if cmd:
-                    yield cmd, out
-                cmd, out = line[2:], []
-            else:
-                out.append(line)
-        if cmd:
-            yield cmd, out
-
-
-EXAMPLES = list(_examples())
+EXAMPLES = readme_examples.examples((ROOT / "README.md").read_text(encoding="utf-8"))
 
 
 def test_readme_has_console_examples():
@@ -33,18 +23,9 @@ def test_readme_has_console_examples():
 
 @pytest.mark.parametrize("cmd,expected", EXAMPLES, ids=[c for c, _ in EXAMPLES])
 def test_readme_example_output_is_real(cmd, expected, tmp_path):
-    head = None
-    m = re.match(r"^(.*?)\s*\|\s*head -(\d+)$", cmd)
-    if m:
-        cmd, head = m.group(1), int(m.group(2))
-    args = shlex.split(cmd)
-    assert args[0] == "ikz-graph"
-    r = run_module(*args[1:], cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    lines = [x.rstrip() for x in r.stdout.splitlines()]
-    if head:
-        lines = lines[:head]
-    assert lines == [x.rstrip() for x in expected]
+    code, lines, err = readme_examples.run(cmd, tmp_path)
+    assert code == 0, err
+    assert lines == [x.rstrip() for x in expected], "run: python scripts/readme_examples.py --write"
 
 
 def test_data_format_documents_every_collection_and_field():
