@@ -396,7 +396,7 @@ class _Builder:
         self.add(s, ns.FRAPO + "hasFundingAgency", self.iri(d["funder"]))
         if d.get("description"):
             self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
-        for i, t in enumerate(d.get("stated_totals", []), 1):
+        for t in d.get("stated_totals", []):
             a = self.amount(N(s.value + f"/total/{t['source']}"), t["amount"], t.get("currency"), t.get("approximate"))
             self.add(s, ns.IKZ + "statedTotal", a)
             if t.get("scope"):

@@ -51,7 +51,7 @@ def _jsonld(triples: list[ox.Triple]) -> bytes:
             val = {"@value": o.value, "@type": ns.compact(o.datatype.value)}
         node.setdefault(ns.compact(t.predicate.value), []).append(val)
     for node in nodes.values():
-        for k, v in node.items():
+        for v in node.values():
             if isinstance(v, list):
                 v.sort(key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
     doc = {**jsonld_context(), "@graph": [nodes[k] for k in sorted(nodes)]}

@@ -62,7 +62,7 @@ def parse_query_file(path: Path) -> NamedQuery:
         raise QueryError(f"cannot read query {path}: {e}") from None
     meta: dict[str, list[str]] = {}
     last = None
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for line in text.splitlines():
         if not line.startswith("#"):
             break
         body = line[1:].strip()
@@ -193,7 +193,7 @@ def format_result(result: "Result", fmt: str = "table") -> str:
         cols = result.columns
         rows = [[_cell(r.get(c)) for c in cols] for r in result.terms]
         widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
-        line = lambda cells: "  ".join(x.ljust(w) for x, w in zip(cells, widths)).rstrip()  # noqa: E731
+        line = lambda cells: "  ".join(x.ljust(w) for x, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
         out = [line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows]
         out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
         return "\n".join(out) + "\n"
