@@ -240,16 +240,14 @@ class _Builder:
         if d.get("note"):
             self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
         self.sources(s, d["sources"])
-        pop = d.get("population")
-        if pop:
+        for pop in d.get("population", []):
             f = N(f"{s.value}/population/{pop['date']}/{pop['source']}")
             self.add(s, ns.IKZ + "population", f)
             self.typ(f, ns.IKZ + "PopulationFigure")
             self.add(f, ns.SCHEMA + "value", _lit(pop["value"]))
             self.add(f, ns.SCHEMA + "observationDate", _date_lit(pop["date"]))
             self.sources(f, [pop["source"]])
-        area = d.get("area_km2")
-        if area:
+        for area in d.get("area_km2", []):
             f = N(f"{s.value}/area/{area['source']}")
             self.add(s, ns.IKZ + "area", f)
             self.typ(f, ns.IKZ + "AreaFigure")

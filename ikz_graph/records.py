@@ -225,6 +225,13 @@ def _sub(spec: dict):
     return check
 
 
+def _one_or_many(check):
+    """A mapping, or a list of mappings (one per source when sources differ); always a list."""
+    def run(v: Any) -> list:
+        return [check(x) for x in v] if isinstance(v, list) else [check(v)]
+    return run
+
+
 def _fields(raw: dict, spec: dict[str, tuple]) -> dict:
     out: dict[str, Any] = {"__line__": raw.get("__line__", 0)}
     unknown = sorted(k for k in raw if k != "__line__" and k not in spec)
@@ -260,8 +267,9 @@ SPEC: dict[str, dict[str, tuple]] = {
         "country": (_pattern(COUNTRY_RE, "ISO country code"), False),
         "name": TEXT, "label": TEXT, "type": TEXT, "seat": OPT_TEXT,
         "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False),
-        "population": (_sub({"value": (_int, True), "date": (parse_date, True), "source": (_ref, True)}), False),
-        "area_km2": (_sub({"value": (_number, True), "date": DATE, "source": (_ref, True)}), False),
+        "population": (_one_or_many(_sub({"value": (_int, True), "date": (parse_date, True),
+                                          "source": (_ref, True)})), False),
+        "area_km2": (_one_or_many(_sub({"value": (_number, True), "date": DATE, "source": (_ref, True)})), False),
         "head": (_sub({"name": TEXT, "role": TEXT, "title": OPT_TEXT, "since": DATE, "until": DATE,
                        "source": (_ref, True)}), False),
         "sources": SOURCES, "note": OPT_TEXT,
@@ -539,9 +547,11 @@ def _check(recs: Records, problems: list[Problem], concepts: dict[str, set[str]]
             if "sources" in SPEC[coll]:
                 check_sources(r, r.get("sources", []))
     for r in recs["units"]:
-        for f in ("population", "area_km2", "head"):
-            if f in r.data:
-                check_sources(r, [r.data[f]["source"]], r.data[f]["__line__"], f"{f}.source")
+        for f in ("population", "area_km2"):
+            for fig in r.data.get(f, []):
+                check_sources(r, [fig["source"]], fig["__line__"], f"{f}.source")
+        if "head" in r.data:
+            check_sources(r, [r.data["head"]["source"]], r.data["head"]["__line__"], "head.source")
         if "head" in r.data:
             concept(r, r.data["head"]["role"], "roles", "head.role", r.data["head"]["__line__"])
             order(r, r.data["head"].get("since"), r.data["head"].get("until"), "head: ", r.data["head"]["__line__"])

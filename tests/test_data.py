@@ -67,3 +67,13 @@ def test_no_blank_nodes_anywhere(kg):
 def test_iris_use_the_project_namespace(kg):
     subjects = {t.subject.value for t in kg.data_triples}
     assert all(s.startswith(ns.BASE) for s in subjects)
+
+
+def test_differing_figures_and_dates_are_both_kept(kg):
+    areas = kg.query("""SELECT ?v ?src WHERE { unit:07233 ikz:area [ schema:value ?v ; dct:source ?src ] }
+                        ORDER BY ?v""").rows
+    assert [str(r["v"]) for r in areas] == ["911.64", "911.66"]
+    assert len({r["src"] for r in areas}) == 2
+    starts = kg.query("""SELECT ?d WHERE { ?m org:member person:andreas-kruppert ; org:organization unit:07232 ;
+                         org:memberDuring/time:hasBeginning/time:inXSDDate ?d } ORDER BY ?d""").rows
+    assert [str(r["d"]) for r in starts] == ["2021-11-12", "2021-12-01"]
