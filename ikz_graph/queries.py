@@ -55,7 +55,11 @@ class NamedQuery:
 
 
 def parse_query_file(path: Path) -> NamedQuery:
-    """Read a ``.rq`` file and its header; a malformed header raises :class:`QueryError`."""
+    """Read a ``.rq`` file and its header; a malformed parameter line raises :class:`QueryError`.
+
+    The header is optional for ad-hoc files (the title is then the file name); the named queries in
+    ``queries/`` all have one (checked by the tests).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
@@ -72,8 +76,6 @@ def parse_query_file(path: Path) -> NamedQuery:
             meta.setdefault(last, []).append(m.group(2).strip())
         elif body and last == "description":
             meta["description"][-1] += " " + body
-    if "title" not in meta:
-        raise QueryError(f"{path}: the header has no '# title:' line")
     params = []
     for spec in meta.get("param", []):
         m = _PARAM_RE.match(spec)
@@ -81,7 +83,8 @@ def parse_query_file(path: Path) -> NamedQuery:
             raise QueryError(f"{path}: bad parameter line {spec!r} (write: NAME TYPE [optional] description; "
                              f"types: {', '.join(PARAM_TYPES)})")
         params.append(Param(m.group(1), m.group(2), bool(m.group(3)), m.group(4).strip()))
-    return NamedQuery(path.stem, path, meta["title"][0], " ".join(meta.get("description", [])), params, text)
+    title = meta.get("title", [path.stem])[0]
+    return NamedQuery(path.stem, path, title, " ".join(meta.get("description", [])), params, text)
 
 
 def list_queries(directory: str | Path | None = None) -> list[NamedQuery]:

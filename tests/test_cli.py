@@ -58,9 +58,13 @@ def test_query_exit_codes_and_formats(cli):
 
 def test_query_from_a_file(cli, tmp_path):
     f = tmp_path / "count.rq"
-    f.write_text("# title: Count units\nSELECT (COUNT(?u) AS ?n) WHERE { ?u ikz:inState state:07 }\n", encoding="utf-8")
+    f.write_text("SELECT (COUNT(?u) AS ?n) WHERE { ?u ikz:inState state:07 }\n", encoding="utf-8")
     r = cli("query", f, "--format", "csv")
     assert r.exit_code == 0 and r.output.replace("\r", "").split("\n")[:2] == ["n", "36"]
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?x WHERE { ?x ?y }\n", encoding="utf-8")
+    r = cli("query", bad)
+    assert r.exit_code == 2 and "SPARQL syntax error" in r.output
 
 
 def test_queries_lists_titles_and_parameters(cli):
