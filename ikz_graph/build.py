@@ -18,7 +18,7 @@ from typing import Iterable
 from pyoxigraph import Literal, NamedNode, Triple
 
 from . import namespaces as ns
-from .records import Date, Record, Records, slugify, unit_id
+from .records import ORG_TYPES, UNIT_TYPES, Date, Record, Records, slugify, unit_id
 
 __all__ = ["build_triples"]
 
@@ -55,23 +55,8 @@ class _Builder:
     def __init__(self, records: Records):
         self.r = records
         self.triples: set[Triple] = set()
-        self.units = {unit_id(x.data): x for x in records["units"]}
-        self.states = {x.get("key"): x for x in records["states"]}
-        self.persons = {x.get("id") for x in records["persons"]}
-        self.kind: dict[str, str] = {}
-        for x in records["units"]:
-            self.kind[unit_id(x.data)] = "unit"
-        for x in records["states"]:
-            self.kind[x.get("key")] = "state"
-        for coll, kind in (("organisations", "body"), ("persons", "person"), ("grants", "grant"),
-                           ("programmes", "programme"), ("services", "service"),
-                           ("agreements", "agreement"), ("legal_acts", "law"), ("meetings", "meeting"),
-                           ("statements", "statement"), ("sources", "source")):
-            for x in records[coll]:
-                self.kind[x.get("id")] = kind
-        for x in records["units"]:
-            if x.get("head"):
-                self.kind.setdefault(slugify(x.get("head")["name"]), "person")
+        self.kind = records.kinds
+        self.states = {x.get("key") for x in records["states"]}
 
     # -- helpers
     def add(self, s: NamedNode, p: str, o) -> None:
@@ -82,7 +67,8 @@ class _Builder:
         self.triples.add(Triple(s, N(p), o))
 
     def iri(self, ident: str) -> NamedNode:
-        return N(ns.DATA_PREFIXES[self.kind[ident]] + ident)
+        kind = self.kind[ident]
+        return N(ns.DATA_PREFIXES["body" if kind == "organisation" else kind] + ident)
 
     def typ(self, s: NamedNode, *classes: str) -> None:
         for c in classes:
@@ -119,14 +105,12 @@ class _Builder:
         self.add(s, ns.SCHEMA + "name", _lit(name, lang="de"))
         self.add(s, ns.RDFS + "label", _lit(label or name, lang="de"))
 
-    def membership(self, member: str | NamedNode, org: str, role: str, start: Date | None, end: Date | None,
+    def membership(self, member: str, org: str, role: str, start: Date | None, end: Date | None,
                    srcs: list[str], phases: Iterable[int] = (), title: str | None = None) -> NamedNode:
-        m_iri = member if isinstance(member, NamedNode) else self.iri(member)
-        mid = member if isinstance(member, str) else m_iri.value.rsplit("/", 1)[-1]
         suffix = f"/{start}" if start else ""
-        node = N(f"{ns.DATA_PREFIXES['membership']}{org}/{mid}/{role}{suffix}")
+        node = N(f"{ns.DATA_PREFIXES['membership']}{org}/{member}/{role}{suffix}")
         self.typ(node, ns.ORG + "Membership")
-        self.add(node, ns.ORG + "member", m_iri)
+        self.add(node, ns.ORG + "member", self.iri(member))
         self.add(node, ns.ORG + "organization", self.iri(org))
         self.add(node, ns.ORG + "role", self.concept(role))
         self.interval(node, ns.ORG + "memberDuring", start, end)
@@ -218,9 +202,7 @@ class _Builder:
         uid = unit_id(d)
         s = self.iri(uid)
         t = d["type"]
-        cls = {"landkreis": "Landkreis", "regionalverband": "Landkreis", "kreisfreie-stadt": "KreisfreieStadt",
-               "stadtkreis": "KreisfreieStadt", "foreign": "ForeignRegion"}[t]
-        self.typ(s, ns.IKZ + cls)
+        self.typ(s, UNIT_TYPES[t])
         self.ident(s, uid)
         self.names(s, d["name"], d["label"])
         self.add(s, ns.IKZ + "unitType", self.concept(t))
@@ -275,16 +257,7 @@ class _Builder:
     def organisation(self, r: Record) -> None:
         d = r.data
         s = self.iri(d["id"])
-        classes = {
-            "ministry": [ns.IKZ + "Ministry"], "state-authority": [ns.IKZ + "StateAuthority"],
-            "umbrella-association": [ns.IKZ + "MunicipalUmbrellaAssociation"],
-            "model-project": [ns.IKZ + "ModelProject"], "zweckverband": [ns.IKZ + "Zweckverband"],
-            "planning-community": [ns.IKZ + "PlanningCommunity"],
-            "regional-association": [ns.IKZ + "RegionalAssociation"], "association": [ns.IKZ + "Association"],
-            "company": [ns.IKZ + "Company"], "shared-institution": [ns.IKZ + "SharedInstitution"],
-            "committee": [ns.IKZ + "Committee"], "organisation": [ns.ORG + "Organization"],
-        }[d["type"]]
-        self.typ(s, *classes)
+        self.typ(s, ORG_TYPES[d["type"]])
         self.ident(s, d["id"])
         self.names(s, d["name"], d.get("label"))
         for alt in d.get("alt_names", []):

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
@@ -114,9 +115,9 @@ class KnowledgeGraph:
     def __len__(self) -> int:
         return len(self.ontology_triples) + len(self.data_triples)
 
-    @property
+    @cached_property
     def triples(self) -> list[ox.Triple]:
-        """All triples (ontology, then data), in export order."""
+        """All triples in export order (sorted once, then reused by every export)."""
         return sorted(self.ontology_triples + self.data_triples, key=sort_key)
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> Result:

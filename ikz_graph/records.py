@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from . import namespaces as ns
 from .errors import DataError, Problem
 
 __all__ = ["Date", "Record", "Records", "load_records", "slugify", "unit_id", "COLLECTIONS"]
@@ -89,10 +90,16 @@ class Record:
 
 @dataclass
 class Records:
-    """All records of a data directory, checked; indexes by id."""
+    """All records of a data directory, checked.
+
+    ``kinds`` maps every id (Kreisschlüssel, NUTS-3 code, Länderschlüssel, record id, and the
+    person ids derived from unit heads) to its kind: ``unit``, ``state``, ``organisation``,
+    ``person``, ``source``, ``grant``, ``programme``, ``service``, ``agreement``, ``law``,
+    ``meeting`` or ``statement``.
+    """
 
     by_collection: dict[str, list[Record]] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, collection: str) -> list[Record]:
         return self.by_collection.get(collection, [])
@@ -351,10 +358,18 @@ SPEC: dict[str, dict[str, tuple]] = {
 
 COLLECTIONS = tuple(SPEC)
 
-UNIT_TYPES = {"landkreis", "kreisfreie-stadt", "stadtkreis", "regionalverband", "foreign"}
-ORG_TYPES = {"ministry", "state-authority", "umbrella-association", "model-project", "zweckverband",
-             "planning-community", "regional-association", "association", "company", "shared-institution",
-             "committee", "organisation"}
+#: Unit types (concepts of ikzc:unit-types) and the class each becomes.
+UNIT_TYPES = {"landkreis": ns.IKZ + "Landkreis", "regionalverband": ns.IKZ + "Landkreis",
+              "kreisfreie-stadt": ns.IKZ + "KreisfreieStadt", "stadtkreis": ns.IKZ + "KreisfreieStadt",
+              "foreign": ns.IKZ + "ForeignRegion"}
+#: Organisation types and the class each becomes.
+ORG_TYPES = {"ministry": ns.IKZ + "Ministry", "state-authority": ns.IKZ + "StateAuthority",
+             "umbrella-association": ns.IKZ + "MunicipalUmbrellaAssociation",
+             "model-project": ns.IKZ + "ModelProject", "zweckverband": ns.IKZ + "Zweckverband",
+             "planning-community": ns.IKZ + "PlanningCommunity",
+             "regional-association": ns.IKZ + "RegionalAssociation", "association": ns.IKZ + "Association",
+             "company": ns.IKZ + "Company", "shared-institution": ns.IKZ + "SharedInstitution",
+             "committee": ns.IKZ + "Committee", "organisation": ns.ORG + "Organization"}
 STATEMENT_TYPES = {"goal", "vision", "quote"}
 
 
@@ -419,7 +434,7 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     files = sorted(p for p in root.glob("*.yaml") if not p.name.startswith((".", "_")))
     if not files:
         raise DataError([Problem(str(root), 0, "", "no *.yaml files in the data directory")])
-    recs = Records(files=files)
+    recs = Records()
     for path in files:
         for coll, items in _read_file(path, root, problems).items():
             recs.by_collection.setdefault(coll, []).extend(items)
@@ -448,7 +463,7 @@ def _check(recs: Records, problems: list[Problem], concepts: dict[str, set[str]]
         problems.append(Problem(rec.file, line or rec.line, rec.label, msg))
 
     # ids, globally unique
-    kinds: dict[str, str] = {}   # id -> kind
+    kinds = recs.kinds  # id -> kind
     first: dict[str, Record] = {}
 
     def define(rec: Record, ident: str, kind: str) -> None:
@@ -568,8 +583,8 @@ def _check(recs: Records, problems: list[Problem], concepts: dict[str, set[str]]
                     bad(r, f"{u!r} cannot be its own neighbour")
                 listed.setdefault(u, set()).add(n)
     nb_rec = {r.get("unit"): r for r in recs["neighbours"]}
-    for u, ns in sorted(listed.items()):
-        for n in sorted(ns):
+    for u, touching in sorted(listed.items()):
+        for n in sorted(touching):
             if n in listed and u not in listed[n]:
                 bad(nb_rec[u], f"{u!r} lists {n!r} as neighbour, but the neighbours of {n!r} do not list {u!r}")
     for r in recs["organisations"]:

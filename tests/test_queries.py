@@ -187,3 +187,14 @@ def test_parameter_errors(kg):
         run_query(kg, "no-such-query")
     with pytest.raises(QueryError, match="ambiguous.*org/suedwestpfalz.*unit/07340"):
         run_query(kg, "project-members", {"project": "Südwestpfalz"})     # the project and the district
+
+
+def test_result_formats_escape_and_keep_blank_nodes(kg):
+    res = kg.query('SELECT ?a ?b ?c WHERE { BIND(BNODE() AS ?a) BIND("x,\\"y\\"\\tz"@de AS ?b) }')
+    rows = list(csv.reader(io.StringIO(format_result(res, "csv"))))
+    assert rows[1][0].startswith("_:") and rows[1][1] == 'x,"y"\tz' and rows[1][2] == ""
+    tsv = format_result(res, "tsv").split("\n")[1].split("\t")
+    assert tsv[1] == '"x,\\"y\\"\\tz"@de' and tsv[2] == ""
+    b = json.loads(format_result(res, "json"))["results"]["bindings"][0]
+    assert b["a"]["type"] == "bnode" and b["b"] == {"type": "literal", "value": 'x,"y"\tz', "xml:lang": "de"}
+    assert "c" not in b
