@@ -23,7 +23,6 @@ from .records import ORG_TYPES, UNIT_TYPES, Date, Record, Records, slugify, unit
 __all__ = ["build_triples"]
 
 N = NamedNode
-XSD_STRING = N(ns.XSD + "string")
 
 
 def _lit(value, datatype: str | None = None, lang: str | None = None) -> Literal:
@@ -70,6 +69,9 @@ class _Builder:
         kind = self.kind[ident]
         return N(ns.DATA_PREFIXES["body" if kind == "organisation" else kind] + ident)
 
+    def phase(self, project: str, number: int) -> NamedNode:
+        return N(self.iri(project).value + f"/phase/{number}")
+
     def typ(self, s: NamedNode, *classes: str) -> None:
         for c in classes:
             self.add(s, ns.RDF + "type", c)
@@ -115,7 +117,7 @@ class _Builder:
         self.add(node, ns.ORG + "role", self.concept(role))
         self.interval(node, ns.ORG + "memberDuring", start, end)
         for n in phases:
-            self.add(node, ns.IKZ + "inPhase", N(self.iri(org).value + f"/phase/{n}"))
+            self.add(node, ns.IKZ + "inPhase", self.phase(org, n))
         if title:
             self.add(node, ns.IKZ + "titleAsStated", _lit(title, lang="de"))
         self.sources(node, srcs)
@@ -293,7 +295,7 @@ class _Builder:
             self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
         self.sources(s, d["sources"])
         for p in d.get("phases", []):
-            ph = N(s.value + f"/phase/{p['number']}")
+            ph = self.phase(d["id"], p["number"])
             self.typ(ph, ns.IKZ + "ProjectPhase")
             self.add(ph, ns.DCT + "isPartOf", s)
             self.add(s, ns.DCT + "hasPart", ph)
@@ -385,7 +387,7 @@ class _Builder:
         for x in d.get("recipients", []):
             self.add(s, ns.IKZ + "recipient", self.iri(x))
         proj = self.iri(d["project"])
-        self.add(s, ns.IKZ + "fundedProject", proj if d.get("phase") is None else N(proj.value + f"/phase/{d['phase']}"))
+        self.add(s, ns.IKZ + "fundedProject", proj if d.get("phase") is None else self.phase(d["project"], d["phase"]))
         if d.get("programme"):
             self.add(s, ns.DCT + "isPartOf", self.iri(d["programme"]))
         self.add(s, ns.SCHEMA + "amount", self.amount(N(s.value + "/amount"), d["amount"], d.get("currency"),

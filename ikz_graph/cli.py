@@ -78,13 +78,7 @@ def validate(ctx: click.Context, shapes: Path | None) -> None:
 
     Exit 0: conforms. 1: violations. 2: validation could not run.
     """
-    from .graph import load
-
-    try:
-        kg = load(ctx.obj["data"])
-    except DataError as e:
-        click.echo(str(e), err=True)
-        sys.exit(EXIT_INVALID)
+    kg = _load(ctx.obj["data"])
     try:
         report = kg.validate(shapes)
     except IkzError as e:
