@@ -120,7 +120,7 @@ def http_auth(session: "requests.Session", url: str, creds: Credentials | None, 
     if creds is None or scheme == "none":
         return None
     if scheme == "auto":
-        r = request_with_retry(session, "HEAD", url, timeout=timeout, ok=lambda r: True)
+        r = request_with_retry(session, "HEAD", url, timeout=timeout, ok=lambda r: r.status_code not in RETRY_STATUS)
         challenge = r.headers.get("WWW-Authenticate", "") if r.status_code == 401 else ""
         scheme = "digest" if challenge.lower().lstrip().startswith("digest") else "basic"
     return HTTPDigestAuth(creds.user, creds.password) if scheme == "digest" else HTTPBasicAuth(creds.user, creds.password)
@@ -217,7 +217,11 @@ def publish(kg: "KnowledgeGraph", endpoint: str, graph: str = GRAPH_PUBLISHED, p
     except PublishError:
         raise
     except RemoteError as e:
-        raise PublishError(f"{e}; the graph {graph} on the server was not replaced") from None
+        hint = ""
+        if "HTTP 401" in str(e) or "HTTP 403" in str(e):
+            hint = (f" (no credentials found: set {ENV_USER} and {ENV_PASSWORD} or use a netrc file)" if creds is None
+                    else f" (check the credentials from {creds.origin})")
+        raise PublishError(f"{e}{hint}; the graph {graph} on the server was not replaced") from None
     return PublishReport(endpoint, graph, protocol, len(triples), sent, time.monotonic() - start)
 
 
