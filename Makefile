@@ -22,6 +22,7 @@ run: setup
 	$(BIN)/ikz-graph query shared-services
 
 test: setup
+	scripts/install-stores.sh
 	$(BIN)/python -m pytest
 
 clean:
