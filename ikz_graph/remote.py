@@ -3,10 +3,10 @@
 :class:`RemoteEndpoint` has the same ``query(sparql, bindings)`` as
 :class:`ikz_graph.graph.KnowledgeGraph` and returns the same :class:`ikz_graph.graph.Result`
 (pyoxigraph terms), so named queries, their parameters and :func:`ikz_graph.queries.format_result`
-work unchanged:
+work unchanged::
 
->>> ep = RemoteEndpoint("http://127.0.0.1:7878/query")          # doctest: +SKIP
->>> run_remote(ep, "project-members", {"project": "emh"}).rows   # doctest: +SKIP
+    ep = RemoteEndpoint("http://127.0.0.1:7878/query")
+    run_remote(ep, "project-members", {"project": "emh"}).rows
 
 The project's prefixes (:data:`ikz_graph.namespaces.PREFIXES`) are declared in front of every
 query. Parameters are bound the way the embedded store binds them (SEP-0007 substitution): each

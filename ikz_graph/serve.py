@@ -3,11 +3,10 @@
 The graph is loaded into a temporary Oxigraph database, in the named graph
 :data:`ikz_graph.publish.GRAPH_PUBLISHED`, and served read-only on 127.0.0.1 with the union of all
 graphs as the default graph, so YASGUI, notebooks and ``ikz-graph query --endpoint`` need no
-``GRAPH`` clause. Cross-origin requests are allowed, for browser tools such as YASGUI.
+``GRAPH`` clause. Cross-origin requests are allowed, for browser tools such as YASGUI::
 
->>> with start_server(kg, port=0) as srv:       # doctest: +SKIP
-...     print(srv.query_url)
-http://127.0.0.1:41235/query
+    with start_server(kg, port=0) as srv:
+        print(srv.query_url)          # http://127.0.0.1:41235/query
 """
 from __future__ import annotations
 
