@@ -103,8 +103,10 @@ def credentials_for(url: str, env: dict[str, str] | None = None) -> Credentials 
         return None
     try:
         entry = netrc.netrc(path).authenticators(urlsplit(url).hostname or "")
-    except (netrc.NetrcParseError, OSError) as e:
-        raise RemoteError(f"cannot read the netrc file {path}: {getattr(e, 'msg', e)}") from None
+    except netrc.NetrcParseError as e:  # its message may quote a token, so only the line is given
+        raise RemoteError(f"cannot read the netrc file {path}: syntax error in line {e.lineno}") from None
+    except OSError as e:
+        raise RemoteError(f"cannot read the netrc file {path}: {e.strerror}") from None
     if not entry:
         return None
     login, _, password = entry
