@@ -171,7 +171,7 @@ class RemoteEndpoint:
                 self._scheme = self._auth
         return self._scheme
 
-    def _request(self, text: str) -> dict:
+    def _request(self, text: str) -> tuple[dict, int | None]:
         import json
         import socket
         import urllib.error
@@ -193,7 +193,9 @@ class RemoteEndpoint:
         last = ""
         for attempt in range(1, 4):
             try:
-                return sw.query().convert()
+                res = sw.query()
+                limit = res.response.headers.get("X-SPARQL-MaxRows")
+                return res.convert(), int(limit) if limit and limit.strip().isdigit() else None
             except urllib.error.HTTPError as e:
                 last = f"HTTP {e.code} {e.reason}"
                 if e.code not in (502, 503, 504):
@@ -221,11 +223,15 @@ class RemoteEndpoint:
         """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`."""
         from .graph import Result
 
-        doc = self._request(prologue() + substitute(sparql, bindings or {}))
+        doc, limit = self._request(prologue() + substitute(sparql, bindings or {}))
         if not isinstance(doc, dict) or "results" not in doc:
             raise QueryError(f"the endpoint {self.url} did not return SELECT results")
         cols = list(doc.get("head", {}).get("vars", []))
         rows = [{c: (_term(b[c]) if c in b else None) for c in cols} for b in doc["results"].get("bindings", [])]
+        if limit is not None and len(rows) >= limit:
+            # Virtuoso cuts result sets at ResultSetMaxRows without an error; this header is the only sign
+            raise RemoteError(f"query at {self.url}: the endpoint cut the result off at {limit} rows "
+                              "(X-SPARQL-MaxRows; on Virtuoso raise ResultSetMaxRows in the [SPARQL] section)")
         return Result(cols, rows)
 
 

@@ -167,21 +167,21 @@ EnabledDavVSP = 0
 
 [SPARQL]
 ; the stock 10000 truncates result sets silently
-ResultSetMaxRows = 1000000
+ResultSetMaxRows = {max_rows}
 ; the stock estimate rejects expensive queries before running them
 MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime = 120
 """
 
 
-def start_virtuoso(folder: Path):
+def start_virtuoso(folder: Path, max_rows: int = 1000000):
     """Start Virtuoso 7 as a plain process with its own ini and database in ``folder``."""
     exe = shutil.which("virtuoso-t")
     if not exe:
         unavailable("Virtuoso (Debian package virtuoso-opensource, program virtuoso-t) is not installed")
     sql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(d=folder, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+    ini.write_text(VIRTUOSO_INI.format(d=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows), encoding="utf-8")
     log = folder / "virtuoso.out"
     proc = subprocess.Popen([exe, "+configfile", str(ini), "+foreground"], cwd=folder,
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -107,6 +107,20 @@ def test_query_command_with_endpoint(published, kg, cli):
     assert r.exit_code == 2 and "no entity with id or label 'Atlantis'" in r.output
 
 
+def test_truncated_virtuoso_results_are_an_error(kg, tmp_path, cli):
+    """With the stock ResultSetMaxRows, Virtuoso cuts results off silently; ikz-graph notices."""
+    store, proc = stores.start_virtuoso(tmp_path, max_rows=20)
+    try:
+        publish(kg, store.gsp_url, env=store.env)
+        r = cli("query", "units", "--endpoint", store.query_url)
+        assert r.exit_code == 2
+        assert f"query at {store.query_url}: the endpoint cut the result off at 20 rows" in r.output
+        r = cli("query", "neighbours", "-p", "unit=07233", "--endpoint", store.query_url)  # 6 rows: fine
+        assert r.exit_code == 0 and "(6 rows)" in r.output
+    finally:
+        stores.stop(proc, 60)
+
+
 def test_query_endpoint_errors_name_the_endpoint(published, cli, tmp_path):
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT ?x WHERE { ?x ikz:nonsense( }\n", encoding="utf-8")
