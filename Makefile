@@ -22,6 +22,7 @@ run: setup
 	$(BIN)/ikz-graph query shared-services
 
 test: setup
+	bash scripts/install-browser.sh
 	$(BIN)/python -m pytest
 
 clean:
