@@ -78,7 +78,7 @@ TIES: dict[str, dict[str, Any]] = {
     "funding": {"color": "#9d4f16", "dashes": False, "width": 2, "arrows": "to"},
     "accompanies": {"color": "#9c755f", "dashes": [1, 5], "width": 1.5, "arrows": "to"},
     "contiguity": {"color": "#b8b8b8", "dashes": [3, 3], "width": 1, "arrows": ""},
-    "transfer": {"color": "#555555", "dashes": [6, 6], "width": 1, "arrows": ""},
+    "takes part": {"color": "#e15759", "dashes": False, "width": 3, "arrows": ""},
 }
 
 CLUSTER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
@@ -127,6 +127,7 @@ class VizGraph:
     as_of: str | None = None
     notes: list[str] = field(default_factory=list)
     sized_by: str = "degree centrality"
+    score_legend: dict[str, Any] | None = None
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -496,18 +497,127 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
     used = {t.a for t in sel} | {t.b for t in sel}
     if view == "overview":  # keep every unit, drop other nodes without any tie on that day
         nodes = {k for k in nodes if k in used or (ents[k].kind in ("district", "city") and ents[k].rlp)}
-    g = _assemble(ents, sorted(nodes), sel, title, view, day, seed)
+    an = _analysis(kg, day)
+    order = sorted(nodes)
+    g = _assemble(ents, order, sel, title, view, day, seed, sizes=_sizes(an, order, sel),
+                  clusters=an.clusters, cluster_names=an.names, extra=an.facts, sized_by=SIZED_BY)
+    if view == "unit":
+        for n in g.nodes:
+            if n["id"] == u:
+                n["focus"] = True
     g.notes = notes
     return g
 
 
-def _transfer_view(kg: "KnowledgeGraph", target: str | None, day: str | None, seed: int) -> VizGraph:
-    import importlib.util
+SIZED_BY = ("districts and cities: PageRank in the cooperation network (ikz_graph.network); "
+            "other nodes: degree centrality in this view")
 
-    if importlib.util.find_spec("ikz_graph.transfer") is None:
-        raise VizError("the transfer view needs the transferability ranking (ikz_graph.transfer), "
-                       "which this version does not have yet")
-    raise VizError("the transfer view is not wired up yet")  # pragma: no cover
+#: Fill colours of candidates, from the lowest to the highest score (a sequential green scale).
+SCORE_COLOURS = ("#f7fcb9", "#addd8e", "#41ab5d", "#006837")
+PARTICIPANT_COLOUR = "#e15759"
+
+
+@dataclass
+class _An:
+    pagerank: dict[str, float]
+    clusters: dict[str, int]
+    names: dict[int, str]
+    facts: dict[str, list[tuple[str, str]]]
+
+
+def _analysis(kg: "KnowledgeGraph", day: str | None) -> _An:
+    """PageRank, clusters and brokers of the units from the cooperation-network analysis."""
+    from .errors import AnalysisError
+    from .network import analyze
+
+    try:
+        an = analyze(kg, as_of=day)
+    except AnalysisError as e:
+        raise VizError(f"cannot analyse the cooperation network: {e}") from None
+    G = an.graph
+    names = {c.number - 1: c.name for c in an.clusters}
+    pr, clusters, facts = {}, {}, {}
+    for iri, d in G.nodes(data=True):
+        pr[iri] = float(d["pagerank"])
+        clusters[iri] = int(d["cluster"]) - 1
+        facts[iri] = [("cluster", f"{d['cluster']}: {names[int(d['cluster']) - 1]}"),
+                      ("PageRank", f"{d['pagerank']:.4f}"), ("betweenness", f"{d['betweenness']:.4f}"),
+                      ("k-core", str(d["core"]))] + ([("broker", "yes: ties several clusters together")]
+                                                      if d["broker"] else [])
+    return _An(pr, clusters, names, facts)
+
+
+def _sizes(an: _An, order: list[str], ties: list[_Tie]) -> dict[str, float]:
+    """Units by PageRank (relative to the largest), every other node by its degree in the view."""
+    degree = {n: 0 for n in order}
+    for t in ties:
+        degree[t.a] = degree.get(t.a, 0) + 1
+        degree[t.b] = degree.get(t.b, 0) + 1
+    top_pr = max((an.pagerank[n] for n in order if n in an.pagerank), default=0) or 1.0
+    top_deg = max((degree[n] for n in order if n not in an.pagerank), default=0) or 1
+    return {n: an.pagerank[n] / top_pr if n in an.pagerank else degree[n] / top_deg for n in order}
+
+
+def _score_colour(score: float, lo: float, hi: float) -> str:
+    t = 0.0 if hi <= lo else min(1.0, max(0.0, (score - lo) / (hi - lo)))
+    pos = t * (len(SCORE_COLOURS) - 1)
+    i = min(int(pos), len(SCORE_COLOURS) - 2)
+    f = pos - i
+    a, b = SCORE_COLOURS[i], SCORE_COLOURS[i + 1]
+    rgb = [round(int(a[k:k + 2], 16) * (1 - f) + int(b[k:k + 2], 16) * f) for k in (1, 3, 5)]
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def _transfer_view(kg: "KnowledgeGraph", target: str | None, day: str | None, seed: int) -> VizGraph:
+    """The approach, its participants and every scored candidate, coloured by score."""
+    from .errors import AnalysisError
+    from .transfer import FACTOR_LABELS, rank
+
+    if not target:
+        raise VizError("the transfer view needs an approach (--view transfer APPROACH)")
+    try:
+        tr = rank(kg, target, as_of=day)
+    except AnalysisError as e:
+        raise VizError(f"transfer {target!r}: {e}") from None
+    ents, ties = _base(kg, day)
+    app = tr.approach
+    if app not in ents:
+        ents[app] = _Entity(app, "approach", tr.approach_label)
+    ents[app].facts = [("approach", tr.approach_kind)] + ents[app].facts
+    parts = [p for p in tr.participants if p in ents]
+    cands = [c for c in tr.candidates if c.unit in ents]
+    lo = min((c.score for c in cands), default=0.0)
+    hi = max((c.score for c in cands), default=1.0)
+    extra: dict[str, list[tuple[str, str]]] = {}
+    colours: dict[str, str] = {}
+    for p in parts:
+        extra[p] = [("role", "participant")]
+        colours[p] = PARTICIPANT_COLOUR
+    for c in cands:
+        extra[c.unit] = ([("rank", f"{c.rank} of {len(cands)}"), ("score", f"{c.score:.3f}"), ("why", c.explanation)]
+                         + [(FACTOR_LABELS.get(f, f), f"{v:+.3f}") for f, v in c.contributions.items()])
+        colours[c.unit] = _score_colour(c.score, lo, hi)
+    order = sorted({app, *parts, *(c.unit for c in cands)})
+    inview = set(order)
+    sel = [_Tie(p, app, "takes part", "takes part") for p in parts]
+    sel += [t for t in ties if t.tie == "contiguity" and t.a in inview and t.b in inview]
+    sel = _dedupe(sel)
+    an = _analysis(kg, day)
+    for k, v in an.facts.items():
+        extra.setdefault(k, [])
+        extra[k] = extra[k] + v
+    when = f" as of {day}" if day else ""
+    g = _assemble(ents, order, sel, f"Transferability: {tr.approach_label}{when}", "transfer", day, seed,
+                  sizes=_sizes(an, order, sel), clusters={}, cluster_names={}, extra=extra, sized_by=SIZED_BY,
+                  colours=colours)
+    g.score_legend = {"low": SCORE_COLOURS[0], "high": SCORE_COLOURS[-1], "min": round(lo, 3), "max": round(hi, 3),
+                      "participant": PARTICIPANT_COLOUR, "colours": list(SCORE_COLOURS)}
+    if tr.not_scored:
+        g.notes.append(f"{len(tr.not_scored)} units are not scored (population or area unknown).")
+    for n in g.nodes:
+        if n["id"] == app:
+            n["focus"] = True
+    return g
 
 
 # ------------------------------------------------------------------------------------------ assembly
@@ -549,17 +659,22 @@ def _short(label: str, n: int = 32) -> str:
 def _assemble(ents: dict[str, _Entity], order: list[str], ties: list[_Tie], title: str, view: str,
               day: str | None, seed: int, sizes: dict[str, float] | None = None,
               clusters: dict[str, int] | None = None, cluster_names: dict[int, str] | None = None,
-              sized_by: str = "degree centrality") -> VizGraph:
+              sized_by: str = "degree centrality", extra: dict[str, list[tuple[str, str]]] | None = None,
+              colours: dict[str, str] | None = None) -> VizGraph:
+    extra, colours = extra or {}, colours or {}
     nodes = [{"id": iri, "label": _short(ents[iri].label), "full": ents[iri].label, "kind": ents[iri].kind,
               "key": ents[iri].key, "rlp": ents[iri].rlp,
               "tip": tooltip_html(ents[iri].label, ents[iri].kind + ("" if ents[iri].rlp else ", outside RLP"),
-                                  ([("key", ents[iri].key)] if ents[iri].key else []) + ents[iri].facts,
-                                  ents[iri].sources, ents[iri].tasks)}
+                                  extra.get(iri, []) + ([("key", ents[iri].key)] if ents[iri].key else [])
+                                  + ents[iri].facts, ents[iri].sources, ents[iri].tasks),
+              **({"color": colours[iri]} if iri in colours else {})}
              for iri in order]
     edges = [{"from": t.a, "to": t.b, "tie": t.tie,
               "tip": tooltip_html(f"{ents[t.a].label} – {ents[t.b].label}", f"{t.tie}: {t.label}", t.facts,
                                   t.sources)}
              for t in ties]
+    if clusters is not None:
+        clusters = {k: v for k, v in clusters.items() if k in ents}
     return finish(VizGraph(title, view, nodes, edges, as_of=day, sized_by=sized_by), seed=seed, sizes=sizes,
                   clusters=clusters, cluster_names=cluster_names)
 
@@ -734,7 +849,7 @@ def render_graph(g: VizGraph) -> str:
         "title": heading, "view": g.view, "asOf": g.as_of, "sizedBy": g.sized_by, "notes": g.notes,
         "nodes": nodes, "edges": edges, "options": json.loads(options), "clusters": g.clusters,
         "kinds": [{"name": k, **KINDS[k]} for k in kinds_used],
-        "ties": [{"name": t, **TIES[t]} for t in ties_used],
+        "ties": [{"name": t, **TIES[t]} for t in ties_used], "scoreLegend": g.score_legend,
     }
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     template = env.from_string((Path(__file__).with_name("viz_template.html")).read_text(encoding="utf-8"))
@@ -752,8 +867,8 @@ def _vis_node(n: dict[str, Any]) -> dict[str, Any]:
         out["cluster"] = n["cluster"]
     if not n.get("rlp", True):
         out["outside"] = True
-    if "score" in n:
-        out["score"] = n["score"]
+    if n.get("focus"):
+        out["focus"] = True
     return out
 
 
