@@ -20,7 +20,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "load", "run_query", "list_queries", "validate", "export", "KnowledgeGraph",
-           "Result", "DataError", "QueryError", "IkzError"]
+           "Result", "DataError", "QueryError", "IkzError", "viz_html", "write_viz"]
 
 from .errors import DataError, IkzError, QueryError
 from .graph import KnowledgeGraph, Result, load
@@ -35,3 +35,17 @@ def validate(kg: KnowledgeGraph, shapes=None):
 def export(kg: KnowledgeGraph, out_dir="dist"):
     """Write all exports of ``kg`` to ``out_dir`` atomically; returns the written paths."""
     return kg.export(out_dir)
+
+
+def viz_html(kg: KnowledgeGraph, view="overview", target=None, as_of=None) -> str:
+    """The self-contained, offline HTML page of a view (``overview``, ``project``, ``unit``, ``transfer``)."""
+    from .viz import render
+
+    return render(kg, view, target, as_of)
+
+
+def write_viz(kg: KnowledgeGraph, path, view="overview", target=None, as_of=None):
+    """Write that page to ``path`` atomically; returns the path."""
+    from .viz import write_html
+
+    return write_html(kg, path, view, target, as_of)
