@@ -138,7 +138,7 @@ SELECT ?e ?class ?label ?name ?id WHERE {
   OPTIONAL { ?e rdfs:label ?label }
   OPTIONAL { ?e schema:name ?name }
   OPTIONAL { ?e dct:identifier ?id }
-}""" % " ".join(f"<{c}>" for c, _ in _CLASS_KIND)
+} ORDER BY ?e ?class ?label ?name ?id""" % " ".join(f"<{c}>" for c, _ in _CLASS_KIND)
 
 _Q_UNIT_FACTS = """
 SELECT ?e ?key ?seat ?state ?pop ?popDate ?area WHERE {
@@ -164,7 +164,7 @@ SELECT ?e ?founded ?seat ?description ?start ?end ?amount ?date ?phase ?sites WH
   OPTIONAL { ?e dct:date ?date }
   OPTIONAL { ?e ikz:phaseNumber ?phase }
   OPTIONAL { SELECT ?e (COUNT(?s) AS ?sites) WHERE { ?e ikz:site ?s } GROUP BY ?e }
-}"""
+} ORDER BY ?e ?founded ?start ?end ?date ?amount ?description ?seat"""
 
 _Q_TASKS = """
 SELECT DISTINCT ?e ?task WHERE {
@@ -244,6 +244,10 @@ class _Tie:
     end: str | None = None
 
 
+def _fact(e: _Entity, name: str) -> str:
+    return next((v for k, v in e.facts if k == name), "")
+
+
 def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
     """Read every entity and tie the views draw from, through SPARQL only."""
     ents: dict[str, _Entity] = {}
@@ -305,10 +309,8 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
             e.facts.append(("sites", r["sites"].value))
         if r.get("description") is not None:
             e.facts.append(("about", r["description"].value))
-        if e.kind == "grant" and e.label.startswith("grant:"):
-            e.label = "grant"
         if e.kind == "grant":
-            amount = next((v for k, v in e.facts if k == "amount"), "")
+            amount = _fact(e, "amount")
             e.facts.insert(0, ("description", e.label))
             e.label = f"{amount}" if amount else "grant"
 
@@ -350,8 +352,8 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
             facts.append(("from", _v(r.get("startLabel")) or start))
         if end:
             facts.append(("until", _v(r.get("endLabel")) or end))
-        phases = sorted(ents[p].facts[0][1] if p in ents and ents[p].facts and ents[p].facts[0][0] == "phase"
-                        else ns.compact(p) for p in phases_of.get(m, []))
+        phases = sorted(_fact(ents[p], "phase") or ns.compact(p) if p in ents else ns.compact(p)
+                        for p in phases_of.get(m, []))
         if phases:
             facts.append(("phases", ", ".join(phases)))
         ties.append(_Tie(a, o, tie, role, facts, msources.get(m, []), start, end))
@@ -450,8 +452,8 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
                 for f in ties:
                     if f.a == t.a and f.label == "funder" and f.b in keep and proj in keep:
                         g = ents[t.a]
-                        amount = next((v for k, v in g.facts if k == "amount"), "")
-                        sel.append(_Tie(f.b, proj, "funding", "funds", [("grant", f"{amount} ({g.facts[0][1]})")],
+                        amount = _fact(g, "amount")
+                        sel.append(_Tie(f.b, proj, "funding", "funds", [("grant", f"{amount} ({_fact(g, 'description')})")],
                                         g.sources))
         nodes = keep
         title = "IKZ in Rhineland-Palatinate: overview"
@@ -465,15 +467,13 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
         funders = {t.b for t in ties if t.label == "funder" and t.a in grants}
         accompany = {t.a for t in ties if t.tie == "accompanies" and t.b == p}
         nodes = {p} | phases | members | made | grants | funders | accompany
-        in_phase: dict[tuple[str, str], list[str]] = {}
         sel = []
         for t in ties:
             if t.tie == "project" and t.b == p:
-                ph = next((v for k, v in t.facts if k == "phases"), "")
+                ph = dict(t.facts).get("phases", "")
                 nums = [x.strip() for x in ph.split(",") if x.strip()]
-                targets = [q for q in sorted(phases) if next((v for k, v in ents[q].facts if k == "phase"), "") in nums]
+                targets = [q for q in sorted(phases) if _fact(ents[q], "phase") in nums]
                 for q in targets or [p]:
-                    in_phase.setdefault((t.a, q), []).append(t.label)
                     sel.append(_Tie(t.a, q, "project", t.label, t.facts, t.sources, t.start, t.end))
             elif t.a in nodes and t.b in nodes and t.tie != "project":
                 sel.append(t)

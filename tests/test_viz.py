@@ -208,3 +208,18 @@ def test_synthetic_graph_of_thousands_of_nodes_renders_quickly():
     data = json.loads(re.search(r'id="ikz-data">(.*?)</script>', page, re.DOTALL).group(1))
     assert len(data["nodes"]) == 3000 and data["options"]["physics"]["enabled"] is False
     assert len({(n["x"], n["y"]) for n in data["nodes"]}) == 3000
+
+
+def test_same_file_in_separate_processes(tmp_path):
+    """Deterministic across runs: two processes with different hash seeds write identical bytes."""
+    import os
+
+    from .conftest import run_module
+
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"o{seed}.html"
+        r = run_module("viz", "--view", "unit", "07231", "--out", out, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert r.returncode == 0, r.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
