@@ -102,8 +102,10 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True,
               help="table for people; csv, tsv, json follow the W3C SPARQL 1.1 result formats.")
+@click.option("--include", "includes", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Also load this RDF file (.ttl, .nt, .trig, .nq), e.g. analysis results (repeatable).")
 @click.pass_context
-def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> None:
+def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, includes: tuple[Path, ...]) -> None:
     """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store."""
     from .queries import format_result, get_query, bind_params
 
@@ -113,6 +115,11 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> N
     except QueryError as e:
         _fail(str(e), EXIT_ERROR)
     kg = _load(ctx.obj["data"])
+    for f in includes:
+        try:
+            kg.add_file(f)
+        except DataError as e:
+            _fail(str(e), EXIT_ERROR)
     try:
         result = kg.query(q.text, bind_params(kg, q, kv))
     except QueryError as e:

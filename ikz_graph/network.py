@@ -182,13 +182,14 @@ SELECT ?o ?class ?label ?founded WHERE {
   OPTIONAL { ?o schema:foundingDate ?founded }
 }"""
 _Q_SERVICES = """
-SELECT ?s ?label ?u ?role ?start ?institution WHERE {
+SELECT ?s ?label ?u ?role ?start ?institution ?developedIn WHERE {
   ?s a cpsv:PublicService .
   OPTIONAL { ?s rdfs:label ?label }
   { ?s cv:hasCompetentAuthority ?u . BIND("competent-authority" AS ?role) }
   UNION { ?s schema:serviceOperator ?u . BIND("operator" AS ?role) }
   OPTIONAL { ?s dct:temporal/time:hasBeginning/ikz:earliestDate ?start }
   OPTIONAL { ?s ikz:deliveredThrough ?institution }
+  OPTIONAL { ?s ikz:developedIn ?developedIn }
 }"""
 _Q_INSTITUTIONS = """
 SELECT ?i ?label ?founded WHERE {
@@ -244,19 +245,33 @@ def fetch(source: SparqlSource) -> CoopData:
             founded[r["o"]] = parse_day(r["founded"])
     services: set[ServiceRole] = set()
     related: dict[str, set[str]] = {}
-    for r in _rows(source, _Q_SERVICES):
+    service_rows = _rows(source, _Q_SERVICES)
+    institution_rows = _rows(source, _Q_INSTITUTIONS)
+    for r in institution_rows:
+        if r.get("founded"):
+            founded[r["i"]] = parse_day(r["founded"])
+
+    def earliest(r: dict) -> dt.date | None:
+        """A service's start; if unknown, the earliest day it can have started: the founding of
+        its institution, else the first start in the model project that developed it."""
+        if r.get("start"):
+            return parse_day(r["start"])
+        if r.get("institution") in founded:
+            return founded[r["institution"]]
+        starts = [m.start for m in memberships if m.org == r.get("developedIn") and m.start is not None]
+        return min(starts) if starts else None
+
+    for r in service_rows:
         if r["u"] not in units:
             continue
-        services.add(ServiceRole(r["s"], r["u"], r["role"], parse_day(r.get("start"))))
+        services.add(ServiceRole(r["s"], r["u"], r["role"], earliest(r)))
         if r.get("label"):
             labels[r["s"]] = r["label"]
         if r.get("institution"):
             related.setdefault(r["institution"], set()).add(r["s"])
-    for r in _rows(source, _Q_INSTITUTIONS):
+    for r in institution_rows:
         if r.get("label"):
             labels[r["i"]] = r["label"]
-        if r.get("founded"):
-            founded[r["i"]] = parse_day(r["founded"])
     task_fields: dict[str, set[str]] = {}
     for r in _rows(source, _Q_TASK_FIELDS):
         task_fields.setdefault(r["x"], set()).add(r["tf"])
