@@ -8,7 +8,8 @@ import pytest
 
 from ikz_graph import viz
 from ikz_graph.network import analyze
-from ikz_graph.transfer import rank
+
+_, rank = viz._transfer_api()
 
 UNIT = "https://w3id.org/ikz-graph/id/unit/"
 BODY = "https://w3id.org/ikz-graph/id/org/"
