@@ -53,15 +53,15 @@ def analyze(source, as_of=None, config=None):
 
 
 def transfer(source, approach, as_of=None, config=None):
-    """Transferability ranking of an approach (see :func:`ikz_graph.transfer.rank`)."""
-    from .transfer import rank
+    """Transferability ranking of an approach (see :func:`ikz_graph.transferability.rank`)."""
+    from .transferability import rank
 
     return rank(source, approach, as_of, config)
 
 
 def evaluate(source, config=None):
-    """Leave-one-out and back-test evaluation of the score (see :func:`ikz_graph.evaluate.evaluate`)."""
-    from .evaluate import evaluate as _evaluate
+    """Leave-one-out and back-test evaluation of the score (see :func:`ikz_graph.evaluation.evaluate`)."""
+    from .evaluation import evaluate as _evaluate
 
     return _evaluate(source, config)
 

@@ -229,7 +229,7 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
     from .exports import atomic_write_files
     from .results import transfer_files
     from .tables import csv_text, text_table
-    from .transfer import FACTOR_LABELS, rank
+    from .transferability import FACTOR_LABELS, rank
 
     day = _day(as_of)
     cfg = _config(config_path)
@@ -287,7 +287,7 @@ def evaluate(ctx: click.Context, fmt: str, config_path: Path | None) -> None:
     """Check the transferability score against baselines (leave-one-out and back-test)."""
     import json
 
-    from .evaluate import METHODS, evaluate as run_evaluation
+    from .evaluation import METHODS, evaluate as run_evaluation
     from .tables import text_table
 
     cfg = _config(config_path)

@@ -136,7 +136,7 @@ def analysis_triples(a, started: dt.datetime | None = None) -> list[ox.Triple]:
 
 
 def transfer_triples(tr, groups: Iterable = (), started: dt.datetime | None = None) -> list[ox.Triple]:
-    """The results of :func:`ikz_graph.transfer.rank` (and optional groups) as RDF."""
+    """The results of :func:`ikz_graph.transferability.rank` (and optional groups) as RDF."""
     t = _Triples()
     run = ns.ID + f"transfer/{tr.run_id}"
     when = f" as of {tr.as_of}" if tr.as_of else ""

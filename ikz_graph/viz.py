@@ -569,20 +569,11 @@ def _score_colour(score: float, lo: float, hi: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
-def _transfer_api():
-    """``FACTOR_LABELS`` and ``rank`` of the transferability module (``ikz_graph.transferability``)."""
-    try:
-        from .transferability import FACTOR_LABELS, rank
-    except ImportError:  # the module's name before issue 3 settled it
-        from .transfer import FACTOR_LABELS, rank
-    return FACTOR_LABELS, rank
-
-
 def _transfer_view(kg: "KnowledgeGraph", target: str | None, day: str | None, seed: int) -> VizGraph:
     """The approach, its participants and every scored candidate, coloured by score."""
     from .errors import AnalysisError
 
-    FACTOR_LABELS, rank = _transfer_api()
+    from .transferability import FACTOR_LABELS, rank
 
     if not target:
         raise VizError("the transfer view needs an approach (--view transfer APPROACH)")

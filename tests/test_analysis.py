@@ -11,10 +11,10 @@ import pytest
 import ikz_graph
 from ikz_graph.config import FACTORS, load_config
 from ikz_graph.errors import AnalysisError
-from ikz_graph.evaluate import METHODS, evaluate, expected_rank_metrics
+from ikz_graph.evaluation import METHODS, evaluate, expected_rank_metrics
 from ikz_graph.graph import KnowledgeGraph
 from ikz_graph.network import adjusted_rand_index, analyze, cooperation_network, fetch, unit
-from ikz_graph.transfer import participants_of, rank
+from ikz_graph.transferability import participants_of, rank
 
 from .conftest import ROOT, run_module
 

@@ -8,8 +8,7 @@ import pytest
 
 from ikz_graph import viz
 from ikz_graph.network import analyze
-
-_, rank = viz._transfer_api()
+from ikz_graph.transferability import rank
 
 UNIT = "https://w3id.org/ikz-graph/id/unit/"
 BODY = "https://w3id.org/ikz-graph/id/org/"

@@ -27,7 +27,7 @@ from typing import Any
 
 from .config import FACTORS, load_config
 from .network import CoopData, fetch, groups, parse_day
-from .transfer import _task_fields, participants_of, score_all
+from .transferability import _task_fields, participants_of, score_all
 
 __all__ = ["evaluate", "Evaluation", "METHODS", "expected_rank_metrics"]
 
