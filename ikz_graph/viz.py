@@ -310,6 +310,9 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
             e.facts.append(("sites", r["sites"].value))
         if r.get("description") is not None:
             e.facts.append(("about", r["description"].value))
+        if e.kind == "phase" and r.get("phase") is not None:
+            e.facts.insert(0, ("name", e.label))
+            e.label = f"Phase {r['phase'].value}"
         if e.kind == "grant":
             amount = _fact(e, "amount")
             e.facts.insert(0, ("description", e.label))
@@ -365,6 +368,8 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
             continue
         tie = {"contiguity": "contiguity", "accompanies": "accompanies", "phase of": "phase",
                "funder": "funding", "recipient": "funding", "funds": "funding"}.get(link, "service")
+        if link == "funder":  # drawn from the funder to the grant
+            a, b = b, a
         ties.append(_Tie(a, b, tie, link))
     return ents, ties
 
@@ -451,10 +456,10 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
             if t.a in grants and t.label == "funds":
                 proj = phase_project.get(t.b, t.b)
                 for f in ties:
-                    if f.a == t.a and f.label == "funder" and f.b in keep and proj in keep:
+                    if f.b == t.a and f.label == "funder" and f.a in keep and proj in keep:
                         g = ents[t.a]
                         amount = _fact(g, "amount")
-                        sel.append(_Tie(f.b, proj, "funding", "funds", [("grant", f"{amount} ({_fact(g, 'description')})")],
+                        sel.append(_Tie(f.a, proj, "funding", "funds", [("grant", f"{amount} ({_fact(g, 'description')})")],
                                         g.sources))
         nodes = keep
         title = "IKZ in Rhineland-Palatinate: overview"
@@ -465,7 +470,7 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
         made = {t.a for t in ties if t.label == "developed in" and t.b in phases | {p}}
         made |= {t.b for t in ties if t.label == "delivered through" and t.a in made}
         grants = {t.a for t in ties if t.label == "funds" and t.b in phases | {p}}
-        funders = {t.b for t in ties if t.label == "funder" and t.a in grants}
+        funders = {t.a for t in ties if t.label == "funder" and t.b in grants}
         accompany = {t.a for t in ties if t.tie == "accompanies" and t.b == p}
         nodes = {p} | phases | members | made | grants | funders | accompany
         sel = []
