@@ -25,6 +25,7 @@ run: setup
 	$(BIN)/ikz-graph transfer kfz-zulassung --top 5 --out $(OUT)/analysis
 
 test: setup
+	bash scripts/install-browser.sh
 	$(BIN)/python -m pytest
 
 clean:

@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = ["__version__", "load", "run_query", "list_queries", "validate", "export", "analyze", "transfer",
            "evaluate", "analysis_triples", "transfer_triples", "KnowledgeGraph", "Result", "DataError", "QueryError",
-           "AnalysisError", "IkzError"]
+           "AnalysisError", "IkzError", "viz_html", "write_viz"]
 
 from .errors import AnalysisError, DataError, IkzError, QueryError
 from .graph import KnowledgeGraph, Result, load
@@ -78,3 +78,17 @@ def transfer_triples(result, groups=(), started=None):
     from .results import transfer_triples as _t
 
     return _t(result, groups, started)
+
+
+def viz_html(kg: KnowledgeGraph, view="overview", target=None, as_of=None) -> str:
+    """The self-contained, offline HTML page of a view (``overview``, ``project``, ``unit``, ``transfer``)."""
+    from .viz import render
+
+    return render(kg, view, target, as_of)
+
+
+def write_viz(kg: KnowledgeGraph, path, view="overview", target=None, as_of=None):
+    """Write that page to ``path`` atomically; returns the path."""
+    from .viz import write_html
+
+    return write_html(kg, path, view, target, as_of)

@@ -325,5 +325,32 @@ def evaluate(ctx: click.Context, fmt: str, config_path: Path | None) -> None:
             click.echo(f"  {s}")
 
 
+@main.command()
+@click.option("--view", type=click.Choice(["overview", "project", "unit", "transfer"]), default="overview",
+              show_default=True, help="overview; project ID; unit KEY; transfer APPROACH (the target follows the view).")
+@click.argument("target", required=False, metavar="[ID|KEY|APPROACH]")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Only memberships that may have been running on DATE (YYYY-MM-DD), as in cooperation-as-of.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write: self-contained, opens offline without any request.")
+@click.pass_context
+def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, out_file: Path) -> None:
+    """Write an interactive HTML view: ikz-graph viz [--view overview | project ID | unit KEY | transfer APPROACH]."""
+    from .viz import VizError, build_view, render_graph, write_page
+
+    if view == "overview" and target:
+        _fail(f"the overview takes no target (got {target!r})", EXIT_ERROR)
+    kg = _load(ctx.obj["data"])
+    try:
+        g = build_view(kg, view, target, as_of)
+        path = write_page(render_graph(g), out_file)
+    except VizError as e:
+        _fail(str(e), EXIT_ERROR)
+    except IkzError as e:
+        _fail(str(e), EXIT_ERROR)
+    click.echo(f"Wrote {path} ({g.title}: {len(g.nodes)} nodes, {len(g.edges)} edges"
+               + (f", as of {g.as_of}" if g.as_of else "") + f"; {path.stat().st_size} bytes).")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
