@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make run   set up .venv, build and validate the graph on the embedded store, write dist/
+#   make run   set up .venv, build and validate the graph on the embedded store, write dist/,
+#              analyse the cooperation network and rank a transfer (dist/analysis/)
 #   make test  set up .venv with the test extras and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,8 +21,11 @@ run: setup
 	$(BIN)/ikz-graph build --out $(OUT)
 	$(BIN)/ikz-graph query project-members
 	$(BIN)/ikz-graph query shared-services
+	$(BIN)/ikz-graph analyze --out $(OUT)/analysis
+	$(BIN)/ikz-graph transfer kfz-zulassung --top 5 --out $(OUT)/analysis
 
 test: setup
+	bash scripts/install-browser.sh
 	scripts/install-stores.sh
 	$(BIN)/python -m pytest
 

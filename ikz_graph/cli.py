@@ -1,8 +1,8 @@
 """Command-line interface: ``ikz-graph <verb>`` (also ``python -m ikz_graph``).
 
 Exit codes: 0 success; 1 the data does not conform (record checks or SHACL);
-2 an error that stopped the command (bad arguments or parameters, unknown query, unreadable
-shapes, failed write).
+2 an error that stopped the command (bad arguments or parameters, unknown query or approach,
+bad configuration, unreadable shapes, failed write).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import DataError, IkzError, QueryError
+from .errors import AnalysisError, DataError, IkzError, QueryError
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -120,10 +120,12 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True,
               help="table for people; csv, tsv, json follow the W3C SPARQL 1.1 result formats.")
+@click.option("--include", "includes", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Also load this RDF file (.ttl, .nt, .trig, .nq), e.g. analysis results (repeatable).")
 @_remote_options
 @click.pass_context
-def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, endpoint: str | None, graph: str,
-          auth: str, timeout: float) -> None:
+def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, includes: tuple[Path, ...],
+          endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
     """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store,
     or with --endpoint on a remote SPARQL 1.1 endpoint."""
     from .queries import format_result, get_query, bind_params
@@ -136,12 +138,19 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, endp
     if endpoint:
         from .remote import RemoteEndpoint
 
+        if includes:
+            _fail("--include works on the embedded store only, not with --endpoint", EXIT_ERROR)
         try:
             kg = RemoteEndpoint(endpoint, None if graph == "default" else graph, auth=auth, timeout=timeout)
         except IkzError as e:
             _fail(str(e), EXIT_ERROR)
     else:
         kg = _load(ctx.obj["data"])
+        for f in includes:
+            try:
+                kg.add_file(f)
+            except DataError as e:
+                _fail(str(e), EXIT_ERROR)
     try:
         result = kg.query(q.text, bind_params(kg, q, kv))
     except IkzError as e:
@@ -163,6 +172,215 @@ def list_named_queries() -> None:
         for p in q.params:
             opt = ", optional" if p.optional else ""
             click.echo(f"    --param {p.name}=<{p.type}{opt}>  {p.description}")
+
+
+# --------------------------------------------------------------------------- analysis
+
+def _config(path: Path | None) -> dict:
+    from .config import load_config
+
+    try:
+        return load_config(path)
+    except AnalysisError as e:
+        _fail(str(e), EXIT_ERROR)
+
+
+def _day(value: str | None):
+    from .network import parse_day
+
+    if value is None:
+        return None
+    try:
+        return parse_day(value)
+    except AnalysisError as e:
+        raise click.BadParameter(str(e), param_hint="--as-of") from None
+
+
+_as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None,
+                             help="Look at the network as it stood on this day (YYYY-MM-DD); default: all recorded ties.")
+_config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                              help="YAML file overriding the analysis configuration (see docs/analysis.md).")
+
+
+@main.command()
+@_as_of_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist/analysis"),
+              show_default=True, help="Folder for analysis.ttl, units.csv, clusters.csv and analysis.md.")
+@_config_option
+@click.pass_context
+def analyze(ctx: click.Context, as_of: str | None, out_dir: Path, config_path: Path | None) -> None:
+    """Cooperation network of districts and cities: clusters, centrality, brokers.
+
+    Prints a summary and the clusters; writes the results as RDF (with the run's provenance),
+    CSV and Markdown to --out.
+    """
+    from .exports import atomic_write_files
+    from .network import analyze as run_analysis
+    from .results import analysis_files, analysis_summary
+    from .tables import text_table
+
+    day = _day(as_of)
+    cfg = _config(config_path)
+    kg = _load(ctx.obj["data"])
+    try:
+        result = run_analysis(kg, day, cfg)
+        files = atomic_write_files(out_dir, analysis_files(result))
+    except IkzError as e:
+        _fail(str(e), EXIT_ERROR)
+    for label, value in analysis_summary(result):
+        click.echo(f"{label + ':':22}{value}")
+    click.echo()
+    click.echo(text_table(result.cluster_rows(), ["cluster", "name", "size"]), nl=False)
+    for f in files:
+        click.echo(f"  wrote {f}")
+
+
+@main.command()
+@click.argument("approach")
+@_as_of_option
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Show the N best candidates (or groups).")
+@click.option("--groups", "group_size", type=click.IntRange(min=0, max=4), default=0, show_default=True,
+              help="Rank groups of this many units that could start the approach among themselves (2 = pairs) instead of single units.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="Output format.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write transfer-ID.ttl (RDF with provenance), .csv, -groups.csv and .md to this folder.")
+@_config_option
+@click.pass_context
+def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, group_size: int, fmt: str,
+             out_dir: Path | None, config_path: Path | None) -> None:
+    """Rank the districts and cities that could take up APPROACH next, with reasons.
+
+    APPROACH is a model project, shared service or institution (or any cooperation body), by
+    identifier (emh, kfz-zulassung) or label. Every unit that does not take part gets a score in
+    [0, 1] that is the sum of its per-factor contributions.
+    """
+    import json
+
+    from .exports import atomic_write_files
+    from .results import transfer_files
+    from .tables import csv_text, text_table
+    from .transferability import FACTOR_LABELS, rank
+
+    day = _day(as_of)
+    cfg = _config(config_path)
+    kg = _load(ctx.obj["data"])
+    try:
+        t = rank(kg, approach, day, cfg)
+        groups = t.groups(group_size, top) if group_size >= 2 else []
+        if out_dir is not None:
+            all_groups = groups if groups else t.groups(2, top) + t.groups(3, top)
+            atomic_write_files(out_dir, transfer_files(t, all_groups))
+    except IkzError as e:
+        _fail(str(e), EXIT_ERROR)
+    if group_size >= 2:
+        rows = [{"rank": g.rank, "units": ", ".join(g.labels), "score": round(g.score, 4), "fit": round(g.fit, 4),
+                 "cohesion": round(g.cohesion, 4), "explanation": g.explanation} for g in groups]
+    else:
+        rows = t.rows(top)
+    if fmt == "json":
+        doc = {"approach": {"iri": t.approach, "label": t.approach_label, "kind": t.approach_kind},
+               "as_of": str(t.as_of) if t.as_of else None,
+               "participants": [{"iri": p, "label": t.data.label(p)} for p in t.participants],
+               "factors": {f: {"label": FACTOR_LABELS[f], "weight": cfg["transfer"]["weights"][f]} for f in FACTOR_LABELS},
+               "not_scored": [t.data.label(u) for u in t.not_scored]}
+        if group_size >= 2:
+            doc["groups"] = [{"rank": g.rank, "units": [{"iri": u, "label": t.data.label(u)} for u in g.units],
+                              "score": g.score, "fit": g.fit, "cohesion": g.cohesion, "explanation": g.explanation}
+                             for g in groups]
+        else:
+            doc["candidates"] = [{"rank": c.rank, "iri": c.unit, "key": c.key, "label": c.label, "score": c.score,
+                                  "contributions": c.contributions, "values": c.values, "explanation": c.explanation}
+                                 for c in t.candidates[:top]]
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+        return
+    if fmt == "csv":
+        click.echo(csv_text(rows), nl=False)
+        return
+    click.echo(f"Approach:     {t.approach_label} ({t.approach_kind})")
+    click.echo(f"Participants: {', '.join(t.data.label(p) for p in t.participants)}")
+    click.echo(f"As of:        {t.as_of or 'all recorded memberships'}")
+    click.echo(f"Candidates:   {len(t.candidates)} scored; {len(t.not_scored)} not scored (population or area unknown)")
+    click.echo()
+    cols = [c for c in rows[0] if c != "explanation"] if rows else []
+    click.echo(text_table(rows, cols), nl=False)
+    click.echo()
+    for r in rows:
+        click.echo(f"{r['rank']:>3}. {r['explanation']}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Output format.")
+@_config_option
+@click.pass_context
+def evaluate(ctx: click.Context, fmt: str, config_path: Path | None) -> None:
+    """Check the transferability score against baselines (leave-one-out and back-test)."""
+    import json
+
+    from .evaluation import METHODS, evaluate as run_evaluation
+    from .tables import text_table
+
+    cfg = _config(config_path)
+    kg = _load(ctx.obj["data"])
+    try:
+        ev = run_evaluation(kg, cfg)
+    except IkzError as e:
+        _fail(str(e), EXIT_ERROR)
+    if fmt == "json":
+        def case(c):
+            return {"cooperation": c.cooperation, "cooperation_label": c.cooperation_label, "tie": c.tie,
+                    "unit": c.unit, "unit_label": c.unit_label, "participants": c.participants,
+                    "candidates": c.candidates, "start": str(c.start) if c.start else None,
+                    "as_of": str(c.as_of) if c.as_of else None, "metrics": c.metrics}
+        doc = {"methods": METHODS, "leave_one_out": {"summary": ev.summary, "by_kind": ev.by_kind,
+                                                     "mrr_95ci": ev.intervals, "paired_vs_full": ev.paired,
+                                                     "cases": [case(c) for c in ev.loo]},
+               "backtest": {"summary": ev.temporal_summary, "cases": [case(c) for c in ev.temporal]},
+               "skipped": ev.skipped}
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"Leave one member out: {len(ev.loo)} cases in {len({c.cooperation for c in ev.loo})} cooperations "
+               f"({', '.join(f'{k} {len([c for c in ev.loo if c.tie == k])}' for k in ev.by_kind)})")
+    click.echo(text_table(ev.summary_rows()), nl=False)
+    click.echo()
+    click.echo(f"Back-test: {len(ev.temporal)} later memberships ranked on the day before they started")
+    rows = [{"cooperation": c.cooperation_label, "unit": c.unit_label, "start": str(c.start),
+             "participants": c.participants, "candidates": c.candidates,
+             **{f"rank_{m}": round(c.metrics[m]["rank"], 1) for m in METHODS}} for c in ev.temporal]
+    click.echo(text_table(rows), nl=False)
+    if ev.skipped:
+        click.echo()
+        click.echo(f"Not evaluated ({len(ev.skipped)}):")
+        for s in ev.skipped:
+            click.echo(f"  {s}")
+
+
+@main.command()
+@click.option("--view", type=click.Choice(["overview", "project", "unit", "transfer"]), default="overview",
+              show_default=True, help="overview; project ID; unit KEY; transfer APPROACH (the target follows the view).")
+@click.argument("target", required=False, metavar="[ID|KEY|APPROACH]")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Only memberships that may have been running on DATE (YYYY-MM-DD), as in cooperation-as-of.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write: self-contained, opens offline without any request.")
+@click.pass_context
+def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, out_file: Path) -> None:
+    """Write an interactive HTML view: ikz-graph viz [--view overview | project ID | unit KEY | transfer APPROACH]."""
+    from .viz import VizError, build_view, render_graph, write_page
+
+    if view == "overview" and target:
+        _fail(f"the overview takes no target (got {target!r})", EXIT_ERROR)
+    kg = _load(ctx.obj["data"])
+    try:
+        g = build_view(kg, view, target, as_of)
+        path = write_page(render_graph(g), out_file)
+    except VizError as e:
+        _fail(str(e), EXIT_ERROR)
+    except IkzError as e:
+        _fail(str(e), EXIT_ERROR)
+    click.echo(f"Wrote {path} ({g.title}: {len(g.nodes)} nodes, {len(g.edges)} edges"
+               + (f", as of {g.as_of}" if g.as_of else "") + f"; {path.stat().st_size} bytes).")
 
 
 @main.command("publish")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["IkzError", "Problem", "DataError", "QueryError", "ExportError"]
+__all__ = ["IkzError", "Problem", "DataError", "QueryError", "ExportError", "AnalysisError"]
 
 
 class IkzError(Exception):
@@ -45,3 +45,7 @@ class QueryError(IkzError):
 
 class ExportError(IkzError):
     """Writing an output failed."""
+
+
+class AnalysisError(IkzError):
+    """An analysis cannot run: unknown approach, bad configuration, too little data."""

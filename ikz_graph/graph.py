@@ -139,6 +139,34 @@ class KnowledgeGraph:
         cols = [v.value for v in res.variables]
         return Result(cols, [{c: sol[c] for c in cols} for sol in res])
 
+    def add(self, triples) -> int:
+        """Add triples (e.g. analysis results) to the data; returns how many were new.
+
+        They become part of every later query and export of this graph object.
+        """
+        new = set(triples) - set(self.ontology_triples) - set(self.data_triples)
+        if new:
+            self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in new)
+            self.data_triples = sorted(set(self.data_triples) | new, key=sort_key)
+            self.__dict__.pop("triples", None)
+        return len(new)
+
+    def add_file(self, path: str | Path) -> int:
+        """Add the triples of an RDF file (Turtle, N-Triples, TriG, N-Quads; by extension)."""
+        path = Path(path)
+        formats = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".trig": ox.RdfFormat.TRIG,
+                   ".nq": ox.RdfFormat.N_QUADS}
+        fmt = formats.get(path.suffix.lower())
+        if fmt is None:
+            raise DataError([Problem(str(path), 0, "", f"unknown RDF file type {path.suffix!r} "
+                                                       f"(known: {', '.join(sorted(formats))})")])
+        try:
+            quads = list(ox.parse(path=str(path), format=fmt))
+        except (SyntaxError, OSError) as e:
+            line = getattr(e, "lineno", 0) or 0
+            raise DataError([Problem(str(path), line, "", f"cannot read RDF: {getattr(e, 'msg', None) or e}")]) from None
+        return self.add(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+
     def to_rdflib(self):
         """Return the whole graph as an :class:`rdflib.Graph` (imports rdflib on first use)."""
         import rdflib

@@ -196,10 +196,10 @@ def format_result(result: "Result", fmt: str = "table") -> str:
     """Render a result as a text table, or as W3C SPARQL 1.1 CSV, TSV or JSON results."""
     if fmt == "table":
         cols = result.columns
+        from .tables import align
+
         rows = [[_cell(r.get(c)) for c in cols] for r in result.terms]
-        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
-        line = lambda cells: "  ".join(x.ljust(w) for x, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
-        out = [line(cols), line(["-" * w for w in widths])] + [line(r) for r in rows]
+        out = align(cols, rows)
         out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
         return "\n".join(out) + "\n"
     writers = {"csv": _csv, "tsv": _tsv, "json": _json}

@@ -1,0 +1,132 @@
+"""Configuration of the network analysis and the transferability score.
+
+The defaults live in ``ikz_graph/analysis.yaml`` (documented there and in ``docs/analysis.md``).
+A user file given with ``--config`` overrides any part of them; unknown keys, wrong types and
+transfer weights that do not add up to 1 are errors that name the file and the key.
+
+>>> cfg = load_config()
+>>> cfg["network"]["weights"]["project"], round(sum(cfg["transfer"]["weights"].values()), 9)
+(3.0, 1.0)
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import namespaces as ns
+from .errors import AnalysisError
+
+__all__ = ["load_config", "DEFAULT_CONFIG_PATH", "FACTORS", "TIE_TYPES", "expand", "flatten"]
+
+DEFAULT_CONFIG_PATH = Path(__file__).with_name("analysis.yaml")
+
+#: The tie types of the cooperation network, in display order.
+TIE_TYPES = ("project", "service", "body", "planning", "contiguity")
+#: The factors of the transferability score, in display order.
+FACTORS = ("type", "population", "density", "proximity", "ties", "link", "thematic", "legal")
+
+
+def expand(curie: str) -> str:
+    """``ikz:ModelProject`` -> full IRI; full IRIs pass through."""
+    prefix, sep, local = curie.partition(":")
+    if sep and prefix in ns.PREFIXES and not local.startswith("//"):
+        return ns.PREFIXES[prefix] + local
+    return curie
+
+
+def _merge(base: dict, over: dict, where: str, path: str = "") -> None:
+    for key, value in over.items():
+        here = f"{path}.{key}" if path else str(key)
+        if key not in base:
+            raise AnalysisError(f"{where}: unknown setting '{here}'")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise AnalysisError(f"{where}: '{here}' must be a mapping")
+            _merge(base[key], value, where, here)
+        else:
+            base[key] = value
+
+
+def _check(cfg: dict, where: str) -> None:
+    def number(path: str, value: Any, minimum: float = 0.0) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            raise AnalysisError(f"{where}: '{path}' must be a number >= {minimum:g}, not {value!r}")
+
+    net = cfg["network"]
+    for t in TIE_TYPES:
+        number(f"network.weights.{t}", net["weights"][t])
+    seen: dict[str, str] = {}
+    for t, classes in net["tie_classes"].items():
+        if not isinstance(classes, list):
+            raise AnalysisError(f"{where}: 'network.tie_classes.{t}' must be a list of classes")
+        for c in classes:
+            if c in seen:
+                raise AnalysisError(f"{where}: class {c} is listed under both '{seen[c]}' and '{t}'")
+            seen[c] = t
+    tw = cfg["transfer"]["weights"]
+    for f in FACTORS:
+        number(f"transfer.weights.{f}", tw[f])
+    total = sum(tw.values())
+    if abs(total - 1.0) > 1e-9:
+        raise AnalysisError(f"{where}: 'transfer.weights' must add up to 1, they add up to {total:g}")
+    for key in ("seed", "stability_seeds", "name_members"):
+        v = cfg["clusters"][key]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise AnalysisError(f"{where}: 'clusters.{key}' must be a whole number >= 0, not {v!r}")
+    number("clusters.resolution", cfg["clusters"]["resolution"])
+    number("brokers.min_participation", cfg["brokers"]["min_participation"])
+    number("brokers.betweenness_quantile", cfg["brokers"]["betweenness_quantile"])
+    if cfg["brokers"]["betweenness_quantile"] > 1:
+        raise AnalysisError(f"{where}: 'brokers.betweenness_quantile' must be between 0 and 1")
+    g = cfg["transfer"]["groups"]
+    if isinstance(g["pool"], bool) or not isinstance(g["pool"], int) or g["pool"] < 2:
+        raise AnalysisError(f"{where}: 'transfer.groups.pool' must be a whole number >= 2")
+    number("transfer.groups.group_fit_weight", g["group_fit_weight"])
+    if g["group_fit_weight"] > 1:
+        raise AnalysisError(f"{where}: 'transfer.groups.group_fit_weight' must be between 0 and 1")
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise AnalysisError(f"cannot read configuration {path}: {e.strerror or e}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise AnalysisError(f"{path}{line}: not valid YAML: {getattr(e, 'problem', e)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise AnalysisError(f"{path}: the configuration must be a mapping of settings")
+    return data
+
+
+def load_config(path: str | Path | None = None) -> dict:
+    """The default configuration, overridden by the YAML file ``path`` if given."""
+    cfg = _read(DEFAULT_CONFIG_PATH)
+    where = str(DEFAULT_CONFIG_PATH)
+    if path is not None:
+        cfg = copy.deepcopy(cfg)
+        where = str(path)
+        _merge(cfg, _read(Path(path)), where)
+    _check(cfg, where)
+    return cfg
+
+
+def flatten(cfg: dict, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (lists become comma-separated strings)."""
+    out: dict[str, Any] = {}
+    for k in sorted(cfg):
+        v = cfg[k]
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        elif isinstance(v, list):
+            out[key] = ",".join(str(x) for x in v)
+        else:
+            out[key] = v
+    return out

@@ -1,0 +1,381 @@
+"""Explainable transferability ranking: which units could take up an approach next.
+
+An *approach* is a model project, a shared service, a shared institution, or any cooperation body
+of the graph. Its *participants* are the units taking part in it (as of a date, or ever). Every
+other unit the graph describes fully (population and area known) is a *candidate* and gets a
+score in [0, 1] that is the sum of per-factor contributions (factor value in [0, 1] times its
+weight; the weights add up to 1). Factors and their literature: ``docs/analysis.md``.
+
+>>> import ikz_graph
+>>> t = rank(ikz_graph.load(), "kfz-zulassung")
+>>> [t.data.label(p) for p in t.participants]
+['Cochem-Zell', 'Bernkastel-Wittlich', 'Vulkaneifel']
+>>> best = t.candidates[0]
+>>> best.label, best.score == round(sum(best.contributions.values()), 12)
+('Bitburg-Prüm', True)
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from . import namespaces as ns
+from .config import FACTORS, load_config
+from .errors import AnalysisError
+from .network import CoopData, _running, _software, cooperation_network, fetch, groups, parse_day
+
+__all__ = ["rank", "resolve_approach", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
+           "FACTOR_LABELS"]
+
+#: Short English names of the factors, as used in tables and explanations.
+FACTOR_LABELS = {
+    "type": "same kind of authority",
+    "population": "similar population",
+    "density": "similar density",
+    "proximity": "near the participants",
+    "ties": "already cooperates with them",
+    "link": "network proximity (personalised PageRank)",
+    "thematic": "already works in the same task field",
+    "legal": "same Land law",
+}
+
+
+@dataclass
+class Candidate:
+    unit: str
+    key: str
+    label: str
+    score: float
+    contributions: dict[str, float]   # factor -> weight x value (adds up to score)
+    values: dict[str, float]          # factor -> value in [0, 1]
+    explanation: str
+    rank: int = 0
+
+
+@dataclass
+class Group:
+    units: list[str]
+    labels: list[str]
+    score: float
+    fit: float        # mean fit of the members to the approach
+    cohesion: float   # mean fit of the members to each other
+    explanation: str
+    rank: int = 0
+
+
+@dataclass
+class Transfer:
+    """Result of :func:`rank`."""
+
+    approach: str
+    approach_label: str
+    approach_kind: str
+    participants: list[str]
+    candidates: list[Candidate]
+    not_scored: list[str]          # units left out because population or area is unknown
+    as_of: dt.date | None
+    config: dict
+    data: CoopData
+    input_digest: str
+    software: dict[str, str]
+    task_fields: list[str] = field(default_factory=list)
+
+    @property
+    def run_id(self) -> str:
+        payload = json.dumps({"kind": "transfer", "approach": self.approach, "input": self.input_digest,
+                              "as_of": str(self.as_of), "config": self.config, "software": self.software},
+                             sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def rows(self, top: int | None = None) -> list[dict[str, Any]]:
+        out = []
+        for c in self.candidates[:top]:
+            row: dict[str, Any] = {"rank": c.rank, "key": c.key, "unit": c.label, "score": round(c.score, 4)}
+            row.update({f: round(c.contributions[f], 4) for f in FACTORS})
+            row["explanation"] = c.explanation
+            out.append(row)
+        return out
+
+    def groups(self, size: int = 2, top: int | None = 10) -> list[Group]:
+        """Pairs (or groups of ``size``) of candidates that could start the approach among themselves."""
+        return rank_groups(self, size)[:top]
+
+
+# --------------------------------------------------------------------------- approach
+
+def _kind(data: CoopData, iri: str) -> str:
+    if iri in data.related:
+        return "shared institution"
+    if any(s.service == iri for s in data.services):
+        return "shared service"
+    classes = data.org_classes.get(iri, set())
+    if ns.IKZ + "ModelProject" in classes:
+        return "model project"
+    return "cooperation"
+
+
+def resolve_approach(data: CoopData, name: str) -> str:
+    """The IRI of an approach given by identifier (``emh``, ``kfz-zulassung``), CURIE, IRI or label."""
+    candidates = set(data.org_classes) | {s.service for s in data.services} | set(data.related)
+    text = name.strip()
+    for prefix in ("body", "service"):
+        iri = ns.DATA_PREFIXES[prefix] + text
+        if iri in candidates:
+            return iri
+    if text in candidates:
+        return text
+    if ":" in text:
+        from .config import expand
+
+        if expand(text) in candidates:
+            return expand(text)
+    folded = text.casefold()
+    matches = sorted(i for i in candidates if data.labels.get(i, "").casefold() == folded)
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise AnalysisError(f"approach {name!r} is ambiguous: {', '.join(ns.compact(m) for m in matches)}")
+    known = sorted(ns.compact(i).split(":", 1)[1] for i in candidates
+                   if _kind(data, i) in ("model project", "shared service", "shared institution"))
+    raise AnalysisError(f"unknown approach {name!r}; give the identifier or label of a model project, "
+                        f"shared service or institution (e.g. {', '.join(known)}) or of a cooperation body")
+
+
+def participants_of(data: CoopData, approach: str, as_of: dt.date | None = None, cfg: dict | None = None) -> list[str]:
+    """The units taking part in an approach (as of a date, or ever)."""
+    cfg = cfg or load_config()
+    g = groups(data, as_of, cfg)
+    if approach in data.related:   # an institution: the units of the services it delivers
+        units: set[str] = set()
+        for s in data.related[approach]:
+            units.update(g.get(s, ("", []))[1])
+        return sorted(units)
+    if approach in g:
+        return list(g[approach][1])
+    # A body of a class that creates no tie (e.g. an umbrella association): its members directly.
+    founded = data.founded.get(approach)
+    if as_of is not None and founded is not None and founded > as_of:
+        return []
+    return sorted({m.unit for m in data.memberships if m.org == approach and m.unit in data.units
+                   and _running(m.start, m.end, as_of)})
+
+
+def _task_fields(data: CoopData, approach: str) -> set[str]:
+    fields = set(data.task_fields.get(approach, set()))
+    for s in data.related.get(approach, ()):
+        fields |= data.task_fields.get(s, set())
+    return fields
+
+
+# --------------------------------------------------------------------------- factors
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if not a or not b:
+        return None
+    return min(a, b) / max(a, b)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+class _Context:
+    """What every factor needs, computed once per (participants, as-of)."""
+
+    def __init__(self, data: CoopData, G, participants: list[str], fields: set[str], approach: str | None,
+                 as_of: dt.date | None, cfg: dict):
+        import networkx as nx
+
+        self.data, self.G, self.participants, self.fields = data, G, participants, fields
+        self.hops = self._hops(participants)
+        self.partners: dict[str, set[str]] = {}
+        for a, b, e in G.edges(data=True):
+            if any(k != "contiguity" for k in e["ties"]):
+                self.partners.setdefault(a, set()).add(b)
+                self.partners.setdefault(b, set()).add(a)
+        members = [p for p in participants if p in G]
+        if members and G.number_of_edges():
+            ppr = nx.pagerank(G, weight="weight", personalization={p: 1.0 for p in members})
+        else:
+            ppr = {n: 0.0 for n in G}
+        self.ppr = ppr
+        # Task fields each unit covers through the cooperations it takes part in (not this one).
+        self.covered: dict[str, set[str]] = {}
+        for coop, (_, units) in groups(data, as_of, cfg).items():
+            if coop == approach or coop in data.related.get(approach or "", ()):
+                continue
+            tf = data.task_fields.get(coop, set())
+            inst = [i for i, svcs in data.related.items() if coop in svcs]
+            for i in inst:
+                tf = tf | data.task_fields.get(i, set())
+            for u in units:
+                self.covered.setdefault(u, set()).update(tf)
+
+    def _hops(self, sources: list[str]) -> dict[str, int]:
+        adj: dict[str, list[str]] = {}
+        for t in self.data.touches:
+            a, b = sorted(t)
+            adj.setdefault(a, []).append(b)
+            adj.setdefault(b, []).append(a)
+        dist = {s: 0 for s in sources}
+        frontier = list(sources)
+        while frontier:
+            nxt = []
+            for n in frontier:
+                for m in adj.get(n, ()):
+                    if m not in dist:
+                        dist[m] = dist[n] + 1
+                        nxt.append(m)
+            frontier = nxt
+        return dist
+
+
+def factor_values(ctx: _Context, c: str) -> dict[str, float]:
+    """The value in [0, 1] of every factor for candidate unit ``c`` (``link`` not yet scaled)."""
+    data, P = ctx.data, ctx.participants
+    u = data.units[c]
+    others = [data.units[p] for p in P if p in data.units]
+    v: dict[str, float] = {}
+    v["type"] = _mean([1.0 if o.kind == u.kind else 0.0 for o in others])
+    v["population"] = _mean([r for o in others if (r := _ratio(u.population, o.population)) is not None])
+    v["density"] = _mean([r for o in others if (r := _ratio(u.density, o.density)) is not None])
+    h = ctx.hops.get(c)
+    v["proximity"] = 1.0 / h if h else 0.0
+    partners = ctx.partners.get(c, set())
+    v["ties"] = _mean([1.0 if p in partners else 0.0 for p in P])
+    v["link"] = ctx.ppr.get(c, 0.0)
+    v["thematic"] = len(ctx.fields & ctx.covered.get(c, set())) / len(ctx.fields) if ctx.fields else 0.0
+    v["legal"] = _mean([1.0 if (o.state is not None and o.state == u.state) else 0.0 for o in others])
+    return v
+
+
+def _scale_link(values: dict[str, dict[str, float]]) -> None:
+    top = max((v["link"] for v in values.values()), default=0.0)
+    for v in values.values():
+        v["link"] = v["link"] / top if top > 0 else 0.0
+
+
+def score_all(data: CoopData, participants: list[str], *, fields: set[str], approach: str | None,
+              as_of: dt.date | None, cfg: dict, G=None) -> tuple[_Context, dict[str, dict[str, float]]]:
+    """Factor values of every fully described unit that is not a participant (``link`` scaled to [0, 1])."""
+    if G is None:
+        G = cooperation_network(data, as_of, cfg)
+    ctx = _Context(data, G, participants, fields, approach, as_of, cfg)
+    pset = set(participants)
+    values = {c: factor_values(ctx, c) for c in sorted(data.units) if c not in pset and data.units[c].described}
+    _scale_link(values)
+    return ctx, values
+
+
+# --------------------------------------------------------------------------- explanation
+
+def _explain(data: CoopData, c: str, values: dict[str, float], contributions: dict[str, float],
+             participants: list[str], ctx_partners: set[str], hops: int | None, score: float) -> str:
+    u = data.units[c]
+    n = len(participants)
+    parts = []
+    for f in sorted(contributions, key=lambda f: (-contributions[f], FACTORS.index(f)))[:3]:
+        if contributions[f] <= 0:
+            continue
+        if f == "proximity":
+            parts.append("borders a participant" if hops == 1 else f"is {hops} borders from the nearest participant")
+        elif f == "ties":
+            k = len([p for p in participants if p in ctx_partners])
+            parts.append(f"already cooperates with {k} of {n} participants")
+        elif f == "type":
+            same = round(values["type"] * n)
+            kind = "a district" if u.kind == "Landkreis" else "an independent city"
+            parts.append(f"is {kind} like {'all ' + str(n) if same == n else f'{same} of {n}'} participants")
+        elif f == "population":
+            parts.append(f"has a similar population ({values['population']:.0%} on average)")
+        elif f == "density":
+            parts.append(f"has a similar density ({values['density']:.0%} on average)")
+        elif f == "link":
+            parts.append("is close to them in the cooperation network")
+        elif f == "thematic":
+            parts.append("already works in the same task field with others")
+        elif f == "legal":
+            parts.append("is under the same Land law")
+    if not parts:
+        return f"{u.label} scores {score:.2f}: no factor speaks for it."
+    if len(parts) > 1:
+        text = ", ".join(parts[:-1]) + " and " + parts[-1]
+    else:
+        text = parts[0]
+    return f"{u.label} scores {score:.2f} mainly because it {text}."
+
+
+# --------------------------------------------------------------------------- ranking
+
+def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config: dict | None = None) -> Transfer:
+    """Rank every unit that does not take part in ``approach`` by how easily it could take it up."""
+    cfg = config or load_config()
+    data = source if isinstance(source, CoopData) else fetch(source)
+    day = parse_day(as_of) if as_of is not None else None
+    iri = resolve_approach(data, approach)
+    P = participants_of(data, iri, day, cfg)
+    if not P:
+        when = f" on {day}" if day else ""
+        raise AnalysisError(f"approach {approach!r} has no participating districts or cities{when}")
+    fields = _task_fields(data, iri)
+    ctx, values = score_all(data, P, fields=fields, approach=iri, as_of=day, cfg=cfg)
+    pset = set(P)
+    pool = [c for c in sorted(data.units) if c not in pset]
+    w = cfg["transfer"]["weights"]
+    cands = []
+    for c, v in values.items():
+        contrib = {f: w[f] * v[f] for f in FACTORS}
+        score = round(sum(contrib.values()), 12)
+        cands.append(Candidate(c, data.units[c].key, data.units[c].label, score, contrib, v,
+                               _explain(data, c, v, contrib, P, ctx.partners.get(c, set()), ctx.hops.get(c), score)))
+    cands.sort(key=lambda x: (-x.score, x.key))
+    for i, c in enumerate(cands, start=1):
+        c.rank = i
+    not_scored = sorted((c for c in pool if not data.units[c].described), key=lambda c: data.units[c].key)
+    return Transfer(iri, data.label(iri), _kind(data, iri), P, cands, not_scored, day, cfg, data, data.digest(),
+                    _software(), sorted(fields))
+
+
+def rank_groups(t: Transfer, size: int = 2) -> list[Group]:
+    """Groups of ``size`` candidates, scored by fit to the approach and fit to each other.
+
+    Only the best ``transfer.groups.pool`` single candidates are combined (at most
+    C(pool, size) groups). A member's fit to the others is its score computed with the rest of
+    the group as participants (same factors and weights, ``thematic`` on the approach's fields).
+    """
+    if size < 2:
+        raise AnalysisError("a group has at least 2 units")
+    cfg = t.config
+    gcfg = cfg["transfer"]["groups"]
+    pool = t.candidates[: gcfg["pool"]]
+    by_unit = {c.unit: c for c in pool}
+    G = cooperation_network(t.data, t.as_of, cfg)
+    w = cfg["transfer"]["weights"]
+    fields = set(t.task_fields)
+    # Pairwise fit: score of b with participants [a]; link scaled over the pool.
+    pair_fit: dict[tuple[str, str], float] = {}
+    for a in by_unit:
+        ctx = _Context(t.data, G, [a], fields, t.approach, t.as_of, cfg)
+        vals = {b: factor_values(ctx, b) for b in by_unit if b != a}
+        _scale_link(vals)
+        for b, v in vals.items():
+            pair_fit[(a, b)] = sum(w[f] * v[f] for f in FACTORS)
+    gw = gcfg["group_fit_weight"]
+    out = []
+    for combo in combinations(sorted(by_unit, key=lambda u: by_unit[u].key), size):
+        fit = _mean([by_unit[u].score for u in combo])
+        cohesion = _mean([pair_fit[(a, b)] for a in combo for b in combo if a != b])
+        score = round((1 - gw) * fit + gw * cohesion, 12)
+        labels = [by_unit[u].label for u in combo]
+        names = ", ".join(labels[:-1]) + " and " + labels[-1]
+        expl = (f"{names} score {score:.2f}: their fit to the approach averages {fit:.2f} "
+                f"and their fit to each other {cohesion:.2f}.")
+        out.append(Group(list(combo), labels, score, fit, cohesion, expl))
+    out.sort(key=lambda g: (-g.score, [by_unit[u].key for u in g.units]))
+    for i, g in enumerate(out, start=1):
+        g.rank = i
+    return out

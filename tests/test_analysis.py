@@ -1,0 +1,327 @@
+"""Cooperation network, clusters, transferability and evaluation (issue 3)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+import ikz_graph
+from ikz_graph.config import FACTORS, load_config
+from ikz_graph.errors import AnalysisError
+from ikz_graph.evaluation import METHODS, evaluate, expected_rank_metrics
+from ikz_graph.graph import KnowledgeGraph
+from ikz_graph.network import adjusted_rand_index, analyze, cooperation_network, fetch, unit
+from ikz_graph.transferability import participants_of, rank
+
+from .conftest import ROOT, run_module
+
+SMALL = Path(__file__).parent / "data" / "small-network.ttl"
+A, B, C, D = (unit(k) for k in ("99001", "99002", "99003", "99004"))
+
+
+@pytest.fixture(scope="module")
+def small():
+    triples = list(ox.parse(path=str(SMALL), format=ox.RdfFormat.TURTLE))
+    return fetch(KnowledgeGraph([], triples))
+
+
+@pytest.fixture(scope="module")
+def data(kg):
+    return fetch(kg)
+
+
+# ----------------------------------------------------------------------------- projection
+
+def test_projection_of_a_hand_made_graph_gives_the_expected_edges_and_weights(small):
+    G = cooperation_network(small)
+    assert sorted(G.nodes) == [A, B, C, D]          # no labels, classes, literals or non-units
+    project, service, body, plg, border = 3 / 2, 3 / 2, 1 / 1, 0.5 / 3, 0.5
+    expected = {
+        (A, B): ({"project": ["https://w3id.org/ikz-graph/id/org/p"], "service": ["https://example.org/test/s"],
+                  "planning": ["https://w3id.org/ikz-graph/id/org/plg"], "contiguity": []},
+                 project + service + plg + border),
+        (A, C): ({"project", "service", "planning"}, project + service + plg),
+        (B, C): ({"project", "service", "planning"}, project + service + plg),
+        (B, D): ({"body", "planning"}, body + plg),     # the IHK and C's shareholding add nothing
+        (C, D): ({"planning", "contiguity"}, plg + border),
+        (A, D): ({"planning"}, plg),
+    }
+    assert {tuple(sorted(e)) for e in G.edges} == {tuple(sorted(e)) for e in expected}
+    for (a, b), (ties, weight) in expected.items():
+        e = G.edges[a, b]
+        assert e["weight"] == pytest.approx(weight)
+        if isinstance(ties, dict):
+            assert e["ties"] == ties
+        else:
+            assert set(e["ties"]) == ties
+
+
+def test_tie_weights_come_from_the_configuration(small, tmp_path):
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("network:\n  weights: {project: 10.0}\n  size_normalisation: false\n")
+    G = cooperation_network(small, config=load_config(cfg_file))
+    assert G.edges[A, C]["weight"] == pytest.approx(10 + 3 + 0.5)   # project + service + planning, undivided
+
+
+def test_as_of_drops_memberships_that_start_later(small, data):
+    assert "body" not in cooperation_network(small, as_of="2019-12-31").edges[B, D]["ties"]
+    assert "body" in cooperation_network(small, as_of="2020-01-01").edges[B, D]["ties"]
+    # Real data: Bitburg-Prüm joined EMH in October 2023.
+    before = cooperation_network(data, as_of="2023-09-30").edges[unit("07232"), unit("07233")]["ties"]
+    after = cooperation_network(data, as_of="2023-10-01").edges[unit("07232"), unit("07233")]["ties"]
+    assert "project" not in before and "project" in after
+    emh = "https://w3id.org/ikz-graph/id/org/emh"
+    assert unit("07232") not in participants_of(data, emh, ikz_graph.network.parse_day("2023-09-30"))
+    # Vorderpfalz ended in 12/2023: on 2024-01-01 it ties nobody.
+    late = cooperation_network(data, as_of="2024-01-01")
+    assert not any("https://w3id.org/ikz-graph/id/org/vorderpfalz" in e["ties"].get("project", [])
+                   for _, _, e in late.edges(data=True))
+
+
+# ----------------------------------------------------------------------------- clusters
+
+def test_the_seed_makes_clusters_reproducible(data):
+    first, second = analyze(data), analyze(data)
+    assert [c.members for c in first.clusters] == [c.members for c in second.clusters]
+    assert first.modularity == second.modularity
+    st = first.stability
+    assert st["seeds"] == 20 and 0 < st["min_ari"] <= st["mean_ari"] <= 1
+
+
+def test_clusters_group_the_model_project_partners_and_are_named_after_central_members(data):
+    a = analyze(data)
+    where = {n: d["cluster"] for n, d in a.graph.nodes(data=True)}
+    emh = [unit(k) for k in ("07231", "07232", "07233", "07135")]
+    assert len({where[u] for u in emh}) == 1
+    swp = [unit(k) for k in ("07340", "07320", "07317")]
+    assert len({where[u] for u in swp}) == 1
+    named = next(c for c in a.clusters if unit("07233") in c.members)
+    top = sorted(named.members, key=lambda n: -a.graph.nodes[n]["pagerank"])[:2]
+    assert named.name == " / ".join(a.graph.nodes[n]["label"] for n in top)
+    assert 0.3 < a.modularity < 1
+
+
+def test_centrality_core_and_brokers(data):
+    a = analyze(data)
+    G = a.graph
+    for n, d in G.nodes(data=True):
+        assert d["degree"] == G.degree(n)
+        assert d["weighted_degree"] == pytest.approx(sum(e["weight"] for _, _, e in G.edges(n, data=True)))
+        assert 0 <= d["betweenness"] <= 1 and 0 <= d["participation"] < 1 and d["core"] >= 0
+        if d["broker"]:
+            assert any(G.nodes[m]["cluster"] != d["cluster"] for m in G.neighbors(n))
+    assert sum(d["pagerank"] for _, d in G.nodes(data=True)) == pytest.approx(1)
+    assert any(d["broker"] for _, d in G.nodes(data=True))
+
+
+def test_adjusted_rand_index():
+    assert adjusted_rand_index({"a": 1, "b": 1, "c": 2, "d": 2}, {"a": 7, "b": 7, "c": 8, "d": 8}) == 1
+    assert adjusted_rand_index({"a": 1, "b": 1, "c": 2, "d": 2}, {"a": 1, "b": 2, "c": 1, "d": 2}) < 0
+
+
+# ----------------------------------------------------------------------------- transfer
+
+@pytest.mark.parametrize("approach", ["emh", "vorderpfalz", "suedwestpfalz", "kfz-zulassung", "bussgeldverfahren",
+                                      "kfz-zulassung-emh", "art"])
+def test_contributions_add_up_to_the_score(data, approach):
+    t = rank(data, approach)
+    w = load_config()["transfer"]["weights"]
+    assert t.candidates and not set(t.participants) & {c.unit for c in t.candidates}
+    for c in t.candidates:
+        assert set(c.contributions) == set(FACTORS)
+        assert sum(c.contributions.values()) == pytest.approx(c.score, abs=1e-12)
+        for f in FACTORS:
+            assert 0 <= c.values[f] <= 1
+            assert c.contributions[f] == pytest.approx(w[f] * c.values[f])
+        assert 0 <= c.score <= 1 and c.explanation.startswith(f"{c.label} scores {c.score:.2f}")
+    scores = [c.score for c in t.candidates]
+    assert scores == sorted(scores, reverse=True) and [c.rank for c in t.candidates] == list(range(1, len(scores) + 1))
+
+
+def test_every_non_participant_with_population_and_area_is_ranked(data):
+    t = rank(data, "emh")
+    described = {u for u, x in data.units.items() if x.described}
+    assert {c.unit for c in t.candidates} == described - set(t.participants)
+    assert set(t.not_scored) == set(data.units) - described - set(t.participants)
+
+
+def test_transfer_of_the_vehicle_registration_puts_bitburg_pruem_first_and_says_why(data):
+    t = rank(data, "Kfz-Zulassung (gemeinsame Zulassungsstelle Eifel-Mosel-Hunsrück)")   # by label
+    assert t.approach_kind == "shared service"
+    best = t.candidates[0]
+    assert best.key == "07232"
+    assert "borders a participant" in best.explanation and "already cooperates with 3 of 3" in best.explanation
+
+
+def test_thematic_fit_counts_task_fields_from_other_cooperations(data):
+    # Vorderpfalz works on vehicle registration; so does the EMH joint registration office.
+    t = rank(data, "vorderpfalz")
+    by_key = {c.key: c for c in t.candidates}
+    assert by_key["07233"].values["thematic"] > 0 and by_key["07340"].values["thematic"] > 0  # digitalisation too
+    assert by_key["07131"].values["thematic"] == 0     # Ahrweiler: no cooperation in these fields
+
+
+def test_pairs_that_could_start_an_approach_among_themselves(data):
+    t = rank(data, "kfz-zulassung")
+    pairs = t.groups(2, 5)
+    assert len(pairs) == 5 and all(len(g.units) == 2 for g in pairs)
+    assert not {u for g in pairs for u in g.units} & set(t.participants)
+    assert [g.score for g in pairs] == sorted((g.score for g in pairs), reverse=True)
+    for g in pairs:
+        assert g.score == pytest.approx(0.5 * g.fit + 0.5 * g.cohesion)
+    assert set(pairs[0].labels) == {"Bitburg-Prüm", "Trier-Saarburg"}
+    triples = t.groups(3, 3)
+    assert all(len(g.units) == 3 for g in triples)
+
+
+def test_unknown_approach_and_no_participants_are_errors(data):
+    with pytest.raises(AnalysisError, match="unknown approach 'nowhere'.*emh"):
+        rank(data, "nowhere")
+    with pytest.raises(AnalysisError, match="no participating districts or cities on 2000-01-01"):
+        rank(data, "emh", as_of="2000-01-01")
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+def test_evaluation_yields_every_metric_and_baseline_on_the_real_data(data):
+    ev = evaluate(data)
+    assert set(ev.summary) == set(METHODS)
+    for m, s in ev.summary.items():
+        assert s["cases"] == len(ev.loo) >= 50
+        for k in ("hit1", "hit3", "mrr"):
+            assert 0 <= s[k] <= 1
+        assert s["hit1"] <= s["hit3"]
+    # The random baseline is the analytic expectation: hit@1 = 1/N for N candidates.
+    assert ev.summary["random"]["hit1"] == pytest.approx(sum(1 / c.candidates for c in ev.loo) / len(ev.loo))
+    assert set(ev.by_kind) == {"project", "body", "planning"}
+    assert ev.summary["full"]["mrr"] > max(ev.summary[m]["mrr"] for m in ("random", "distance", "population", "attributes"))
+    # Model projects, the approaches the state wants to transfer: the full score beats every baseline.
+    proj = ev.by_kind["project"]
+    assert proj["full"]["mrr"] > max(proj[m]["mrr"] for m in METHODS if m != "full")
+    back = {(c.cooperation_label, c.unit_label) for c in ev.temporal}
+    assert ("Eifel-Mosel-Hunsrück", "Bitburg-Prüm") in back and ("A.R.T.", "Vulkaneifel") in back
+    emh = next(c for c in ev.temporal if c.unit_label == "Bitburg-Prüm" and c.cooperation_label == "Eifel-Mosel-Hunsrück")
+    assert str(emh.as_of) == "2023-09-30" and emh.participants == 3
+    assert any("Heidelberg" in s for s in ev.skipped)
+
+
+def test_expected_rank_metrics_break_ties_in_expectation():
+    m = expected_rank_metrics({"a": 1.0, "b": 1.0, "c": 0.0, "d": 1.0}, "a")
+    assert m["rank"] == 2 and m["hit1"] == pytest.approx(1 / 3) and m["hit3"] == 1
+    assert m["rr"] == pytest.approx((1 + 1 / 2 + 1 / 3) / 3)
+
+
+# ----------------------------------------------------------------------------- CLI, RDF, files
+
+def test_analyze_writes_rdf_with_provenance_and_tables(cli, tmp_path, kg):
+    out = tmp_path / "a"
+    r = cli("analyze", "--as-of", "2024-06-30", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "modularity:" in r.output and "Vulkaneifel" in r.output
+    assert sorted(p.name for p in out.iterdir()) == ["analysis.md", "analysis.ttl", "clusters.csv", "units.csv"]
+    g = KnowledgeGraph([], list(ox.parse(path=str(out / "analysis.ttl"), format=ox.RdfFormat.TURTLE)))
+    run = g.query("""SELECT ?run ?t ?asOf ?v WHERE { ?run a ikz:NetworkAnalysis , prov:Activity ;
+        prov:startedAtTime ?t ; ikz:asOf ?asOf ; prov:wasAssociatedWith/schema:softwareVersion ?v }""").rows
+    assert len(run) == 1 and str(run[0]["asOf"]) == "2024-06-30" and run[0]["v"] == ikz_graph.__version__
+    params = {r["n"]: r["v"] for r in g.query(
+        "SELECT ?n ?v WHERE { ?run ikz:parameter ?p . ?p rdfs:label ?n ; rdf:value ?v }").rows}
+    assert params["clusters.seed"] == 42 and params["network.weights.project"] == 3
+    # Results back into the graph: SPARQL joins them with the data.
+    kg2 = ikz_graph.load()
+    kg2.add_file(out / "analysis.ttl")
+    rows = ikz_graph.run_query(kg2, "clusters").rows
+    assert len(rows) == len([u for u in fetch(kg).units])
+    assert {r["key"] for r in rows if r["clusterName"] == rows[0]["clusterName"]}
+    units_csv = (out / "units.csv").read_text(encoding="utf-8").splitlines()
+    assert units_csv[0].startswith("key,unit,cluster,degree") and len(units_csv) == 1 + len(rows)
+
+
+def test_analysis_and_transfer_turtle_are_byte_identical_with_source_date_epoch(tmp_path):
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
+    outs = []
+    for i, seed in enumerate(("1", "2")):
+        out = tmp_path / f"run{i}"
+        r = run_module("analyze", "--out", out, env={**env, "PYTHONHASHSEED": seed})
+        assert r.returncode == 0, r.stderr
+        r = run_module("transfer", "emh", "--out", out, env={**env, "PYTHONHASHSEED": seed})
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    for name in ("analysis.ttl", "units.csv", "transfer-emh.ttl", "transfer-emh.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    assert b'"2026-01-01T00:00:00Z"^^xsd:dateTime' in (outs[0] / "analysis.ttl").read_bytes()
+
+
+def test_transfer_cli_formats_and_written_rdf(cli, tmp_path):
+    r = cli("transfer", "emh", "--top", "3", "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["approach"]["kind"] == "model project" and len(doc["candidates"]) == 3
+    assert [p["label"] for p in doc["participants"]] == ["Cochem-Zell", "Bernkastel-Wittlich", "Bitburg-Prüm", "Vulkaneifel"]
+    r = cli("transfer", "kfz-zulassung", "--format", "csv", "--top", "2")
+    lines = r.output.splitlines()
+    assert lines[0] == "rank,key,unit,score," + ",".join(FACTORS) + ",explanation" and len(lines) == 3
+    r = cli("transfer", "kfz-zulassung", "--groups", "2", "--top", "1")
+    assert "Bitburg-Prüm, Trier-Saarburg" in r.output
+    out = tmp_path / "t"
+    r = cli("transfer", "kfz-zulassung", "--out", out)
+    assert r.exit_code == 0
+    g = KnowledgeGraph([], list(ox.parse(path=str(out / "transfer-kfz-zulassung.ttl"), format=ox.RdfFormat.TURTLE)))
+    top = g.query("""SELECT ?u ?score ?v WHERE { ?run a ikz:TransferAssessment ; ikz:approach service:kfz-zulassung .
+        ?s prov:wasGeneratedBy ?run ; ikz:candidate ?u ; ikz:score ?score ; schema:position 1 ;
+           ikz:contribution [ ikz:factor ikzc:factor-proximity ; ikz:factorValue ?v ] }""").rows
+    assert top == [{"u": unit("07232"), "score": top[0]["score"], "v": 1}]
+    groups = g.query("SELECT (COUNT(*) AS ?n) WHERE { ?g a ikz:TransferGroup }").rows[0]["n"]
+    assert groups == 20   # the 10 best pairs and triples
+
+
+def test_evaluate_cli(cli):
+    r = cli("evaluate")
+    assert r.exit_code == 0
+    for m in METHODS:
+        assert f"\n{m} " in r.output
+    assert "Back-test: 5 later memberships" in r.output
+    doc = json.loads(cli("evaluate", "--format", "json").output)
+    assert set(doc["leave_one_out"]["summary"]) == set(METHODS) and doc["backtest"]["cases"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["transfer", "nowhere"], "unknown approach 'nowhere'"),
+    (["transfer", "emh", "--as-of", "2021-13-01"], "not a date"),
+    (["analyze", "--as-of", "yesterday"], "not a date"),
+])
+def test_bad_arguments_exit_2_with_a_clear_message(cli, args, message):
+    r = cli(*args)
+    assert r.exit_code == 2 and message in r.output
+
+
+@pytest.mark.parametrize("text, message", [
+    ("transfer:\n  weights: {type: 0.5}\n", "'transfer.weights' must add up to 1, they add up to 1.35"),
+    ("network:\n  wieghts: {}\n", "unknown setting 'network.wieghts'"),
+    ("clusters:\n  seed: -1\n", "'clusters.seed' must be a whole number"),
+    ("network: [1\n", "not valid YAML"),
+])
+def test_bad_configuration_is_an_error_naming_file_and_key(cli, tmp_path, text, message):
+    f = tmp_path / "bad.yaml"
+    f.write_text(text)
+    out = tmp_path / "out"
+    r = cli("analyze", "--config", f, "--out", out)
+    assert r.exit_code == 2 and message in r.output and str(f) in r.output
+    assert not out.exists()
+
+
+def test_nothing_half_written_when_the_output_cannot_be_written(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    r = cli("analyze", "--out", blocker / "sub")
+    assert r.exit_code == 2 and "cannot write" in r.output
+    assert blocker.read_text() == "not a folder"
+
+
+def test_query_include_rejects_broken_rdf_naming_the_file(cli, tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<a> <b> .\n")
+    r = cli("query", "clusters", "--include", bad)
+    assert r.exit_code == 2 and f"{bad}:1" in r.output
