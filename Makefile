@@ -26,6 +26,7 @@ run: setup
 
 test: setup
 	bash scripts/install-browser.sh
+	scripts/install-stores.sh
 	$(BIN)/python -m pytest
 
 clean:

@@ -87,6 +87,24 @@ def validate(ctx: click.Context, shapes: Path | None) -> None:
     sys.exit(EXIT_OK if report.conforms else EXIT_INVALID)
 
 
+def _remote_options(f):
+    """--endpoint, --graph, --auth, --timeout of `query` (remote endpoints; see ikz_graph.remote)."""
+    from .publish import AUTH_SCHEMES, GRAPH_PUBLISHED
+
+    for opt in reversed([
+        click.option("--endpoint", metavar="URL", default=None,
+                     help="Run the query on this SPARQL 1.1 query endpoint instead of the embedded store."),
+        click.option("--graph", metavar="IRI", default=GRAPH_PUBLISHED, show_default=True,
+                     help="With --endpoint: the named graph to query; 'default' for the endpoint's default graph."),
+        click.option("--auth", type=click.Choice(AUTH_SCHEMES), default="auto", show_default=True,
+                     help="HTTP authentication (credentials from IKZ_GRAPH_USER/IKZ_GRAPH_PASSWORD or netrc)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+                     help="Seconds to wait for the server (per request)."),
+    ]):
+        f = opt(f)
+    return f
+
+
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for v in values:
@@ -104,9 +122,12 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
               help="table for people; csv, tsv, json follow the W3C SPARQL 1.1 result formats.")
 @click.option("--include", "includes", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE", help="Also load this RDF file (.ttl, .nt, .trig, .nq), e.g. analysis results (repeatable).")
+@_remote_options
 @click.pass_context
-def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, includes: tuple[Path, ...]) -> None:
-    """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store."""
+def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, includes: tuple[Path, ...],
+          endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
+    """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store,
+    or with --endpoint on a remote SPARQL 1.1 endpoint."""
     from .queries import format_result, get_query, bind_params
 
     kv = _parse_params(params)
@@ -114,15 +135,25 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
         q = get_query(name)
     except QueryError as e:
         _fail(str(e), EXIT_ERROR)
-    kg = _load(ctx.obj["data"])
-    for f in includes:
+    if endpoint:
+        from .remote import RemoteEndpoint
+
+        if includes:
+            _fail("--include works on the embedded store only, not with --endpoint", EXIT_ERROR)
         try:
-            kg.add_file(f)
-        except DataError as e:
+            kg = RemoteEndpoint(endpoint, None if graph == "default" else graph, auth=auth, timeout=timeout)
+        except IkzError as e:
             _fail(str(e), EXIT_ERROR)
+    else:
+        kg = _load(ctx.obj["data"])
+        for f in includes:
+            try:
+                kg.add_file(f)
+            except DataError as e:
+                _fail(str(e), EXIT_ERROR)
     try:
         result = kg.query(q.text, bind_params(kg, q, kv))
-    except QueryError as e:
+    except IkzError as e:
         _fail(str(e), EXIT_ERROR)
     click.echo(format_result(result, fmt), nl=False)
 
@@ -350,6 +381,64 @@ def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, ou
         _fail(str(e), EXIT_ERROR)
     click.echo(f"Wrote {path} ({g.title}: {len(g.nodes)} nodes, {len(g.edges)} edges"
                + (f", as of {g.as_of}" if g.as_of else "") + f"; {path.stat().st_size} bytes).")
+
+
+@main.command("publish")
+@click.option("--endpoint", metavar="URL", required=True,
+              help="Graph Store endpoint (gsp) or SPARQL Update endpoint (update) of the triple store.")
+@click.option("--graph", metavar="IRI", default=None,
+              help="The named graph to replace (default: https://w3id.org/ikz-graph/graph/all).")
+@click.option("--protocol", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
+              help="gsp: SPARQL 1.1 Graph Store HTTP Protocol (PUT); update: SPARQL 1.1 Update.")
+@click.option("--auth", type=click.Choice(["auto", "basic", "digest", "none"]), default="auto", show_default=True,
+              help="HTTP authentication (credentials from IKZ_GRAPH_USER/IKZ_GRAPH_PASSWORD or netrc).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for the server (per request).")
+@click.pass_context
+def publish_cmd(ctx: click.Context, endpoint: str, graph: str | None, protocol: str, auth: str,
+                timeout: float) -> None:
+    """Replace a named graph in a triple store with the current build (ontology + data).
+
+    A failed upload leaves the graph on the server as it was. Exit 2 when publishing failed.
+    """
+    from .publish import GRAPH_PUBLISHED, publish
+
+    kg = _load(ctx.obj["data"])
+    try:
+        rep = publish(kg, endpoint, graph or GRAPH_PUBLISHED, protocol, auth=auth, timeout=timeout)
+    except IkzError as e:
+        _fail(str(e), EXIT_ERROR)
+    click.echo(f"Published {rep.triples} triples to graph {rep.graph} at {rep.endpoint} "
+               f"({rep.protocol}, {rep.requests} request{'s' if rep.requests != 1 else ''}, {rep.seconds:.1f} s).")
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.pass_context
+def serve(ctx: click.Context, port: int) -> None:
+    """Serve the built graph as a read-only SPARQL endpoint on 127.0.0.1 until stopped (Ctrl-C)."""
+    import signal
+
+    from .serve import start_server
+
+    kg = _load(ctx.obj["data"])
+    try:
+        server = start_server(kg, port)
+    except IkzError as e:
+        _fail(str(e), EXIT_ERROR)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        click.echo(f"SPARQL endpoint: {server.query_url} ({len(kg)} triples in graph {server.graph}, "
+                   "also the default graph; read-only)")
+        click.echo("Stop with Ctrl-C.")
+        sys.stdout.flush()
+        code = server.wait()
+        _fail(f"the Oxigraph server stopped (exit {code})", EXIT_ERROR)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

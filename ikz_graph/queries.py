@@ -128,7 +128,7 @@ def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
     """
     if re.match(r"^https?://", value):
         node = ox.NamedNode(value)
-        if not any(True for _ in kg.store.quads_for_pattern(node, None, None)):
+        if not kg.query("SELECT ?e WHERE { ?e ?p ?o } LIMIT 1", {"e": node}).terms:
             raise QueryError(f"no entity with IRI {value}")
         return node
     rows = kg.query(_RESOLVE, {"v": ox.Literal(value)}).terms

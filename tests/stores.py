@@ -1,0 +1,294 @@
+"""Real triple stores for the tests: started on 127.0.0.1 on free ports, waited for, stopped.
+
+* Oxigraph server (pip package ``oxigraph``): ``oxigraph serve --location DIR --bind 127.0.0.1:PORT``.
+* Virtuoso 7 (Debian ``virtuoso-opensource``): ``virtuoso-t +configfile INI +foreground`` with its
+  own ini and database in a temporary folder (``dba``/``dba``, reachable from 127.0.0.1 only).
+
+A store that cannot be started makes the tests that need it FAIL. Developers without the stores may
+set ``IKZ_GRAPH_SKIP_STORES=1`` to skip them instead; CI never sets it (``make test`` installs them).
+
+:class:`FaultProxy` sits between a client and a real server and breaks requests on purpose: it
+answers the first requests with 503, or cuts large request bodies off half-way.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+SKIP_ENV = "IKZ_GRAPH_SKIP_STORES"
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def unavailable(what: str) -> None:
+    """A needed component is missing or did not start: fail (skip only when a developer opted out)."""
+    if os.environ.get(SKIP_ENV):
+        pytest.skip(f"{what} ({SKIP_ENV} is set)")
+    pytest.fail(f"{what}; install it with scripts/install-stores.sh (make test does), "
+                f"or set {SKIP_ENV}=1 to skip the store tests on a developer machine", pytrace=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_answers(url: str, proc: subprocess.Popen, timeout: float, log: Path | None = None) -> float:
+    """Poll ``url`` until HTTP 200; return the seconds it took. Fails if the process dies first."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-800:] if log and log.exists() else ""
+            raise RuntimeError(f"exited with {proc.returncode}: {tail}")
+        try:
+            with _OPENER.open(url, timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic() - t0
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"no answer from {url} within {timeout:g} s")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 30) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class Store:
+    """Where a running store answers, and the credentials its write endpoints need."""
+
+    name: str
+    query_url: str
+    gsp_url: str
+    update_url: str
+    env: dict[str, str] = field(default_factory=dict)      # IKZ_GRAPH_USER / IKZ_GRAPH_PASSWORD, if any
+    started_in: float = 0.0
+
+    def select(self, sparql: str) -> list[dict]:
+        """Run a query directly (plain HTTP, no ikz-graph code) and return the JSON bindings."""
+        import json
+
+        data = urllib.parse.urlencode({"query": sparql}).encode()
+        req = urllib.request.Request(self.query_url, data=data,
+                                     headers={"Accept": "application/sparql-results+json",
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+        with _OPENER.open(req, timeout=60) as r:
+            return json.loads(r.read().decode("utf-8"))["results"]["bindings"]
+
+    def count(self, graph: str) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(rows[0]["n"]["value"])
+
+    def graphs(self) -> set[str]:
+        return {r["g"]["value"] for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+
+
+def oxigraph_exe() -> str | None:
+    here = Path(sys.executable).parent / "oxigraph"
+    return str(here) if here.is_file() else shutil.which("oxigraph")
+
+
+def start_oxigraph(folder: Path):
+    """Start ``oxigraph serve`` (read-write, on disk in ``folder``); return (Store, process)."""
+    exe = oxigraph_exe()
+    if not exe:
+        unavailable("the Oxigraph server (pip package oxigraph) is not installed")
+    port = free_port()
+    log = folder / "oxigraph.log"
+    proc = subprocess.Popen([exe, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
+                            stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        took = wait_until_answers(base + "/query?query=ASK%7B%7D", proc, 30, log)
+    except RuntimeError as e:
+        stop(proc)
+        unavailable(f"the Oxigraph server did not start: {e}")
+    return Store("oxigraph", base + "/query", base + "/store", base + "/update", {}, took), proc
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+MaxClientConnections = 10
+CheckpointInterval = 60
+CaseMode = 2
+DirsAllowed = ., {d}, /usr/share/virtuoso-opensource-7/vad
+VADInstallDir = /usr/share/virtuoso-opensource-7/vad/
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+MaxClientConnections = 10
+ServerThreads = 10
+Charset = UTF-8
+EnabledDavVSP = 0
+
+[SPARQL]
+; the stock 10000 truncates result sets silently
+ResultSetMaxRows = {max_rows}
+; the stock estimate rejects expensive queries before running them
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime = 120
+"""
+
+
+def start_virtuoso(folder: Path, max_rows: int = 1000000):
+    """Start Virtuoso 7 as a plain process with its own ini and database in ``folder``."""
+    exe = shutil.which("virtuoso-t")
+    if not exe:
+        unavailable("Virtuoso (Debian package virtuoso-opensource, program virtuoso-t) is not installed")
+    sql_port, http_port = free_port(), free_port()
+    ini = folder / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(d=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows), encoding="utf-8")
+    log = folder / "virtuoso.out"
+    proc = subprocess.Popen([exe, "+configfile", str(ini), "+foreground"], cwd=folder,
+                            stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        took = wait_until_answers(base + "/sparql?query=ASK%7B%7D", proc, 90, log)
+    except RuntimeError as e:
+        stop(proc, 60)
+        unavailable(f"Virtuoso did not start: {e}")
+    return Store("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", base + "/sparql-auth",
+                 {"IKZ_GRAPH_USER": "dba", "IKZ_GRAPH_PASSWORD": "dba"}, took), proc
+
+
+class FaultProxy:
+    """An HTTP proxy in front of a real server that breaks requests on purpose.
+
+    ``fail_first``: answer that many requests with ``503 Service Unavailable`` (then forward).
+    ``cut_large_after``: let that many requests with a body over ``large`` bytes through, then cut
+    every further large request off after half of its body (both connections are closed), so the
+    server receives a broken upload. Every request is forwarded on its own connection.
+    """
+
+    def __init__(self, target_port: int, *, fail_first: int = 0, cut_large_after: int | None = None,
+                 large: int = 20000):
+        self.target_port, self.fail_first, self.cut_large_after, self.large = \
+            target_port, fail_first, cut_large_after, large
+        self.requests: list[tuple[str, int, str, bool]] = []  # (request line, body length, action, authorized)
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        self._large_seen = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def url(self, server_url: str) -> str:
+        """``server_url`` with the proxy's port instead of the server's."""
+        return server_url.replace(f":{self.target_port}/", f":{self.port}/", 1)
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            self._forward(conn)
+        except OSError:
+            pass                                    # a client or server that went away
+
+    def _forward(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(30)
+            while True:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    head += chunk
+                head, _, body = head.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                length = 0
+                for h in lines[1:]:
+                    k, _, v = h.partition(":")
+                    if k.strip().lower() == "content-length":
+                        length = int(v.strip())
+                while len(body) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    body += chunk
+                with self._lock:
+                    if self.fail_first > 0:
+                        self.fail_first -= 1
+                        action = "503"
+                    elif self.cut_large_after is not None and length > self.large:
+                        self._large_seen += 1
+                        action = "cut" if self._large_seen > self.cut_large_after else "forward"
+                    else:
+                        action = "forward"
+                    authorized = any(h.lower().startswith("authorization:") for h in lines[1:])
+                    self.requests.append((lines[0], length, action, authorized))
+                if action == "503":
+                    conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+                    continue
+                headers = [h for h in lines[1:] if h.partition(":")[0].strip().lower() != "connection"]
+                out = ("\r\n".join([lines[0], *headers, "Connection: close"]) + "\r\n\r\n").encode("latin-1")
+                up = socket.create_connection(("127.0.0.1", self.target_port), timeout=60)
+                with up:
+                    if action == "cut":
+                        up.sendall(out + body[: length // 2])
+                        time.sleep(0.2)
+                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                        return                      # closes both: the server gets half a body
+                    up.sendall(out + body)
+                    while True:
+                        data = up.recv(65536)
+                        if not data:
+                            break
+                        conn.sendall(data)
+                return                              # Connection: close towards the client as well

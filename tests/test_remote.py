@@ -1,0 +1,81 @@
+"""Parameter binding for remote queries, and where credentials come from (no server needed).
+
+That remote answers equal the embedded store's is tested against real servers in test_stores.py.
+"""
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from ikz_graph.errors import QueryError
+from ikz_graph.publish import RemoteError, check_endpoint, credentials_for
+from ikz_graph.queries import list_queries
+from ikz_graph.remote import prologue, substitute
+
+IRI = ox.NamedNode("https://w3id.org/ikz-graph/id/org/emh")
+DATE = ox.Literal("2022-01-01", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+
+
+def test_substitution_keeps_the_column_and_reaches_nested_groups():
+    q = ('# ?p in a comment\nSELECT ?p (COUNT(?x) AS ?n) WHERE { { ?x a ?c FILTER(?c = ?p) } UNION { ?p ?y ?x } '
+         'FILTER(STR(?x) != "?p") } GROUP BY ?p ORDER BY DESC(?p) ?p')
+    out = substitute(q, {"p": IRI})
+    assert out == ('# ?p in a comment\nSELECT (<%s> AS ?p) (COUNT(?x) AS ?n) WHERE { { ?x a ?c FILTER(?c = <%s>) } UNION '
+                   '{ <%s> ?y ?x } FILTER(STR(?x) != "?p") } GROUP BY (<%s>) ORDER BY DESC(<%s>) (<%s>)'
+                   % ((IRI.value,) * 6))
+    ox.Store().query(out)  # valid SPARQL
+
+
+def test_substitution_writes_terms_not_text():
+    nasty = ox.Literal('x" } ; DROP ALL ; #\n')
+    out = substitute("SELECT ?v WHERE { ?s ?p ?v }", {"v": nasty})
+    assert out == 'SELECT ("x\\" } ; DROP ALL ; #\\n" AS ?v) WHERE { ?s ?p "x\\" } ; DROP ALL ; #\\n" }'
+    assert list(ox.Store().query(out)) == []
+    assert "2022-01-01\"^^<http://www.w3.org/2001/XMLSchema#date>" in substitute(
+        "SELECT ?d WHERE { ?s ?p ?o FILTER(?o <= ?d) }", {"d": DATE})
+
+
+@pytest.mark.parametrize("q", ["SELECT ?x WHERE { BIND(1 AS ?v) }", "SELECT ?x WHERE { VALUES ?v { 1 } }",
+                               "SELECT ?x WHERE { VALUES (?a ?v) { (1 2) } }"])
+def test_substitution_refuses_a_variable_the_query_assigns(q):
+    with pytest.raises(QueryError, match=r"cannot bind \?v"):
+        substitute(q, {"v": IRI})
+
+
+def test_every_named_query_stays_valid_with_its_parameters_substituted():
+    store = ox.Store()
+    samples = {"entity": IRI, "date": DATE, "iri": IRI, "string": ox.Literal("x"),
+               "integer": ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))}
+    for q in list_queries():
+        text = prologue() + substitute(q.text, {p.name: samples[p.type] for p in q.params})
+        res = store.query(text)
+        assert [v.value for v in res.variables] == [v.value for v in store.query(prologue() + q.text).variables]
+
+
+def test_credentials_from_environment_then_netrc(tmp_path):
+    rc = tmp_path / "netrc"
+    rc.write_text("machine store.example.org login alice password from-netrc\n", encoding="utf-8")
+    c = credentials_for("https://store.example.org/sparql", {"NETRC": str(rc)})
+    assert (c.user, c.password, c.origin) == ("alice", "from-netrc", str(rc))
+    assert "from-netrc" not in repr(c)
+    c = credentials_for("https://store.example.org/sparql",
+                        {"NETRC": str(rc), "IKZ_GRAPH_USER": "bob", "IKZ_GRAPH_PASSWORD": "from-env"})
+    assert (c.user, c.origin) == ("bob", "environment")
+    assert credentials_for("https://other.example.org/sparql", {"NETRC": str(rc)}) is None
+    assert credentials_for("https://store.example.org/sparql", {"NETRC": str(tmp_path / "none")}) is None
+    with pytest.raises(RemoteError, match="set both IKZ_GRAPH_USER and IKZ_GRAPH_PASSWORD"):
+        credentials_for("https://store.example.org/sparql", {"IKZ_GRAPH_USER": "bob"})
+    rc.write_text("machine store.example.org login alice password s3cret\nsecret-as-a-stray-token\n", encoding="utf-8")
+    with pytest.raises(RemoteError, match="cannot read the netrc file .*: syntax error in line \\d+") as e:
+        credentials_for("https://store.example.org/sparql", {"NETRC": str(rc)})
+    assert "secret" not in str(e.value).replace(str(rc), "")
+
+
+def test_endpoint_must_be_http_without_credentials():
+    assert check_endpoint("http://127.0.0.1:7878/query")
+    for bad in ["ftp://x/y", "store:7878", "http:///x"]:
+        with pytest.raises(RemoteError, match="is not an http"):
+            check_endpoint(bad)
+    with pytest.raises(RemoteError) as e:
+        check_endpoint("https://admin:hunter2@store.example.org:8890/sparql")
+    assert "hunter2" not in str(e.value) and "https://store.example.org:8890/sparql" in str(e.value)
