@@ -93,7 +93,7 @@ def _remote_options(f):
 
     for opt in reversed([
         click.option("--endpoint", metavar="URL", default=None,
-                     help="Run the query on this SPARQL 1.1 query endpoint instead of the embedded store."),
+                     help="Read the graph from this SPARQL 1.1 query endpoint instead of the embedded store."),
         click.option("--graph", metavar="IRI", default=GRAPH_PUBLISHED, show_default=True,
                      help="With --endpoint: the named graph to query; 'default' for the endpoint's default graph."),
         click.option("--auth", type=click.Choice(AUTH_SCHEMES), default="auto", show_default=True,
@@ -103,6 +103,18 @@ def _remote_options(f):
     ]):
         f = opt(f)
     return f
+
+
+def _source(ctx: click.Context, endpoint: str | None, graph: str, auth: str, timeout: float):
+    """The embedded graph, or with --endpoint the remote endpoint (the analysis reads through SPARQL)."""
+    if not endpoint:
+        return _load(ctx.obj["data"])
+    from .remote import RemoteEndpoint
+
+    try:
+        return RemoteEndpoint(endpoint, None if graph == "default" else graph, auth=auth, timeout=timeout)
+    except IkzError as e:
+        _fail(str(e), EXIT_ERROR)
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
@@ -135,17 +147,10 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
         q = get_query(name)
     except QueryError as e:
         _fail(str(e), EXIT_ERROR)
-    if endpoint:
-        from .remote import RemoteEndpoint
-
-        if includes:
-            _fail("--include works on the embedded store only, not with --endpoint", EXIT_ERROR)
-        try:
-            kg = RemoteEndpoint(endpoint, None if graph == "default" else graph, auth=auth, timeout=timeout)
-        except IkzError as e:
-            _fail(str(e), EXIT_ERROR)
-    else:
-        kg = _load(ctx.obj["data"])
+    if endpoint and includes:
+        _fail("--include works on the embedded store only, not with --endpoint", EXIT_ERROR)
+    kg = _source(ctx, endpoint, graph, auth, timeout)
+    if not endpoint:
         for f in includes:
             try:
                 kg.add_file(f)
@@ -207,12 +212,14 @@ _config_option = click.option("--config", "config_path", type=click.Path(dir_oka
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist/analysis"),
               show_default=True, help="Folder for analysis.ttl, units.csv, clusters.csv and analysis.md.")
 @_config_option
+@_remote_options
 @click.pass_context
-def analyze(ctx: click.Context, as_of: str | None, out_dir: Path, config_path: Path | None) -> None:
+def analyze(ctx: click.Context, as_of: str | None, out_dir: Path, config_path: Path | None,
+            endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
     """Cooperation network of districts and cities: clusters, centrality, brokers.
 
     Prints a summary and the clusters; writes the results as RDF (with the run's provenance),
-    CSV and Markdown to --out.
+    CSV and Markdown to --out. With --endpoint it reads a published graph from a SPARQL endpoint.
     """
     from .exports import atomic_write_files
     from .network import analyze as run_analysis
@@ -221,7 +228,7 @@ def analyze(ctx: click.Context, as_of: str | None, out_dir: Path, config_path: P
 
     day = _day(as_of)
     cfg = _config(config_path)
-    kg = _load(ctx.obj["data"])
+    kg = _source(ctx, endpoint, graph, auth, timeout)
     try:
         result = run_analysis(kg, day, cfg)
         files = atomic_write_files(out_dir, analysis_files(result))
@@ -246,9 +253,11 @@ def analyze(ctx: click.Context, as_of: str | None, out_dir: Path, config_path: P
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write transfer-ID.ttl (RDF with provenance), .csv, -groups.csv and .md to this folder.")
 @_config_option
+@_remote_options
 @click.pass_context
 def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, group_size: int, fmt: str,
-             out_dir: Path | None, config_path: Path | None) -> None:
+             out_dir: Path | None, config_path: Path | None, endpoint: str | None, graph: str, auth: str,
+             timeout: float) -> None:
     """Rank the districts and cities that could take up APPROACH next, with reasons.
 
     APPROACH is a model project, shared service or institution (or any cooperation body), by
@@ -264,7 +273,7 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
 
     day = _day(as_of)
     cfg = _config(config_path)
-    kg = _load(ctx.obj["data"])
+    kg = _source(ctx, endpoint, graph, auth, timeout)
     try:
         t = rank(kg, approach, day, cfg)
         groups = t.groups(group_size, top) if group_size >= 2 else []
@@ -313,8 +322,10 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output format.")
 @_config_option
+@_remote_options
 @click.pass_context
-def evaluate(ctx: click.Context, fmt: str, config_path: Path | None) -> None:
+def evaluate(ctx: click.Context, fmt: str, config_path: Path | None, endpoint: str | None, graph: str, auth: str,
+             timeout: float) -> None:
     """Check the transferability score against baselines (leave-one-out and back-test)."""
     import json
 
@@ -322,7 +333,7 @@ def evaluate(ctx: click.Context, fmt: str, config_path: Path | None) -> None:
     from .tables import text_table
 
     cfg = _config(config_path)
-    kg = _load(ctx.obj["data"])
+    kg = _source(ctx, endpoint, graph, auth, timeout)
     try:
         ev = run_evaluation(kg, cfg)
     except IkzError as e:

@@ -312,3 +312,20 @@ def test_serve_answers_named_queries(kg, tmp_path):
         code = proc.wait(30)
     assert code == 0
     assert {p for p in os.listdir(tmp) if p.startswith("ikz-graph-serve-")} == folders_before  # cleaned up
+
+
+def test_analysis_reads_the_same_network_from_a_store_as_from_the_embedded_graph(published, kg, cli, tmp_path):
+    """Issue 3: the analysis reads the graph only through SPARQL, so it works on a remote endpoint."""
+    from ikz_graph.network import fetch
+
+    remote = fetch(RemoteEndpoint(published.query_url, env=published.env))
+    local = fetch(kg)
+    assert len(remote.units) == len(local.units) > 50 and len(remote.memberships) == len(local.memberships)
+    assert remote.digest() == local.digest()
+    env = {**os.environ, **published.env}
+    for args in (["analyze", "--as-of", "2024-06-30"], ["transfer", "kfz-zulassung", "--top", "5"], ["evaluate"]):
+        out = ["--out", tmp_path / "a"] if args[0] == "analyze" else []
+        here = cli(*args, *out)
+        there = cli(*args, *out, "--endpoint", published.query_url, env=env)
+        assert here.exit_code == there.exit_code == 0, there.output
+        assert here.output == there.output
