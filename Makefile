@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run   set up .venv, build and validate the graph on the embedded store, write dist/,
-#              analyse the cooperation network and rank a transfer (dist/analysis/)
+#              analyse the cooperation network and rank a transfer (dist/analysis/), write two
+#              offline HTML views (dist/*.html)
 #   make test  set up .venv with the test extras and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -23,6 +24,8 @@ run: setup
 	$(BIN)/ikz-graph query shared-services
 	$(BIN)/ikz-graph analyze --out $(OUT)/analysis
 	$(BIN)/ikz-graph transfer kfz-zulassung --top 5 --out $(OUT)/analysis
+	$(BIN)/ikz-graph viz --view overview --out $(OUT)/ikz-overview.html
+	$(BIN)/ikz-graph viz --view transfer kfz-zulassung --out $(OUT)/ikz-transfer-kfz-zulassung.html
 
 test: setup
 	bash scripts/install-browser.sh
