@@ -49,8 +49,9 @@ def _method_weights(cfg: dict) -> dict[str, dict[str, float]]:
     w = cfg["transfer"]["weights"]
     out = {"full": dict(w), "random": {f: 0.0 for f in FACTORS}}
     for m, subset in _SUBSETS.items():
-        total = sum(w[f] for f in subset) or len(subset)
-        out[m] = {f: ((w[f] or 1.0) / total if f in subset else 0.0) for f in FACTORS}
+        total = sum(w[f] for f in subset)
+        # The configured relative weights; equal weights if the configuration zeroes them all.
+        out[m] = {f: (0.0 if f not in subset else w[f] / total if total else 1.0 / len(subset)) for f in FACTORS}
     return out
 
 

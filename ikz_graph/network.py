@@ -42,28 +42,21 @@ def unit(key: str) -> str:
 
 
 def parse_day(value: Any, *, end: bool = False) -> dt.date | None:
-    """A date, or ``YYYY`` / ``YYYY-MM`` read as its first day (or last, with ``end=True``)."""
+    """A date, or ``YYYY`` / ``YYYY-MM`` read as its first day (or last, with ``end=True``).
+
+    Uses the records' own date rules (:func:`ikz_graph.records.parse_date`).
+    """
+    from .records import _Bad, parse_date
+
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    s = str(value).strip()
+        value = value.date()
     try:
-        if len(s) == 4:
-            y = int(s)
-            return dt.date(y, 12, 31) if end else dt.date(y, 1, 1)
-        if len(s) == 7:
-            y, m = int(s[:4]), int(s[5:7])
-            first = dt.date(y, m, 1)
-            if not end:
-                return first
-            nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-            return nxt - dt.timedelta(days=1)
-        return dt.date.fromisoformat(s[:10])
-    except ValueError:
-        raise AnalysisError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+        d = parse_date(value if isinstance(value, dt.date) else str(value).strip())
+    except _Bad:
+        raise AnalysisError(f"not a date: {value!r} (write 2023-10-04, 2023-10 or 2021)") from None
+    return d.latest if end else d.earliest
 
 
 # --------------------------------------------------------------------------- what is read
@@ -205,16 +198,12 @@ def _rows(source: SparqlSource, text: str) -> list[dict[str, Any]]:
     return list(source.query(_prefixes() + text).rows)
 
 
-def _num(v: Any) -> float:
-    return float(v)
-
-
 def fetch(source: SparqlSource) -> CoopData:
     """Read units, memberships, services and contiguity through SPARQL."""
     labels: dict[str, str] = {}
     figures: dict[tuple[str, str], dict[str, list[float]]] = {}
     for r in _rows(source, _Q_FIGURES):
-        figures.setdefault((r["u"], r["kind"]), {}).setdefault(str(r["date"] or ""), []).append(_num(r["value"]))
+        figures.setdefault((r["u"], r["kind"]), {}).setdefault(str(r["date"] or ""), []).append(float(r["value"]))
 
     def figure(u: str, kind: str, latest: bool) -> float | None:
         by_date = figures.get((u, kind))
@@ -387,9 +376,7 @@ class Analysis:
 
     @property
     def run_id(self) -> str:
-        payload = json.dumps({"kind": "network", "input": self.input_digest, "as_of": str(self.as_of),
-                              "config": self.config, "software": self.software}, sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return run_id("network", self.input_digest, self.as_of, self.config, self.software)
 
     def unit_rows(self) -> list[dict[str, Any]]:
         """One row per unit, most central first (PageRank)."""
@@ -406,6 +393,13 @@ class Analysis:
         G = self.graph
         return [{"cluster": c.number, "name": c.name, "size": len(c.members),
                  "members": ", ".join(G.nodes[m]["label"] for m in c.members)} for c in self.clusters]
+
+
+def run_id(kind: str, input_digest: str, as_of: dt.date | None, config: dict, software: dict, **extra: str) -> str:
+    """A short hash that identifies a run by what went into it (same inputs, same IRI)."""
+    payload = json.dumps({"kind": kind, "input": input_digest, "as_of": str(as_of), "config": config,
+                          "software": software, **extra}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def adjusted_rand_index(a: dict[str, int], b: dict[str, int]) -> float:

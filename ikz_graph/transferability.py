@@ -17,16 +17,14 @@ weight; the weights add up to 1). Factors and their literature: ``docs/analysis.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
 from . import namespaces as ns
-from .config import FACTORS, load_config
+from .config import FACTORS, expand, load_config
 from .errors import AnalysisError
-from .network import CoopData, _running, _software, cooperation_network, fetch, groups, parse_day
+from .network import CoopData, _running, _software, cooperation_network, fetch, groups, parse_day, run_id
 
 __all__ = ["rank", "resolve_approach", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
            "FACTOR_LABELS"]
@@ -80,16 +78,14 @@ class Transfer:
     as_of: dt.date | None
     config: dict
     data: CoopData
+    network: Any                   # the cooperation network the scores were computed on
     input_digest: str
     software: dict[str, str]
     task_fields: list[str] = field(default_factory=list)
 
     @property
     def run_id(self) -> str:
-        payload = json.dumps({"kind": "transfer", "approach": self.approach, "input": self.input_digest,
-                              "as_of": str(self.as_of), "config": self.config, "software": self.software},
-                             sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return run_id("transfer", self.input_digest, self.as_of, self.config, self.software, approach=self.approach)
 
     def rows(self, top: int | None = None) -> list[dict[str, Any]]:
         out = []
@@ -128,11 +124,8 @@ def resolve_approach(data: CoopData, name: str) -> str:
             return iri
     if text in candidates:
         return text
-    if ":" in text:
-        from .config import expand
-
-        if expand(text) in candidates:
-            return expand(text)
+    if ":" in text and expand(text) in candidates:
+        return expand(text)
     folded = text.casefold()
     matches = sorted(i for i in candidates if data.labels.get(i, "").casefold() == folded)
     if len(matches) == 1:
@@ -187,7 +180,7 @@ class _Context:
     """What every factor needs, computed once per (participants, as-of)."""
 
     def __init__(self, data: CoopData, G, participants: list[str], fields: set[str], approach: str | None,
-                 as_of: dt.date | None, cfg: dict):
+                 as_of: dt.date | None, cfg: dict, coops: dict | None = None):
         import networkx as nx
 
         self.data, self.G, self.participants, self.fields = data, G, participants, fields
@@ -205,7 +198,7 @@ class _Context:
         self.ppr = ppr
         # Task fields each unit covers through the cooperations it takes part in (not this one).
         self.covered: dict[str, set[str]] = {}
-        for coop, (_, units) in groups(data, as_of, cfg).items():
+        for coop, (_, units) in (coops if coops is not None else groups(data, as_of, cfg)).items():
             if coop == approach or coop in data.related.get(approach or "", ()):
                 continue
             tf = data.task_fields.get(coop, set())
@@ -336,7 +329,7 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
     for i, c in enumerate(cands, start=1):
         c.rank = i
     not_scored = sorted((c for c in pool if not data.units[c].described), key=lambda c: data.units[c].key)
-    return Transfer(iri, data.label(iri), _kind(data, iri), P, cands, not_scored, day, cfg, data, data.digest(),
+    return Transfer(iri, data.label(iri), _kind(data, iri), P, cands, not_scored, day, cfg, data, ctx.G, data.digest(),
                     _software(), sorted(fields))
 
 
@@ -353,13 +346,14 @@ def rank_groups(t: Transfer, size: int = 2) -> list[Group]:
     gcfg = cfg["transfer"]["groups"]
     pool = t.candidates[: gcfg["pool"]]
     by_unit = {c.unit: c for c in pool}
-    G = cooperation_network(t.data, t.as_of, cfg)
+    G = t.network
+    coops = groups(t.data, t.as_of, cfg)
     w = cfg["transfer"]["weights"]
     fields = set(t.task_fields)
     # Pairwise fit: score of b with participants [a]; link scaled over the pool.
     pair_fit: dict[tuple[str, str], float] = {}
     for a in by_unit:
-        ctx = _Context(t.data, G, [a], fields, t.approach, t.as_of, cfg)
+        ctx = _Context(t.data, G, [a], fields, t.approach, t.as_of, cfg, coops)
         vals = {b: factor_values(ctx, b) for b in by_unit if b != a}
         _scale_link(vals)
         for b, v in vals.items():

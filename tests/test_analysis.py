@@ -325,3 +325,14 @@ def test_query_include_rejects_broken_rdf_naming_the_file(cli, tmp_path):
     bad.write_text("<a> <b> .\n")
     r = cli("query", "clusters", "--include", bad)
     assert r.exit_code == 2 and f"{bad}:1" in r.output
+
+
+def test_baseline_weights_keep_the_configured_proportions(tmp_path):
+    from ikz_graph.evaluation import _method_weights
+
+    f = tmp_path / "c.yaml"
+    f.write_text("transfer:\n  weights: {ties: 0.0, link: 0.3}\n")
+    w = _method_weights(load_config(f))
+    assert w["network"]["ties"] == 0 and w["network"]["link"] == 1      # a zeroed factor stays zero
+    assert sum(w["attributes"].values()) == pytest.approx(1) and w["attributes"]["type"] == pytest.approx(0.15 / 0.35)
+    assert w["full"] == load_config(f)["transfer"]["weights"]
