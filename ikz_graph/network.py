@@ -135,10 +135,6 @@ class CoopData:
         return replace(self, memberships=[m for m in self.memberships if not (m.unit == unit_iri and m.org == org)])
 
 
-def _prefixes() -> str:
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in sorted(ns.PREFIXES.items()))
-
-
 _Q_UNITS = """
 SELECT ?u ?key ?label ?class ?state WHERE {
   VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt }
@@ -195,7 +191,8 @@ SELECT ?x ?tf WHERE { ?x ikz:taskField ?tf . FILTER NOT EXISTS { ?x a ikz:Statem
 
 
 def _rows(source: SparqlSource, text: str) -> list[dict[str, Any]]:
-    return list(source.query(_prefixes() + text).rows)
+    # Both the embedded store and ikz_graph.remote.RemoteEndpoint declare the project's prefixes.
+    return list(source.query(text).rows)
 
 
 def fetch(source: SparqlSource) -> CoopData:

@@ -51,7 +51,12 @@ CHUNK = 2000
 
 
 class RemoteError(IkzError):
-    """A request to a remote endpoint failed; the message names the endpoint and the HTTP status."""
+    """A request to a remote endpoint failed; the message names the endpoint and the HTTP status
+    (also in ``status`` when the server answered)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class PublishError(RemoteError):
@@ -114,7 +119,11 @@ def credentials_for(url: str, env: dict[str, str] | None = None) -> Credentials 
 
 
 def http_auth(session: "requests.Session", url: str, creds: Credentials | None, scheme: str, timeout: float):
-    """The ``requests`` auth object for ``scheme`` (``auto`` asks the server with one ``HEAD``)."""
+    """The ``requests`` auth object for ``scheme``, or None.
+
+    ``auto`` asks the server with one ``HEAD``: digest or basic as its 401 challenge demands, and no
+    authentication at all when it does not ask for any (the password is never sent unasked).
+    """
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
     if scheme not in AUTH_SCHEMES:
@@ -123,7 +132,9 @@ def http_auth(session: "requests.Session", url: str, creds: Credentials | None, 
         return None
     if scheme == "auto":
         r = request_with_retry(session, "HEAD", url, timeout=timeout, ok=lambda r: r.status_code not in RETRY_STATUS)
-        challenge = r.headers.get("WWW-Authenticate", "") if r.status_code == 401 else ""
+        if r.status_code != 401:
+            return None
+        challenge = r.headers.get("WWW-Authenticate", "")
         scheme = "digest" if challenge.lower().lstrip().startswith("digest") else "basic"
     return HTTPDigestAuth(creds.user, creds.password) if scheme == "digest" else HTTPBasicAuth(creds.user, creds.password)
 
@@ -134,7 +145,7 @@ def _status_text(r: "requests.Response") -> str:
 
 def request_with_retry(session: "requests.Session", method: str, url: str, *, timeout: float,
                        ok: Callable[["requests.Response"], bool] | None = None, idempotent: bool = True,
-                       sleep: Callable[[float], None] = time.sleep, **kw: Any) -> "requests.Response":
+                       **kw: Any) -> "requests.Response":
     """Send one request; retry (bounded: :data:`ATTEMPTS` tries, 0.5 s then 1 s apart) on a
     connection error or HTTP 502/503/504. A request that is not ``idempotent`` is retried only when
     the connection could not be opened (so it cannot have reached the server).
@@ -145,7 +156,7 @@ def request_with_retry(session: "requests.Session", method: str, url: str, *, ti
 
     ok = ok or (lambda r: 200 <= r.status_code < 300)
     where = urlsplit(url)._replace(query="", fragment="").geturl()
-    last = ""
+    last, status = "", None
     for attempt in range(1, ATTEMPTS + 1):
         try:
             r = session.request(method, url, timeout=timeout, **kw)
@@ -156,19 +167,20 @@ def request_with_retry(session: "requests.Session", method: str, url: str, *, ti
             if not idempotent:
                 break
         except requests.exceptions.ConnectionError as e:
-            last = "the connection failed" if _never_sent(e) else "the connection broke off"
-            if not idempotent and not _never_sent(e):
+            never_sent = _never_sent(e)
+            last = "the connection failed" if never_sent else "the connection broke off"
+            if not idempotent and not never_sent:
                 break
         else:
             if ok(r):
                 return r
-            last = _status_text(r)
+            last, status = _status_text(r), r.status_code
             if r.status_code not in RETRY_STATUS:
                 break
         if attempt < ATTEMPTS:
-            sleep(0.5 * attempt)
+            time.sleep(0.5 * attempt)
     tries = f" after {attempt} attempts" if attempt > 1 else ""
-    raise RemoteError(f"{method} {where} failed: {last}{tries}")
+    raise RemoteError(f"{method} {where} failed: {last}{tries}", status)
 
 
 def _never_sent(e: Exception) -> bool:
@@ -216,11 +228,9 @@ def publish(kg: "KnowledgeGraph", endpoint: str, graph: str = GRAPH_PUBLISHED, p
     start = time.monotonic()
     try:
         sent = _upload(triples, endpoint, target, protocol, creds, auth, timeout, chunk)
-    except PublishError:
-        raise
     except RemoteError as e:
         hint = ""
-        if "HTTP 401" in str(e) or "HTTP 403" in str(e):
+        if e.status in (401, 403):
             hint = (f" (no credentials found: set {ENV_USER} and {ENV_PASSWORD} or use a netrc file)" if creds is None
                     else f" (check the credentials from {creds.origin})")
         raise PublishError(f"{e}{hint}; the graph {graph} on the server was not replaced") from None
@@ -242,6 +252,7 @@ def _upload(triples, endpoint, target, protocol, creds, auth, timeout, chunk) ->
         else:
             staging = ox.NamedNode(f"urn:uuid:{uuid.uuid4()}")
             try:
+                # Drops nothing (the graph is new); it lets digest authentication settle on a small body.
                 _sparql_update(s, endpoint, f"DROP SILENT GRAPH {staging}", a, timeout)
                 sent += 1
                 for i in range(0, len(triples), chunk):

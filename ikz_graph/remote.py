@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import namespaces as ns
 from .errors import QueryError
-from .publish import GRAPH_PUBLISHED, RemoteError, check_endpoint, credentials_for
+from .publish import ATTEMPTS, GRAPH_PUBLISHED, RETRY_STATUS, RemoteError, check_endpoint, credentials_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -34,8 +34,6 @@ __all__ = ["RemoteEndpoint", "run_remote", "substitute", "prologue"]
 _XSD_STRING = ns.XSD + "string"
 _XSD_BOOLEAN = ns.XSD + "boolean"
 _BOOLEAN_CANONICAL = {"1": "true", "0": "false"}
-
-
 
 
 def prologue() -> str:
@@ -160,21 +158,22 @@ class RemoteEndpoint:
         if self._scheme is None:
             if self._auth == "auto":
                 import requests
+                from requests.auth import HTTPDigestAuth
 
                 from .publish import http_auth
 
                 with requests.Session() as s:
                     s.trust_env = False
                     a = http_auth(s, self.url, self._creds, "auto", self.timeout)
-                self._scheme = "digest" if type(a).__name__ == "HTTPDigestAuth" else "basic"
+                self._scheme = "none" if a is None else "digest" if isinstance(a, HTTPDigestAuth) else "basic"
             else:
                 self._scheme = self._auth
-        return self._scheme
+        return None if self._scheme == "none" else self._scheme
 
     def _request(self, text: str) -> tuple[dict, int | None]:
-        import json
         import socket
         import urllib.error
+        import urllib.request
 
         from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
@@ -190,20 +189,20 @@ class RemoteEndpoint:
         if scheme:
             sw.setHTTPAuth(DIGEST if scheme == "digest" else BASIC)
             sw.setCredentials(self._creds.user, self._creds.password)
-        last = ""
-        for attempt in range(1, 4):
+        last, status = "", None
+        for attempt in range(1, ATTEMPTS + 1):
             try:
                 res = sw.query()
                 limit = res.response.headers.get("X-SPARQL-MaxRows")
                 return res.convert(), int(limit) if limit and limit.strip().isdigit() else None
             except urllib.error.HTTPError as e:
-                last = f"HTTP {e.code} {e.reason}"
-                if e.code not in (502, 503, 504):
+                last, status = f"HTTP {e.code} {e.reason}", e.code
+                if e.code not in RETRY_STATUS:
                     break
             except SPARQLWrapperException as e:  # 400 (query rejected), 401, 404, 500 …
                 code = {"QueryBadFormed": 400, "Unauthorized": 401, "URITooLong": 414,
                         "EndPointNotFound": 404, "EndPointInternalError": 500}.get(type(e).__name__)
-                last = f"HTTP {code}" if code else type(e).__name__
+                last, status = (f"HTTP {code}" if code else type(e).__name__), code
                 if code == 400:
                     detail = str(e).split("Response:", 1)[-1].strip().splitlines()
                     last += " (the endpoint rejected the query" + (f": {detail[0][:200]}" if detail else "") + ")"
@@ -212,12 +211,15 @@ class RemoteEndpoint:
                 reason = getattr(e, "reason", e)
                 last = f"no answer within {self.timeout:g} s" if isinstance(reason, (socket.timeout, TimeoutError)) \
                     else f"the connection failed ({reason})"
-            except (json.JSONDecodeError, ValueError) as e:
+            except ValueError as e:  # includes json.JSONDecodeError
                 last = f"the answer is not SPARQL JSON results ({e})"
                 break
-            if attempt < 3:
+            finally:
+                # SPARQLWrapper installs a process-wide urllib opener holding the credentials: remove it.
+                urllib.request.install_opener(None)
+            if attempt < ATTEMPTS:
                 time.sleep(0.5 * attempt)
-        raise RemoteError(f"query at {self.url} failed: {last}")
+        raise RemoteError(f"query at {self.url} failed: {last}", status)
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> "Result":
         """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`."""
@@ -237,7 +239,6 @@ class RemoteEndpoint:
 
 def run_remote(endpoint: RemoteEndpoint, name_or_file: "str | Path", params: dict[str, str] | None = None) -> "Result":
     """Run a named query (or ``.rq`` file) on a remote endpoint; parameters as for the embedded store."""
-    from .queries import bind_params, get_query
+    from .queries import run_query
 
-    q = get_query(name_or_file)
-    return endpoint.query(q.text, bind_params(endpoint, q, params or {}))
+    return run_query(endpoint, name_or_file, params)

@@ -34,21 +34,20 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import namespaces as ns
-from .errors import ExportError, IkzError, QueryError
+from .errors import AnalysisError, IkzError, QueryError
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
+    from .network import CoopData
 
 __all__ = ["VIEWS", "KINDS", "TIES", "VizError", "VizGraph", "build_view", "render", "render_graph", "write_html",
-           "tooltip_html", "vis_library"]
+           "write_page", "finish", "tooltip_html", "vis_library"]
 
 VIEWS = ("overview", "project", "unit", "transfer")
 
@@ -322,17 +321,18 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
         e = ents.get(r["e"].value)
         if e is not None:
             e.tasks.append(r["task"].value)
+    msources: dict[str, list[tuple[str, str]]] = {}   # sources of nodes that are not drawn (memberships)
     for r in kg.query(_Q_SOURCES).terms:
         e = ents.get(r["e"].value)
+        source = (r["title"].value, _v(r.get("url")) or "")
         if e is not None:
-            e.sources.append((r["title"].value, _v(r.get("url")) or ""))
+            e.sources.append(source)
+        else:
+            msources.setdefault(r["e"].value, []).append(source)
 
     phases_of: dict[str, list[str]] = {}
     for r in kg.query(_Q_MEMBER_PHASES).terms:
         phases_of.setdefault(r["m"].value, []).append(r["phase"].value)
-    msources: dict[str, list[tuple[str, str]]] = {}
-    for r in kg.query(_Q_SOURCES.replace("?e dct:source ?s .", "?e a org:Membership ; dct:source ?s .")).terms:
-        msources.setdefault(r["e"].value, []).append((r["title"].value, _v(r.get("url")) or ""))
 
     ties: list[_Tie] = []
     for r in kg.query(_Q_MEMBERSHIPS).terms:
@@ -341,6 +341,8 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
             continue
         okind = ents[o].kind
         cls = best_rank.get(o)
+        # Edge styles for display: associations get their own style here, while the analysis counts
+        # them as cooperation bodies (ikz_graph/analysis.yaml, tie_classes).
         if okind == "model project":
             tie = "project"
         elif okind == "association":
@@ -375,15 +377,15 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
 
 
 # ------------------------------------------------------------------------------------------ as-of rule
-def _check_date(as_of: str | None) -> str | None:
-    if as_of is None:
-        return None
-    import datetime as dt
+def _check_date(as_of: Any) -> str | None:
+    """The day as ISO text; dates are read as everywhere else (:func:`ikz_graph.network.parse_day`)."""
+    from .network import parse_day
 
     try:
-        return dt.date.fromisoformat(str(as_of)).isoformat()
-    except ValueError:
+        day = parse_day(as_of)
+    except AnalysisError:
         raise VizError(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
+    return day.isoformat() if day else None
 
 
 def _running(tie: _Tie, day: str) -> bool:
@@ -413,8 +415,22 @@ def _dedupe(ties: Iterable[_Tie]) -> list[_Tie]:
     return [out[k] for k in sorted(out)]
 
 
-def _base(kg: "KnowledgeGraph", as_of: str | None):
+def _base(kg: "KnowledgeGraph", as_of: str | None, data: "CoopData"):
     ents, ties = _read(kg)
+    # A service or institution without a start of its own exists from the earliest day the analysis
+    # gives it (its institution's founding, else the first start in the project that developed it),
+    # so that the drawn network is the analysed one.
+    earliest: dict[str, str] = {}
+    for sr in data.services:
+        if sr.start is not None:
+            earliest[sr.service] = min(earliest.get(sr.service, "9999"), sr.start.isoformat())
+    for inst, services in data.related.items():
+        days = [earliest[x] for x in services if x in earliest]
+        if days:
+            earliest.setdefault(inst, min(days))
+    for iri, day in earliest.items():
+        if iri in ents and ents[iri].start is None:
+            ents[iri].start = day
     if as_of:
         ents = {k: e for k, e in ents.items() if _existed(e, as_of)}
         ties = [t for t in ties if t.a in ents and t.b in ents and _running(t, as_of)]
@@ -441,11 +457,17 @@ def _resolve(kg: "KnowledgeGraph", target: str | None, ents: dict[str, _Entity],
 def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None = None,
                as_of: str | None = None, seed: int = 7) -> VizGraph:
     """Collect the nodes and edges of one view (see the module docstring); raises :class:`VizError`."""
+    from .network import fetch
+
     if view not in VIEWS:
         raise VizError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
+    if view == "overview" and target:
+        raise VizError(f"the overview takes no target (got {target!r})")
     day = _check_date(as_of)
-    ents, ties = _base(kg, day)
-    notes: list[str] = []
+    data = fetch(kg)       # read once: the as-of rule of services, the analysis and the ranking use it
+    if view == "transfer":
+        return _transfer_view(kg, data, target, day, seed)
+    ents, ties = _base(kg, day, data)
     if view == "overview":
         keep = {k for k, e in ents.items() if e.kind not in ("grant", "phase")}
         sel = [t for t in ties if t.a in keep and t.b in keep]
@@ -497,13 +519,11 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
         sel = [t for t in ties if t.a in nodes and t.b in nodes
                and (t.tie != "contiguity" or u in (t.a, t.b))]
         title = f"Ego network: {ents[u].label}"
-    else:  # transfer
-        return _transfer_view(kg, target, day, seed)
     sel = _dedupe(t for t in sel if t.a in nodes and t.b in nodes)
     used = {t.a for t in sel} | {t.b for t in sel}
     if view == "overview":  # keep every unit, drop other nodes without any tie on that day
         nodes = {k for k in nodes if k in used or (ents[k].kind in ("district", "city") and ents[k].rlp)}
-    an = _analysis(kg, day)
+    an = _analysis(data, day)
     order = sorted(nodes)
     g = _assemble(ents, order, sel, title, view, day, seed, sizes=_sizes(an, order, sel),
                   clusters=an.clusters, cluster_names=an.names, extra=an.facts, sized_by=SIZED_BY)
@@ -511,7 +531,6 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
         for n in g.nodes:
             if n["id"] == u:
                 n["focus"] = True
-    g.notes = notes
     return g
 
 
@@ -531,13 +550,12 @@ class _An:
     facts: dict[str, list[tuple[str, str]]]
 
 
-def _analysis(kg: "KnowledgeGraph", day: str | None) -> _An:
+def _analysis(data: "CoopData", day: str | None) -> _An:
     """PageRank, clusters and brokers of the units from the cooperation-network analysis."""
-    from .errors import AnalysisError
     from .network import analyze
 
     try:
-        an = analyze(kg, as_of=day)
+        an = analyze(data, as_of=day)
     except AnalysisError as e:
         raise VizError(f"cannot analyse the cooperation network: {e}") from None
     G = an.graph
@@ -574,19 +592,18 @@ def _score_colour(score: float, lo: float, hi: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
-def _transfer_view(kg: "KnowledgeGraph", target: str | None, day: str | None, seed: int) -> VizGraph:
+def _transfer_view(kg: "KnowledgeGraph", data: "CoopData", target: str | None, day: str | None,
+                   seed: int) -> VizGraph:
     """The approach, its participants and every scored candidate, coloured by score."""
-    from .errors import AnalysisError
-
     from .transferability import FACTOR_LABELS, rank
 
     if not target:
         raise VizError("the transfer view needs an approach (--view transfer APPROACH)")
     try:
-        tr = rank(kg, target, as_of=day)
+        tr = rank(data, target, as_of=day)
     except AnalysisError as e:
         raise VizError(f"transfer {target!r}: {e}") from None
-    ents, ties = _base(kg, day)
+    ents, ties = _base(kg, day, data)
     app = tr.approach
     if app not in ents:
         ents[app] = _Entity(app, "approach", tr.approach_label)
@@ -609,7 +626,7 @@ def _transfer_view(kg: "KnowledgeGraph", target: str | None, day: str | None, se
     sel = [_Tie(p, app, "takes part", "takes part") for p in parts]
     sel += [t for t in ties if t.tie == "contiguity" and t.a in inview and t.b in inview]
     sel = _dedupe(sel)
-    an = _analysis(kg, day)
+    an = _analysis(data, day)
     for k, v in an.facts.items():
         extra.setdefault(k, [])
         extra[k] = extra[k] + v
@@ -880,8 +897,7 @@ def _vis_node(n: dict[str, Any]) -> dict[str, Any]:
 
 
 def _vis_edge(i: int, e: dict[str, Any]) -> dict[str, Any]:
-    return {"id": f"e{i}", "from": e["from"], "to": e["to"], "tie": e["tie"], "tip": e["tip"],
-            **({"width": e["width"]} if "width" in e else {})}
+    return {"id": f"e{i}", "from": e["from"], "to": e["to"], "tie": e["tie"], "tip": e["tip"]}
 
 
 def render(kg: "KnowledgeGraph", view: str = "overview", target: str | None = None,
@@ -898,23 +914,8 @@ def write_html(kg: "KnowledgeGraph", path: str | Path, view: str = "overview", t
 
 
 def write_page(page: str, path: str | Path) -> Path:
+    """Write a page atomically (:func:`ikz_graph.exports.atomic_write_files`): all or nothing."""
+    from .exports import atomic_write_files
+
     out = Path(path)
-    if out.is_dir():
-        raise ExportError(f"cannot write to {out}: it is a folder")
-    tmp = None
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".ikz-tmp-", suffix=".html", dir=out.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(page.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-        tmp = None
-        return out
-    except OSError as e:
-        raise ExportError(f"cannot write to {out}: {e}") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+    return atomic_write_files(out.parent, {out.name: page.encode("utf-8")})[0]

@@ -49,9 +49,13 @@ def _rapper(path, fmt):
     return r.returncode, int(m.group(1)) if m else None, r.stderr
 
 
-def _riot(path, fmt):
+def _require_jena():
     if not shutil.which("java") or not os.path.exists("/usr/share/java/jena-core.jar"):
         unavailable("Apache Jena (Debian package libapache-jena-java, with java) is not installed")
+
+
+def _riot(path, fmt):
+    _require_jena()
     # Jena 4.5 reads JSON-LD 1.1 through titanium, whose JSON backend Debian does not ship; its
     # JSON-LD 1.0 reader (jsonld-java) is complete for our files.
     syntax = ["--syntax=JSONLD10"] if fmt == "jsonld" else []
@@ -89,6 +93,7 @@ def test_jena_riot_reads_export(exports, kg, fmt):
 
 def test_jena_riot_checks_literals(tmp_path):
     """RIOT, unlike rapper, checks literal datatypes."""
+    _require_jena()
     bad = tmp_path / "bad.ttl"
     bad.write_text('<http://example.org/a> <http://example.org/b> "12x"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
                    encoding="utf-8")

@@ -72,10 +72,52 @@ def test_credentials_from_environment_then_netrc(tmp_path):
 
 
 def test_endpoint_must_be_http_without_credentials():
-    assert check_endpoint("http://127.0.0.1:7878/query")
+    assert check_endpoint("http://127.0.0.1:7878/query") == "http://127.0.0.1:7878/query"
     for bad in ["ftp://x/y", "store:7878", "http:///x"]:
         with pytest.raises(RemoteError, match="is not an http"):
             check_endpoint(bad)
     with pytest.raises(RemoteError) as e:
         check_endpoint("https://admin:hunter2@store.example.org:8890/sparql")
     assert "hunter2" not in str(e.value) and "https://store.example.org:8890/sparql" in str(e.value)
+
+
+def test_auto_auth_never_sends_the_password_unasked(tmp_path):
+    """A server that asks for no authentication gets no Authorization header, even when
+    credentials are set (a real HTTP server on 127.0.0.1 records what it receives)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from ikz_graph.remote import RemoteEndpoint
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, body=b""):
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_HEAD(self):
+            self._answer()
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._answer(json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+                {"x": {"type": "literal", "value": "1"}}]}}).encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+        ep = RemoteEndpoint(url, env={"IKZ_GRAPH_USER": "dba", "IKZ_GRAPH_PASSWORD": "hunter2", "NETRC": ""})
+        assert ep.query("SELECT ?x WHERE {}").rows == [{"x": "1"}]
+    finally:
+        server.shutdown()
+    assert len(seen) >= 2 and seen == [None] * len(seen)

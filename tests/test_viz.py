@@ -1,6 +1,7 @@
 """The viz module without a browser: what each view contains, self-containment, escaping, determinism, CLI."""
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -111,7 +112,7 @@ def test_transfer_view_colours_candidates_by_score(kg):
     assert colour[best.unit] == viz.SCORE_COLOURS[-1] and colour[worst.unit] == viz.SCORE_COLOURS[0]
     assert all(colour[p] == viz.PARTICIPANT_COLOUR for p in t.participants)
     tip = next(n["tip"] for n in g.nodes if n["id"] == best.unit)
-    assert "score" in tip and "Bitburg-Prüm scores" in tip
+    assert "score" in tip and html.escape(best.explanation) in tip
     assert g.score_legend["max"] == round(best.score, 3)
 
 
@@ -223,3 +224,13 @@ def test_same_file_in_separate_processes(tmp_path):
         assert r.returncode == 0, r.stderr
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_as_of_dates_services_like_the_analysis(kg):
+    """The joint fines office has no start date; like the analysis, the view does not draw it before
+    the first start in EMH (2021), and it draws it afterwards."""
+    fines = "https://w3id.org/ikz-graph/id/service/bussgeldverfahren"
+    assert fines not in _ids(viz.build_view(kg, "overview", as_of="2015-06-01"))
+    assert fines in _ids(viz.build_view(kg, "overview", as_of="2024-06-01"))
+    with pytest.raises(viz.VizError, match="takes no target"):
+        viz.build_view(kg, "overview", "emh")

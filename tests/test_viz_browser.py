@@ -8,11 +8,9 @@ fail; they are never skipped.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-import ikz_graph
 from ikz_graph import viz
 
 from .browser import Browser, BrowserMissing, outside
