@@ -7,7 +7,7 @@ It exists to measure and test the pipeline at scale; it describes nothing real:
 * every record carries ``synthetic: true`` and cites only the source ``synthetic-generator``,
   whose title says so; every node built from it gets ``ikz:synthetic true``; the record checks
   refuse a data directory that mixes synthetic and real records;
-* names are invented from syllables and end in "(synthetisch)".
+* names are invented from syllables and say "(synthetisch)".
 
 Shape (not facts): states with their real Länderschlüssel, and per state about as many
 districts, independent cities and municipalities as Germany had around 2023 (Destatis
@@ -355,7 +355,7 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
             task = rnd.choice(_TASKS_PROJECT)
             w.add("projects.yaml", "organisations", {
                 "id": mid, "type": "model-project", "name": f"Modellprojekt {label[start]} {n} (synthetisch)",
-                "label": f"MP {label[start]}", "task_fields": [task], "phases": "[" + ", ".join([
+                "label": f"MP {label[start]} (synthetisch)", "task_fields": [task], "phases": "[" + ", ".join([
                     _flow({"number": 1, "start": str(y), "end": str(y + 2), "sources": src}),
                     _flow({"number": 2, "start": str(y + 3), "sources": src})]) + "]",
                 "sources": src})
