@@ -37,6 +37,30 @@ def _line_key(line: bytes) -> tuple:
     return (s, not rest.startswith(_TYPE_NT), rest)
 
 
+def _export_order(lines: list[bytes]) -> list[bytes]:
+    """Sort N-Triples lines by :func:`_line_key`, fast.
+
+    A plain byte sort already orders by subject (a subject term ends with ``>``, which cannot
+    occur inside it), then by the rest of the line; only the rdf:type lines of each subject
+    must move to the front of its run, which one pass does.
+    """
+    lines.sort()
+    out: list[bytes] = []
+    types: list[bytes] = []
+    others: list[bytes] = []
+    current = None
+    for line in lines:
+        s = line[: line.index(b" ")]
+        if s != current:
+            out += types
+            out += others
+            types, others, current = [], [], s
+        (types if line[len(s) + 1:].startswith(_TYPE_NT) else others).append(line)
+    out += types
+    out += others
+    return out
+
+
 def load_ontology(path: str | Path | None = None) -> list[ox.Triple]:
     """Parse ``ontology/ikz.ttl``; a syntax error becomes a :class:`DataError` naming file and line."""
     path = Path(path) if path else ontology_dir() / "ikz.ttl"
@@ -119,9 +143,10 @@ class KnowledgeGraph:
         self.ontology_triples = sorted(set(ontology), key=sort_key)
         self._ontology_set = set(self.ontology_triples)
         self.store = ox.Store()
-        dg = ox.DefaultGraph()
-        self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, dg) for t in self.ontology_triples)
-        self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, dg) for t in data)
+        # serializing to N-Triples and loading that is twice as fast as handing over Python quads
+        nt = ox.RdfFormat.N_TRIPLES
+        self.store.load(ox.serialize(self.ontology_triples, format=nt), format=nt)
+        self.store.load(ox.serialize(data, format=nt), format=nt)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -140,8 +165,7 @@ class KnowledgeGraph:
         if part == "data":
             onto = set(ox.serialize(self.ontology_triples, format=ox.RdfFormat.N_TRIPLES).splitlines())
             lines = [x for x in lines if x not in onto]
-        lines.sort(key=_line_key)
-        return lines
+        return _export_order(lines)
 
     def _parsed(self, part: str) -> list[ox.Triple]:
         data = b"\n".join(self.sorted_ntriples(part)) + b"\n"
@@ -174,7 +198,7 @@ class KnowledgeGraph:
         if not isinstance(res, ox.QuerySolutions):
             raise QueryError("only SELECT queries are supported here")
         cols = [v.value for v in res.variables]
-        return Result(cols, [{c: sol[c] for c in cols} for sol in res])
+        return Result(cols, [dict(zip(cols, sol)) for sol in res])
 
     def add(self, triples) -> int:
         """Add triples (e.g. analysis results) to the data; returns how many were new.
@@ -238,5 +262,6 @@ def load(data_dir: str | Path | None = None, ontology: str | Path | None = None)
         records = load_records(data_dir or default_data_dir(), concepts_by_scheme(onto))
     with stage("Building triples"):
         triples = build_triples(records)
+    del records  # the store is built next: free the records first (memory at a million triples)
     with stage(f"Loading {len(triples)} triples into the store"):
         return KnowledgeGraph(onto, triples)
