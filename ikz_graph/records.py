@@ -8,7 +8,6 @@ The format is documented in ``docs/data-format.md``.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import os
 import re
 from dataclasses import dataclass, field
@@ -402,7 +401,11 @@ def _parse_all(files: list[Path]) -> list[tuple[Any, tuple[int, str] | None]]:
     """Parse every file; big data sets are spread over the CPU cores (YAML parsing dominates)."""
     size = sum(p.stat().st_size for p in files)
     workers = min(len(files), os.cpu_count() or 1)
-    if size < PARALLEL_BYTES or workers < 2 or "fork" not in mp.get_all_start_methods():
+    if size < PARALLEL_BYTES or workers < 2:
+        return [_parse_yaml(p) for p in files]
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
         return [_parse_yaml(p) for p in files]
     # biggest files first, so that the workers finish at about the same time
     order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
