@@ -12,7 +12,7 @@ from .paths import ontology_dir
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
 
-__all__ = ["Violation", "Report", "validate_graph"]
+__all__ = ["Violation", "Report", "validate_graph", "ENGINES"]
 
 
 @dataclass(frozen=True, order=True)
@@ -50,10 +50,27 @@ class Report:
 
 
 
+ENGINES = ("oxigraph", "pyshacl")
 
 
-def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Report:
-    """Validate ``kg`` against ``ontology/shapes.ttl`` (or ``shapes``) with pySHACL."""
+def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None, engine: str = "oxigraph") -> Report:
+    """Validate ``kg`` against ``ontology/shapes.ttl`` (or ``shapes``).
+
+    ``engine="oxigraph"`` (default) compiles the shapes to SPARQL and runs them on ``kg.store``
+    (:mod:`ikz_graph.shacl_sparql`); ``engine="pyshacl"`` copies the graph into rdflib and runs pySHACL.
+    Both give the same violations for the constructs the oxigraph engine supports.
+    """
+    if engine == "oxigraph":
+        from .shacl_sparql import validate_oxigraph
+
+        return validate_oxigraph(kg, shapes)
+    if engine != "pyshacl":
+        raise IkzError(f"unknown SHACL engine {engine!r} (known: {', '.join(ENGINES)})")
+    return _validate_pyshacl(kg, shapes)
+
+
+def _validate_pyshacl(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Report:
+    """Validate ``kg`` with pySHACL on an rdflib copy of the graph."""
     import rdflib
     from pyshacl import validate
 
