@@ -148,6 +148,7 @@ class Shapes:
 
     roots: list
     source: str
+    prefixes: dict = field(default_factory=dict)  # of the shapes file (and sh:), to name its terms
 
 
 def read_shapes(path: str | Path) -> Shapes:
@@ -171,7 +172,7 @@ def read_shapes(path: str | Path) -> Shapes:
         shape = _shape(idx, s, memo, nested=False)
         if shape.targeted and shape.params.get("deactivated") is None:
             roots.append(shape)
-    return Shapes(roots=roots, source=str(path))
+    return Shapes(roots=roots, source=str(path), prefixes={"sh": SH, **idx.prefixes})
 
 
 def _literal_str(term, where: str, what: str) -> str:
@@ -427,6 +428,7 @@ class _Check:
     value_var: str | None  # column with the value node ("this" for node-level constraints)
     sparql: SparqlConstraint | None = None
     sparql_this: bool = True  # the SPARQL constraint itself projects $this
+    component: str = ""       # the constraint parameter (local name), for messages of shapes without sh:message
 
 
 def compile_checks(shapes: Shapes, store: ox.Store) -> list[_Check]:
@@ -443,13 +445,13 @@ def compile_checks(shapes: Shapes, store: ox.Store) -> list[_Check]:
             for k in VALUE_PARAMS:
                 if k in root.params:
                     checks.append(_Check(f"SELECT DISTINCT ?this WHERE {{ {f} FILTER(!{c.value_ok(k, root.params[k], '?this', root)}) }}",
-                                         root, "this"))
+                                         root, "this", component=k))
             for kind, ms in root.logic:
                 checks.append(_Check(f"SELECT DISTINCT ?this WHERE {{ {f} FILTER(!{c.logic_ok(kind, ms, '?this')}) }}",
-                                     root, "this"))
+                                     root, "this", component=kind))
         for sc in root.sparql:
             query, projected = _prebind(sc, f)
-            checks.append(_Check(query, root, None, sc, projected))
+            checks.append(_Check(query, root, None, sc, projected, component="sparql"))
     return checks
 
 
@@ -457,25 +459,25 @@ def _property_checks(c: _Compiler, f: str, ps: Shape) -> list[_Check]:
     p, out = ps.path, []
     n = ps.params.get("minCount")
     if n == 1:
-        out.append(_Check(f"SELECT DISTINCT ?this WHERE {{ {f} FILTER NOT EXISTS {{ ?this {p} ?v }} }}", ps, None))
+        out.append(_Check(f"SELECT DISTINCT ?this WHERE {{ {f} FILTER NOT EXISTS {{ ?this {p} ?v }} }}", ps, None, component="minCount"))
     elif n:
         out.append(_Check(f"SELECT ?this WHERE {{ {f} OPTIONAL {{ ?this {p} ?v }} }} GROUP BY ?this "
-                          f"HAVING (COUNT(DISTINCT ?v) < {n})", ps, None))
+                          f"HAVING (COUNT(DISTINCT ?v) < {n})", ps, None, component="minCount"))
     m = ps.params.get("maxCount")
     if m is not None:
         out.append(_Check(f"SELECT ?this WHERE {{ {f} ?this {p} ?v }} GROUP BY ?this "
-                          f"HAVING (COUNT(DISTINCT ?v) > {m})", ps, None))
+                          f"HAVING (COUNT(DISTINCT ?v) > {m})", ps, None, component="maxCount"))
     for k in VALUE_PARAMS:
         if k in ps.params:
             out.append(_Check(f"SELECT DISTINCT ?this ?v WHERE {{ {f} ?this {p} ?v "
-                              f"FILTER(!{c.value_ok(k, ps.params[k], '?v', ps)}) }}", ps, "v"))
+                              f"FILTER(!{c.value_ok(k, ps.params[k], '?v', ps)}) }}", ps, "v", component=k))
     for kind, ms in ps.logic:
         out.append(_Check(f"SELECT DISTINCT ?this ?v WHERE {{ {f} ?this {p} ?v "
-                          f"FILTER(!{c.logic_ok(kind, ms, '?v')}) }}", ps, "v"))
+                          f"FILTER(!{c.logic_ok(kind, ms, '?v')}) }}", ps, "v", component=kind))
     if "lessThanOrEquals" in ps.params:
         other = ps.params["lessThanOrEquals"].value
         out.append(_Check(f"SELECT DISTINCT ?this ?v WHERE {{ {f} ?this {p} ?v . ?this <{other}> ?o "
-                          "FILTER(!COALESCE(?v <= ?o, false)) }", ps, "v"))
+                          "FILTER(!COALESCE(?v <= ?o, false)) }", ps, "v", component="lessThanOrEquals"))
     return out
 
 
@@ -545,7 +547,7 @@ def validate_oxigraph(kg: "KnowledgeGraph", shapes: str | Path | None = None) ->
                 rows.add((this, row_path, msg, value, shape.severity, None))
             else:
                 value = sol[chk.value_var] if chk.value_var else None
-                msg = shape.message if shape.message is not None else _generic(chk, shape, this, value)
+                msg = shape.message if shape.message is not None else _generic(chk, shape, this, value, parsed.prefixes)
                 rows.add((this, path, msg, value, shape.severity,
                           shape.path_iri if chk.value_var == "v" and not shape.path_inverse else None))
     lexical = _as_written(kg, [(r[0], r[5], r[3]) for r in rows if isinstance(r[3], ox.Literal) and r[5]])
@@ -588,15 +590,41 @@ def _as_written(kg: "KnowledgeGraph", found: list) -> dict:
     return out
 
 
-def _generic(chk: _Check, shape: Shape, this, value) -> str:
-    """A message for a shape without ``sh:message`` (wording close to pySHACL's)."""
-    where = ns.compact(this.value) if isinstance(this, ox.NamedNode) else str(this)
-    if chk.value_var is None:
-        q = chk.query
-        if "HAVING (COUNT(DISTINCT ?v) >" in q:
-            return f"More than {shape.params['maxCount']} values on {where}->{ns.compact(shape.path_iri)}"
-        return f"Less than {shape.params['minCount']} values on {where}->{ns.compact(shape.path_iri)}"
-    return f"Value {_text(value)} of {where} does not conform to shape {shape.name}"
+def _generic(chk: _Check, shape: Shape, this, value, prefixes: dict) -> str:
+    """A message for a shape without ``sh:message``: pySHACL's wording, except for sh:or and sh:xone."""
+    def qname(iri: str) -> str:  # a term of the shapes graph, prefixed as the shapes file does
+        best = max(((p, b) for p, b in prefixes.items() if iri.startswith(b)), key=lambda kv: len(kv[1]), default=None)
+        return f"{best[0]}:{iri[len(best[1]):]}" if best else f"<{iri}>"
+
+    def node(t) -> str:  # a term of the data graph
+        if isinstance(t, ox.Literal):
+            extra = f", lang={t.language}" if t.language else (
+                "" if t.datatype.value == XSD + "string" else f", datatype={qname(t.datatype.value)}")
+            return f'Literal("{t.value}"{extra})'
+        return ns.compact(t.value) if isinstance(t, ox.NamedNode) else str(t)
+
+    k, params = chk.component, shape.params
+    path = ns.compact(shape.path_iri) if shape.path_iri and not shape.path_inverse else f"^{shape.path_iri}"
+    if k == "minCount":
+        return f"Less than {params['minCount']} values on {node(this)}->{path}"
+    if k == "maxCount":
+        return f"More than {params['maxCount']} values on {node(this)}->{path}"
+    if k == "class":
+        return f"Value does not have class {qname(params['class'].value)}"
+    if k == "datatype":
+        return f"Value is not Literal with datatype {qname(params['datatype'].value)}"
+    if k == "nodeKind":
+        return f"Value is not of Node Kind {qname(params['nodeKind'].value)}"
+    if k == "pattern":
+        return f"Value does not match pattern '{params['pattern'].value}'"
+    if k in ("minInclusive", "minExclusive", "maxInclusive"):
+        op = {"minInclusive": ">=", "minExclusive": ">", "maxInclusive": "<="}[k]
+        return f"Value is not {op} {node(params[k])}"
+    if k == "lessThanOrEquals":  # pySHACL's wording (with its "<")
+        return f"Value of {node(this)}->{qname(params[k].value)} < {node(value)}"
+    if k == "or":
+        return f"Node {node(value)} must conform to one or more shapes in the sh:or of {shape.name}"
+    return f"Node {node(value)} must conform to exactly one shape in the sh:xone of {shape.name}"
 
 
 def _labels(store: ox.Store, nodes: set) -> dict:

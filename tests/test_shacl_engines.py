@@ -288,3 +288,43 @@ def test_default_engine_imports_neither_rdflib_nor_pyshacl():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False", "False"]
+
+
+GENERIC = """
+ikzsh:NoMessages a sh:NodeShape ; sh:targetClass ikz:KreisfreieStadt ;
+    sh:property [ sh:path skos:exactMatch ; sh:minCount 3 ] , [ sh:path rdfs:label ; sh:maxCount 0 ] ,
+        [ sh:path rdfs:label ; sh:datatype xsd:integer ] , [ sh:path rdfs:label ; sh:pattern "^K" ] ,
+        [ sh:path rdfs:label ; sh:class ikz:Nothing ] , [ sh:path rdfs:label ; sh:nodeKind sh:IRI ] ,
+        [ sh:path ikz:population ; sh:minInclusive 3 ] , [ sh:path ikz:kreisschluessel ; sh:minExclusive "07300" ] ,
+        [ sh:path ikz:kreisschluessel ; sh:maxInclusive "07200" ] ,
+        [ sh:path rdfs:label ; sh:lessThanOrEquals ikz:kreisschluessel ] ,
+        [ sh:path rdfs:label ; sh:or ( [ sh:datatype xsd:integer ] [ sh:class ikz:Foo ] ) ] ;
+    sh:xone ( [ sh:class ikz:KreisfreieStadt ] [ sh:class geo:Feature ] ) .
+"""
+
+
+def _without_logic_messages(report):
+    # pySHACL spells out the member shapes of sh:or/sh:xone in its default message; the oxigraph engine names the shape
+    return {(v.node, v.label, v.path, v.value, v.severity, "" if v.message.startswith("Node ") else v.message)
+            for v in report.violations}
+
+
+def test_default_messages_match_pyshacl(kg, tmp_path):
+    shapes = tmp_path / "generic.ttl"
+    shapes.write_text(SHAPES + GENERIC, encoding="utf-8")
+    a, b = kg.validate(shapes), kg.validate(shapes, engine="pyshacl")
+    assert _without_logic_messages(a) == _without_logic_messages(b)
+    msgs = {v.message.split(" ")[0] + " " + v.message.split(" ")[1] for v in a.violations}
+    assert {"Less than", "More than", "Value does", "Value is", "Value of", "Node Literal(\"Bonn\","} <= msgs
+    assert any(m.startswith("Node unit:") and "sh:xone of ikzsh:NoMessages" in m for m in (v.message for v in a.violations))
+    # sh:or and sh:xone found the same nodes
+    assert len([v for v in a.violations if v.message.startswith("Node ")]) == \
+        len([v for v in b.violations if v.message.startswith("Node ")]) > 17
+
+
+def test_node_level_or_without_message(kg):
+    data = [t for t in kg.data_triples if not (t.subject.value == MEETING and t.predicate.value == SCHEMA + "startDate")]
+    bad = KnowledgeGraph(kg.ontology_triples, data)
+    a, b = bad.validate(), bad.validate(engine="pyshacl")
+    assert _without_logic_messages(a) == _without_logic_messages(b)
+    assert [(v.node, v.path, v.value) for v in a.violations] == [(MEETING, "", "meeting:vulkaneifel-gdk-2023-10-09")]
