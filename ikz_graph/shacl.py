@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import namespaces as ns
-from .errors import IkzError
+from .errors import IkzError, ShapesError
 from .paths import ontology_dir
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def _validate_pyshacl(kg: "KnowledgeGraph", shapes: str | Path | None = None) ->
     try:
         sg = rdflib.Graph().parse(shapes_path, format="turtle")
     except Exception as e:  # rdflib raises many types for bad input
-        raise IkzError(f"cannot read shapes {shapes_path}: {e}") from None
+        raise ShapesError(f"cannot read shapes {shapes_path}: {e}") from None
     data = kg.to_rdflib()
     try:
         conforms, results, _ = validate(data, shacl_graph=sg, inference="none", advanced=True,

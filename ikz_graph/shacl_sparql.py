@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Iterable
 import pyoxigraph as ox
 
 from . import namespaces as ns
-from .errors import IkzError
+from .errors import ShapesError
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -56,10 +56,6 @@ _NODE_KINDS = {
 #: Datatypes whose lexical form Oxigraph can check with a cast (an ill-typed literal fails sh:datatype).
 _CASTABLE = {XSD + t for t in ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time",
                                 "gYear", "gYearMonth", "duration", "int", "long")}
-
-
-class ShapesError(IkzError):
-    """The shapes file cannot be read or uses a SHACL construct this engine does not support."""
 
 
 # ------------------------------------------------------------------ reading the shapes graph
@@ -277,19 +273,27 @@ def _shape(idx: _Index, node, memo: dict, nested: bool, parent: str = "") -> Sha
         shape.properties.append(child)
     if shape.path is not None and idx.objects(node, SH + "sparql"):
         raise ShapesError(f"shape {where}: sh:sparql on a property shape is not supported by the oxigraph engine")
+    if shape.path is not None and shape.properties:
+        raise ShapesError(f"shape {where}: sh:property inside a property shape is not supported")
     for c in idx.objects(node, SH + "sparql"):
-        shape.sparql.append(_sparql_constraint(idx, c, where))
+        sc = _sparql_constraint(idx, c, where)
+        if sc is not None:
+            shape.sparql.append(sc)
     memo[node] = shape
     return shape
 
 
-def _sparql_constraint(idx: _Index, c, where: str) -> SparqlConstraint:
+def _sparql_constraint(idx: _Index, c, where: str) -> SparqlConstraint | None:
+    """The SPARQL constraint ``c``; None when it is deactivated."""
     po = idx.spo.get(c, {})
     for p in po:
         if p.startswith(SH) and p[len(SH):] not in _SPARQL_CONSTRAINT_KEYS:
             raise ShapesError(f"shape {where}: {_sh(p)} in a SPARQL constraint is not supported by the oxigraph engine")
     if SH + "severity" in po:
         raise ShapesError(f"shape {where}: sh:severity on a SPARQL constraint is not supported")
+    off = idx.one(c, SH + "deactivated", where)
+    if off is not None and off.value in ("true", "1"):
+        return None
     select = idx.one(c, SH + "select", where)
     if select is None:
         raise ShapesError(f"shape {where}: a SPARQL constraint needs sh:select")
@@ -389,6 +393,8 @@ class _Compiler:
 
     def conforms(self, shape: Shape, x: str) -> str:
         """A boolean expression: node ``x`` conforms to the (nested, non-targeted) ``shape``."""
+        if shape.params.get("deactivated") is not None:
+            return "true"  # a deactivated shape is conformed to by every node
         tests = []
         if shape.path is None:
             tests += [self.value_ok(k, shape.params[k], x, shape) for k in VALUE_PARAMS if k in shape.params]
@@ -421,18 +427,29 @@ class _Compiler:
 
 @dataclass
 class _Check:
-    """One compiled query and how to turn its rows into results."""
+    """One compiled query and how to turn its rows into results.
+
+    ``tests`` lists (constraint parameter, column): a row breaks that constraint when the column is not
+    true. ``counts`` marks a cardinality query (column ``n``). ``value_var`` names the value column
+    (``this`` for node-level constraints, where the focus node is the value).
+    """
 
     query: str
     shape: Shape           # the shape whose message/severity/path the results carry
-    value_var: str | None  # column with the value node ("this" for node-level constraints)
+    value_var: str | None = None
+    tests: list = field(default_factory=list)
+    counts: bool = False
     sparql: SparqlConstraint | None = None
     sparql_this: bool = True  # the SPARQL constraint itself projects $this
-    component: str = ""       # the constraint parameter (local name), for messages of shapes without sh:message
 
 
 def compile_checks(shapes: Shapes, store: ox.Store) -> list[_Check]:
-    """Turn every constraint of every targeted shape into one SPARQL query over all focus nodes."""
+    """Turn the constraints of every targeted shape into a few SPARQL queries over all focus nodes.
+
+    Per property shape: one query for the cardinality (all focus nodes at once), one for all
+    value-level constraints (a column per constraint), one per sh:lessThanOrEquals; per node shape one
+    for its node-level constraints; one per SPARQL constraint.
+    """
     c = _Compiler(store)
     checks: list[_Check] = []
     for root in shapes.roots:
@@ -442,42 +459,43 @@ def compile_checks(shapes: Shapes, store: ox.Store) -> list[_Check]:
                 continue
             checks += _property_checks(c, f, ps)
         if root.path is None:
-            for k in VALUE_PARAMS:
-                if k in root.params:
-                    checks.append(_Check(f"SELECT DISTINCT ?this WHERE {{ {f} FILTER(!{c.value_ok(k, root.params[k], '?this', root)}) }}",
-                                         root, "this", component=k))
-            for kind, ms in root.logic:
-                checks.append(_Check(f"SELECT DISTINCT ?this WHERE {{ {f} FILTER(!{c.logic_ok(kind, ms, '?this')}) }}",
-                                     root, "this", component=kind))
+            tests = [(k, c.value_ok(k, root.params[k], "?this", root)) for k in VALUE_PARAMS if k in root.params]
+            tests += [(kind, c.logic_ok(kind, ms, "?this")) for kind, ms in root.logic]
+            if tests:
+                checks.append(_tests_check(f, "", "?this", tests, root))
         for sc in root.sparql:
             query, projected = _prebind(sc, f)
-            checks.append(_Check(query, root, None, sc, projected, component="sparql"))
+            checks.append(_Check(query, root, sparql=sc, sparql_this=projected))
     return checks
+
+
+def _tests_check(f: str, pattern: str, var: str, tests: list, shape: Shape) -> _Check:
+    """A query returning the rows where at least one of ``tests`` (component, expression) is not true."""
+    binds = " ".join(f"BIND(COALESCE({expr}, false) AS ?_ok{i})" for i, (_, expr) in enumerate(tests))
+    fails = " || ".join(f"!?_ok{i}" for i in range(len(tests)))
+    cols = " ".join(f"?_ok{i}" for i in range(len(tests)))
+    query = f"SELECT DISTINCT ?this {var if var != '?this' else ''} {cols} WHERE {{ {f} {pattern} {binds} FILTER({fails}) }}"
+    return _Check(query, shape, var[1:], tests=[(k, f"_ok{i}") for i, (k, _) in enumerate(tests)])
 
 
 def _property_checks(c: _Compiler, f: str, ps: Shape) -> list[_Check]:
     p, out = ps.path, []
-    n = ps.params.get("minCount")
-    if n == 1:
-        out.append(_Check(f"SELECT DISTINCT ?this WHERE {{ {f} FILTER NOT EXISTS {{ ?this {p} ?v }} }}", ps, None, component="minCount"))
-    elif n:
-        out.append(_Check(f"SELECT ?this WHERE {{ {f} OPTIONAL {{ ?this {p} ?v }} }} GROUP BY ?this "
-                          f"HAVING (COUNT(DISTINCT ?v) < {n})", ps, None, component="minCount"))
-    m = ps.params.get("maxCount")
-    if m is not None:
-        out.append(_Check(f"SELECT ?this WHERE {{ {f} ?this {p} ?v }} GROUP BY ?this "
-                          f"HAVING (COUNT(DISTINCT ?v) > {m})", ps, None, component="maxCount"))
-    for k in VALUE_PARAMS:
-        if k in ps.params:
-            out.append(_Check(f"SELECT DISTINCT ?this ?v WHERE {{ {f} ?this {p} ?v "
-                              f"FILTER(!{c.value_ok(k, ps.params[k], '?v', ps)}) }}", ps, "v", component=k))
-    for kind, ms in ps.logic:
-        out.append(_Check(f"SELECT DISTINCT ?this ?v WHERE {{ {f} ?this {p} ?v "
-                          f"FILTER(!{c.logic_ok(kind, ms, '?v')}) }}", ps, "v", component=kind))
+    lo, hi = ps.params.get("minCount"), ps.params.get("maxCount")
+    if lo == 1 and hi is None:
+        out.append(_Check(f"SELECT DISTINCT ?this WHERE {{ {f} FILTER NOT EXISTS {{ ?this {p} ?v }} }}", ps,
+                          tests=[("minCount", None)]))
+    elif lo or hi is not None:
+        cond = " || ".join(([f"?n < {lo}"] if lo else []) + ([f"?n > {hi}"] if hi is not None else []))
+        out.append(_Check(f"SELECT ?this ?n WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {f} "
+                          f"OPTIONAL {{ ?this {p} ?v }} }} GROUP BY ?this }} FILTER({cond}) }}", ps, counts=True))
+    tests = [(k, c.value_ok(k, ps.params[k], "?v", ps)) for k in VALUE_PARAMS if k in ps.params]
+    tests += [(kind, c.logic_ok(kind, ms, "?v")) for kind, ms in ps.logic]
+    if tests:
+        out.append(_tests_check(f, f"?this {p} ?v .", "?v", tests, ps))
     if "lessThanOrEquals" in ps.params:
         other = ps.params["lessThanOrEquals"].value
         out.append(_Check(f"SELECT DISTINCT ?this ?v WHERE {{ {f} ?this {p} ?v . ?this <{other}> ?o "
-                          "FILTER(!COALESCE(?v <= ?o, false)) }", ps, "v", component="lessThanOrEquals"))
+                          "FILTER(!COALESCE(?v <= ?o, false)) }", ps, "v", tests=[("lessThanOrEquals", None)]))
     return out
 
 
@@ -543,13 +561,15 @@ def validate_oxigraph(kg: "KnowledgeGraph", shapes: str | Path | None = None) ->
                         if t is not None:
                             msg = re.sub("{[?$]" + re.escape(c) + "}", lambda _m, s=_text(t): s, msg)
                 else:
-                    msg = f"SPARQL constraint of {shape.name} not met"
+                    msg = "constraint not met"  # as the pySHACL engine reports a result without a message
                 rows.add((this, row_path, msg, value, shape.severity, None))
             else:
                 value = sol[chk.value_var] if chk.value_var else None
-                msg = shape.message if shape.message is not None else _generic(chk, shape, this, value, parsed.prefixes)
-                rows.add((this, path, msg, value, shape.severity,
-                          shape.path_iri if chk.value_var == "v" and not shape.path_inverse else None))
+                pred = shape.path_iri if chk.value_var == "v" and not shape.path_inverse else None
+                for component in _broken(chk, sol):
+                    msg = shape.message if shape.message is not None else \
+                        _generic(component, shape, this, value, parsed.prefixes)
+                    rows.add((this, path, msg, value, shape.severity, pred))
     lexical = _as_written(kg, [(r[0], r[5], r[3]) for r in rows if isinstance(r[3], ox.Literal) and r[5]])
     found = []
     for focus, path, msg, value, sev, pred in rows:
@@ -590,7 +610,16 @@ def _as_written(kg: "KnowledgeGraph", found: list) -> dict:
     return out
 
 
-def _generic(chk: _Check, shape: Shape, this, value, prefixes: dict) -> str:
+def _broken(chk: _Check, sol) -> list[str]:
+    """The constraint parameters a result row breaks."""
+    if chk.counts:
+        n, params = int(sol["n"].value), chk.shape.params
+        return ([k for k, bad in (("minCount", "minCount" in params and n < params["minCount"]),
+                                  ("maxCount", "maxCount" in params and n > params["maxCount"])) if bad])
+    return [k for k, col in chk.tests if col is None or sol[col] is None or sol[col].value not in ("true", "1")]
+
+
+def _generic(component: str, shape: Shape, this, value, prefixes: dict) -> str:
     """A message for a shape without ``sh:message``: pySHACL's wording, except for sh:or and sh:xone."""
     def qname(iri: str) -> str:  # a term of the shapes graph, prefixed as the shapes file does
         best = max(((p, b) for p, b in prefixes.items() if iri.startswith(b)), key=lambda kv: len(kv[1]), default=None)
@@ -603,7 +632,7 @@ def _generic(chk: _Check, shape: Shape, this, value, prefixes: dict) -> str:
             return f'Literal("{t.value}"{extra})'
         return ns.compact(t.value) if isinstance(t, ox.NamedNode) else str(t)
 
-    k, params = chk.component, shape.params
+    k, params = component, shape.params
     path = ns.compact(shape.path_iri) if shape.path_iri and not shape.path_inverse else f"^{shape.path_iri}"
     if k == "minCount":
         return f"Less than {params['minCount']} values on {node(this)}->{path}"
