@@ -1,8 +1,9 @@
 """SHACL validation compiled to SPARQL and run on the graph's own Oxigraph store.
 
-The shapes file is read into a small in-memory index; every constraint of every targeted shape
-becomes one SPARQL SELECT that finds *all* focus nodes breaking it at once (the target is joined
-into the query, never one query per node). The results are the same :class:`~ikz_graph.shacl.Violation`
+The shapes file is read into a small in-memory index; the constraints of every targeted shape
+become a few SPARQL SELECT queries (per property shape: one for the cardinality, one for all
+value-level constraints) that find *all* focus nodes breaking them at once: the target is joined into
+the query, never one query per node. The results are the same :class:`~ikz_graph.shacl.Violation`
 objects the pySHACL engine produces.
 
 Supported (exactly what ``ontology/shapes.ttl`` needs): ``sh:targetClass`` (with
