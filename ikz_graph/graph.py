@@ -174,7 +174,8 @@ class KnowledgeGraph:
         g = rdflib.Graph()
         for p, iri in ns.PREFIXES.items():
             g.bind(p, iri, override=True)
-        g.parse(data=ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+        g.parse(data=self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode("utf-8"),
+                format="nt")
         return g
 
     def validate(self, shapes: str | Path | None = None, engine: str = "oxigraph"):

@@ -533,7 +533,7 @@ def validate_oxigraph(kg: "KnowledgeGraph", shapes: str | Path | None = None) ->
     from .shacl import Report, Violation
 
     parsed = read_shapes(Path(shapes) if shapes else ontology_dir() / "shapes.ttl")
-    rows: set = set()  # (focus term, path str, message, value term or None, severity, predicate of the value)
+    rows: set = set()  # (focus term, path str, message, value term or None, severity)
     for chk in compile_checks(parsed, kg.store):
         try:
             sols = kg.store.query(chk.query)
@@ -563,18 +563,15 @@ def validate_oxigraph(kg: "KnowledgeGraph", shapes: str | Path | None = None) ->
                             msg = re.sub("{[?$]" + re.escape(c) + "}", lambda _m, s=_text(t): s, msg)
                 else:
                     msg = "constraint not met"  # as the pySHACL engine reports a result without a message
-                rows.add((this, row_path, msg, value, shape.severity, None))
+                rows.add((this, row_path, msg, value, shape.severity))
             else:
                 value = sol[chk.value_var] if chk.value_var else None
-                pred = shape.path_iri if chk.value_var == "v" and not shape.path_inverse else None
                 for component in _broken(chk, sol):
                     msg = shape.message if shape.message is not None else \
                         _generic(component, shape, this, value, parsed.prefixes)
-                    rows.add((this, path, msg, value, shape.severity, pred))
-    lexical = _as_written(kg, [(r[0], r[5], r[3]) for r in rows if isinstance(r[3], ox.Literal) and r[5]])
+                    rows.add((this, path, msg, value, shape.severity))
     found = []
-    for focus, path, msg, value, sev, pred in rows:
-        value = lexical.get((focus, pred, value), value)
+    for focus, path, msg, value, sev in rows:
         if focus.value == ns.ONTOLOGY_IRI and isinstance(value, ox.NamedNode):
             focus, value = value, None  # a whole-graph check reports the offending node as its value
         found.append((focus, path, msg, value, sev))
@@ -588,27 +585,6 @@ def validate_oxigraph(kg: "KnowledgeGraph", shapes: str | Path | None = None) ->
     violations = sorted(out)
     return Report(conforms=not any(v.severity == "Violation" for v in violations), violations=violations,
                   triples=len(kg))
-
-
-def _as_written(kg: "KnowledgeGraph", found: list) -> dict:
-    """Map (subject, predicate, literal as the store returns it) to the literal as written in the data.
-
-    Oxigraph keeps numbers and dates in a canonical form (``"0.0"^^xsd:decimal`` comes back as ``"0"``);
-    a report should show the value as the data has it. Only the few triples with a violation are looked up.
-    """
-    if not found:
-        return {}
-    wanted = {(s, ox.NamedNode(p)) for s, p, _ in found}
-    originals = [t for t in itertools.chain(kg.ontology_triples, kg.data_triples)
-                 if isinstance(t.object, ox.Literal) and (t.subject, t.predicate) in wanted]
-    tmp = ox.Store()
-    tmp.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(f"urn:ikz:triple:{i}"))
-               for i, t in enumerate(originals))
-    out = {}
-    for q in tmp.quads_for_pattern(None, None, None, None):
-        t = originals[int(q.graph_name.value.rsplit(":", 1)[1])]
-        out[(q.subject, q.predicate.value, q.object)] = t.object
-    return out
 
 
 def _broken(chk: _Check, sol) -> list[str]:
