@@ -44,12 +44,17 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     progress.enable()  # bars for long steps, on a terminal only
 
 
+_ENGINES = click.Choice(["oxigraph", "pyshacl"])
+_ENGINE_HELP = "SHACL engine: oxigraph (SPARQL on the embedded store) or pyshacl (rdflib + pySHACL)."
+
+
 @main.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
               show_default=True, help="Folder to write the exports to.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL check (record checks always run).")
+@click.option("--engine", type=_ENGINES, default="oxigraph", show_default=True, help=_ENGINE_HELP)
 @click.pass_context
-def build(ctx: click.Context, out_dir: Path, no_validate: bool) -> None:
+def build(ctx: click.Context, out_dir: Path, no_validate: bool, engine: str) -> None:
     """Build ontology + data and write ikz.ttl, ikz.nt, ikz.trig, ikz.jsonld (+ context).
 
     Nothing is written when the data has a problem (exit 1).
@@ -57,7 +62,7 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool) -> None:
     kg = _load(ctx.obj["data"])
     if not no_validate:
         try:
-            report = kg.validate()
+            report = kg.validate(engine=engine)
         except IkzError as e:
             _fail(str(e), EXIT_ERROR)
         if not report.conforms:
@@ -75,15 +80,16 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool) -> None:
 @main.command()
 @click.option("--shapes", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SHACL shapes file (default: ontology/shapes.ttl).")
+@click.option("--engine", type=_ENGINES, default="oxigraph", show_default=True, help=_ENGINE_HELP)
 @click.pass_context
-def validate(ctx: click.Context, shapes: Path | None) -> None:
+def validate(ctx: click.Context, shapes: Path | None, engine: str) -> None:
     """Check the records and validate the graph against the SHACL shapes.
 
     Exit 0: conforms. 1: violations. 2: validation could not run.
     """
     kg = _load(ctx.obj["data"])
     try:
-        report = kg.validate(shapes)
+        report = kg.validate(shapes, engine)
     except IkzError as e:
         _fail(str(e), EXIT_ERROR)
     click.echo(report.text())

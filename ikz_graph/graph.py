@@ -238,11 +238,14 @@ class KnowledgeGraph:
                 format="nt")
         return g
 
-    def validate(self, shapes: str | Path | None = None):
-        """Validate against the SHACL shapes; returns a :class:`ikz_graph.validate.Report`."""
+    def validate(self, shapes: str | Path | None = None, engine: str = "oxigraph"):
+        """Validate against the SHACL shapes; returns a :class:`ikz_graph.shacl.Report`.
+
+        ``engine`` is ``"oxigraph"`` (SPARQL on this store, the default) or ``"pyshacl"``.
+        """
         from .shacl import validate_graph
 
-        return validate_graph(self, shapes)
+        return validate_graph(self, shapes, engine)
 
     def export(self, out_dir: str | Path = "dist") -> list[Path]:
         """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.jsonld``, ``ikz.context.jsonld`` and ``ikz.trig``."""
