@@ -317,8 +317,9 @@ def _steps_pyshacl(ttl: Path) -> list[tuple[str, Callable[[dict], Any]]]:
     return [("pyshacl-direct", run)]
 
 
-def _steps_selftest() -> list[tuple[str, Callable[[dict], Any]]]:
-    """Steps that check the memory meter: 200 MB allocated and touched, then freed."""
+def _steps_selftest(bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+    """Steps that check the memory meter (200 MB allocated and touched, then freed) and the
+    timeout (``idle`` sleeps ``bench["sleep"]`` seconds)."""
     st: dict[str, Any] = {}
 
     def alloc(info):
@@ -331,13 +332,18 @@ def _steps_selftest() -> list[tuple[str, Callable[[dict], Any]]]:
         st.pop("b")
 
     def idle(info):
-        time.sleep(0.05)
+        time.sleep(bench.get("sleep", 0.05))
 
     return [("alloc-200MB", alloc), ("free", free), ("idle", idle)]
 
 
-def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: dict, label: str) -> dict:
-    """Run the steps of ``mode`` once, in order; return per-step seconds, peak MB and info."""
+def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: dict, label: str,
+           emit: Callable[[dict], None]) -> None:
+    """Run the steps of ``mode`` once, in order; ``emit`` gets one record per event, as it happens:
+    ``{"mode", "memory"}`` first, ``{"start": step}`` before and ``{"step", "seconds", "peak_mb",
+    "info"[, "error"]}`` after each step, ``{"fatal": text}`` when nothing more can run, and
+    ``{"done": true}`` at the end. Streaming lets the parent keep the finished steps of a run it
+    has to stop (--timeout)."""
     from ikz_graph.progress import Progress
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -350,11 +356,11 @@ def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: di
     elif mode == "pyshacl":
         steps = _steps_pyshacl(ttl)
     elif mode == "selftest":
-        steps = _steps_selftest()
+        steps = _steps_selftest(bench)
     else:
         raise BenchError(f"unknown mode {mode!r}")
     meter = PeakMemory()
-    out: dict[str, Any] = {"mode": mode, "memory": meter.method, "steps": []}
+    emit({"mode": mode, "memory": meter.method})
     with Progress(label, total=len(steps)) as bar:
         for name, fn in steps:
             bar.advance(0, label=f"{label} · {name}")
@@ -363,6 +369,7 @@ def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: di
                 fn(info)
                 bar.advance()
                 continue
+            emit({"start": name})
             err = None
             with meter:
                 t0 = time.perf_counter()
@@ -374,12 +381,45 @@ def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: di
             rec = {"step": name, "seconds": seconds, "peak_mb": meter.peak_mb, "info": info}
             if err:
                 rec["error"] = err
-                if name in ("build",):   # nothing after it can run
-                    out["steps"].append(rec)
-                    out["fatal"] = err
-                    break
-            out["steps"].append(rec)
+            emit(rec)
+            if err and name == "build":   # nothing after it can run
+                emit({"fatal": f"{name}: {err}"})
+                return
             bar.advance()
+    emit({"done": True})
+
+
+def read_events(text: str, timeout: float | None = None) -> dict:
+    """Turn the worker's event lines into ``{"mode", "memory", "steps"[, "fatal"][, "timeout"]}``.
+
+    A run without its ``done`` line was stopped: the step it was in is recorded as failed with a
+    timeout (when ``timeout`` is given) and the steps after it are missing.
+    """
+    out: dict[str, Any] = {"mode": "", "memory": "", "steps": []}
+    running, done = None, False
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        ev = json.loads(line)
+        if "start" in ev:
+            running = ev["start"]
+        elif "step" in ev:
+            out["steps"].append(ev)
+            running = None
+        elif "done" in ev:
+            done = True
+        elif "fatal" in ev:
+            out["fatal"] = ev["fatal"]
+        else:
+            out.update(ev)
+    if not done and "fatal" not in out:
+        if timeout is not None:
+            out["timeout"] = timeout
+            if running:
+                out["steps"].append({"step": running, "seconds": None, "peak_mb": None, "info": {},
+                                     "error": f"timeout: still running after {timeout:g} s (--timeout)"})
+        else:
+            out["fatal"] = f"the worker stopped during {running or 'its start'}"
     return out
 
 
@@ -442,6 +482,8 @@ def aggregate(runs: list[dict]) -> dict[str, dict]:
         ok = [by[p] for p in pipe if p in by and "error" not in by[p]]
         sums.append(sum(s["seconds"] for s in ok))
         peaks.append(max((s["peak_mb"] for s in ok), default=0.0))
+    if any("timeout" in r for r in runs):
+        failed = True
     if runs and "build" in per:
         out["pipeline"] = {"seconds": median(sums), "peak_mb": median(peaks), "n": len(runs),
                            "errors": ["some pipeline steps failed (time is a lower bound)"] if failed else [],
@@ -504,24 +546,30 @@ def prepare_data(size: str, work: Path, seed: int) -> tuple[Path, dict]:
 
 def run_worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: dict, label: str,
                timeout: float | None) -> dict:
-    """One run of one mode in a fresh Python process; returns its result or raises BenchError."""
-    fd, res = tempfile.mkstemp(prefix="ikz-bench-", suffix=".json")
+    """One run of one mode in a fresh Python process; returns its result or raises BenchError.
+
+    A run that exceeds ``timeout`` is stopped; its finished steps are kept (``"timeout"`` is set).
+    """
+    fd, res = tempfile.mkstemp(prefix="ikz-bench-", suffix=".jsonl")
     os.close(fd)
     try:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, "--data", str(data_dir),
                "--out", str(out_dir), "--bench-json", json.dumps(bench), "--result", res, "--label", label]
         if ttl:
             cmd += ["--ttl", str(ttl)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        timed_out = False
         try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=timeout)
+            stdout, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise BenchError(f"{label}: no result within {timeout:g} s (--timeout)") from None
-        text = Path(res).read_text(encoding="utf-8") if os.path.getsize(res) else ""
-        if proc.returncode != 0 or not text:
-            raise BenchError(f"{label}: the worker failed (exit code {proc.returncode}); {proc.stdout.strip()[-500:]}")
-        result = json.loads(text)
+            proc.kill()
+            stdout, _ = proc.communicate()
+            timed_out = True
+        result = read_events(Path(res).read_text(encoding="utf-8"), timeout if timed_out else None)
         if "fatal" in result:
             raise BenchError(f"{label}: {result['fatal']}")
+        if not timed_out and proc.returncode != 0:
+            raise BenchError(f"{label}: the worker failed (exit code {proc.returncode}); {stdout.strip()[-500:]}")
         return result
     finally:
         os.unlink(res)
@@ -561,7 +609,7 @@ def _cell(agg: dict | None, step: str) -> tuple[str, str, float | None, float | 
     if d is None:
         return "–", "–", None, None
     if d["errors"] and d["seconds"] is None:
-        return "fails¹", "–", None, None
+        return ("timeout¹" if all(e.startswith("timeout") for e in d["errors"]) else "fails¹"), "–", None, None
     mark = "≥" if (step == "pipeline" and d["errors"]) else ""
     return mark + fmt_s(d["seconds"]), fmt_mb(d["peak_mb"]), d["seconds"], d["peak_mb"]
 
@@ -613,7 +661,8 @@ def render(report: dict) -> str:
                 if agg and key and key != "pipeline" and agg.get(key, {}).get("errors"):
                     errors.setdefault(f"{mode} {key}", set()).update(agg[key]["errors"])
     lines += ["", "Notes:",
-              "¹ the step raised an error in that mode (listed below); the pipeline time then omits it (≥).",
+              "¹ the step raised an error or was stopped by --timeout in that mode (listed below); the pipeline "
+              "time then omits it and later steps (≥).",
               "² pySHACL run directly on the Turtle file of the ikz export (parsing included), same shapes and "
               "options as ikz_graph/shacl.py (inference none, advanced, warnings allowed): the reference for the "
               "SHACL target. The rdflib column's validate is pySHACL on the rdflib graph already in memory.",
@@ -726,6 +775,7 @@ def main_parent(args) -> int:
         modes = ["ikz"] + (["rdflib"] if size in rdflib_sizes else []) + ["floor", "pyshacl"]
         plan += [(size, run, mode) for run in range(1, args.runs + 1) for mode in modes]
     methods = set()
+    timed_out: set[tuple[str, str]] = set()
     try:
         datas: dict[str, tuple[Path, dict]] = {}
         for i, (size, run, mode) in enumerate(plan, start=1):
@@ -736,8 +786,12 @@ def main_parent(args) -> int:
             out_dir = work / f"out-{size}" / mode
             ttl = work / f"out-{size}" / "ikz" / "ikz.ttl"
             label = f"[{i}/{len(plan)}] {size} {mode} run {run}/{args.runs}"
+            if (size, mode) in timed_out:
+                continue          # the earlier run of this mode at this size did not finish in time
             result = run_worker(mode, data_dir, out_dir, ttl if mode in ("floor", "pyshacl") else None, bench, label,
                                 args.timeout)
+            if "timeout" in result:
+                timed_out.add((size, mode))
             methods.add(result["memory"])
             report["raw"].setdefault(size, {}).setdefault(mode, []).append(result)
     finally:
@@ -791,16 +845,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.worker:
+        sink = open(args.result, "a", encoding="utf-8") if args.result else sys.stdout
+
+        def emit(event: dict) -> None:
+            sink.write(json.dumps(event) + "\n")
+            sink.flush()
         try:
-            result = worker(args.worker, Path(args.data or "."), Path(args.out or tempfile.mkdtemp()),
-                            Path(args.ttl) if args.ttl else None, json.loads(args.bench_json), args.label)
+            worker(args.worker, Path(args.data or "."), Path(args.out or tempfile.mkdtemp()),
+                   Path(args.ttl) if args.ttl else None, json.loads(args.bench_json), args.label, emit)
         except Exception as e:
-            result = {"mode": args.worker, "memory": "", "steps": [],
-                      "fatal": f"{type(e).__name__}: {e} ({traceback.format_exc(limit=3).splitlines()[-2].strip()})"}
-        if args.result:
-            Path(args.result).write_text(json.dumps(result), encoding="utf-8")
-        else:
-            print(json.dumps(result))
+            emit({"fatal": f"{type(e).__name__}: {e} ({traceback.format_exc(limit=3).splitlines()[-2].strip()})"})
+        finally:
+            if sink is not sys.stdout:
+                sink.close()
         return 0
     try:
         return main_parent(args)

@@ -89,10 +89,8 @@ def test_end_to_end_numbers_are_sane(small):
 
 
 def test_peak_memory_meter_sees_200_mb_and_resets(tmp_path):
-    res = tmp_path / "r.json"
-    p = run_bench("--worker", "selftest", "--result", res, "--out", tmp_path)
-    assert p.returncode == 0, p.stderr
-    r = json.loads(res.read_text())
+    r = bench.run_worker("selftest", tmp_path, tmp_path / "out", None, {}, "selftest", timeout=120)
+    assert "timeout" not in r and "fatal" not in r
     steps = {s["step"]: s for s in r["steps"]}
     assert r["memory"] in ("VmHWM", "sampling")
     assert steps["alloc-200MB"]["peak_mb"] >= 200
@@ -155,6 +153,7 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
     res = tmp_path / "r.json"
     p = run_bench("--worker", "selftest", "--result", res, "--out", tmp_path, "--label", "[1/1] test",
                   env={"IKZ_GRAPH_PROGRESS": "1"})       # forced on, as on a terminal
+    assert p.returncode == 0 and json.loads(res.read_text().splitlines()[-1]) == {"done": True}
     assert "[1/1] test · alloc-200MB" in p.stderr
     p = run_bench("--worker", "selftest", "--result", res, "--out", tmp_path, "--label", "[1/1] test",
                   env={"IKZ_GRAPH_PROGRESS": ""})
@@ -196,3 +195,18 @@ def test_readme_documents_every_benchmark_option():
             if a.option_strings and a.help != "==SUPPRESS==" and a.option_strings[0] != "-h"]
     assert opts and all(f"`{o} " in section or f"`{o}`" in section for o in opts), opts
     assert "make bench" in section
+
+
+def test_timeout_keeps_the_finished_steps(tmp_path):
+    r = bench.run_worker("selftest", tmp_path, tmp_path / "out", None, {"sleep": 60}, "selftest", timeout=8)
+    assert r["timeout"] == 8
+    assert [s["step"] for s in r["steps"]] == ["alloc-200MB", "free", "idle"]
+    assert r["steps"][0]["peak_mb"] >= 200 and "error" not in r["steps"][0]
+    assert r["steps"][2]["error"].startswith("timeout: still running after 8 s")
+    agg = bench.aggregate([r])
+    assert agg["idle"]["seconds"] is None and bench._cell(agg, "idle")[0] == "timeout¹"
+
+
+def test_a_worker_that_dies_is_an_error(tmp_path):
+    with pytest.raises(bench.BenchError, match="unknown mode|stopped|failed"):
+        bench.run_worker("nonsense", tmp_path, tmp_path / "out", None, {}, "x", timeout=60)
