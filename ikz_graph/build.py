@@ -165,6 +165,12 @@ class _Builder:
             self.meeting(r)
         for r in self.r["statements"]:
             self.statement(r)
+        if any(r.get("synthetic") for r in self.r["sources"]):
+            # generated test data (records are all synthetic or all real, see records.py): every
+            # node that cites a source is marked, so it can never pass for a real fact
+            true = _lit(True)
+            marked = {t.subject for t in self.triples if t.predicate.value == ns.DCT + "source"}
+            self.triples.update(Triple(x, N(ns.IKZ + "synthetic"), true) for x in marked)
         return self.triples
 
     def source(self, r: Record) -> None:
@@ -208,8 +214,12 @@ class _Builder:
         self.ident(s, uid)
         self.names(s, d["name"], d["label"])
         self.add(s, ns.IKZ + "unitType", self.concept(t))
-        if d.get("key"):
+        if d.get("district"):
+            self.add(s, ns.IKZ + "gemeindeschluessel", _lit(d["key"]))
+            self.add(s, ns.IKZ + "inDistrict", self.iri(d["district"]))
+        elif d.get("key"):
             self.add(s, ns.IKZ + "kreisschluessel", _lit(d["key"]))
+        if d.get("key"):
             if d["key"][:2] in self.states:
                 self.add(s, ns.IKZ + "inState", self.iri(d["key"][:2]))
         if d.get("nuts3"):

@@ -39,14 +39,22 @@ def _load(data_dir):
 def main(ctx: click.Context, data_dir: Path | None) -> None:
     """ikz-graph: the open knowledge graph of inter-municipal cooperation (IKZ) in Germany."""
     ctx.obj = {"data": data_dir}
+    from . import progress
+
+    progress.enable()  # bars for long steps, on a terminal only
+
+
+_ENGINES = click.Choice(["oxigraph", "pyshacl"])
+_ENGINE_HELP = "SHACL engine: oxigraph (SPARQL on the embedded store) or pyshacl (rdflib + pySHACL)."
 
 
 @main.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
               show_default=True, help="Folder to write the exports to.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL check (record checks always run).")
+@click.option("--engine", type=_ENGINES, default="oxigraph", show_default=True, help=_ENGINE_HELP)
 @click.pass_context
-def build(ctx: click.Context, out_dir: Path, no_validate: bool) -> None:
+def build(ctx: click.Context, out_dir: Path, no_validate: bool, engine: str) -> None:
     """Build ontology + data and write ikz.ttl, ikz.nt, ikz.trig, ikz.jsonld (+ context).
 
     Nothing is written when the data has a problem (exit 1).
@@ -54,7 +62,7 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool) -> None:
     kg = _load(ctx.obj["data"])
     if not no_validate:
         try:
-            report = kg.validate()
+            report = kg.validate(engine=engine)
         except IkzError as e:
             _fail(str(e), EXIT_ERROR)
         if not report.conforms:
@@ -64,7 +72,7 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool) -> None:
         files = kg.export(out_dir)
     except IkzError as e:
         _fail(str(e), EXIT_ERROR)
-    click.echo(f"Built {len(kg)} triples ({len(kg.ontology_triples)} ontology, {len(kg.data_triples)} data).")
+    click.echo(f"Built {len(kg)} triples ({len(kg.ontology_triples)} ontology, {len(kg) - len(kg.ontology_triples)} data).")
     for f in files:
         click.echo(f"  wrote {f} ({f.stat().st_size} bytes)")
 
@@ -72,15 +80,16 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool) -> None:
 @main.command()
 @click.option("--shapes", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SHACL shapes file (default: ontology/shapes.ttl).")
+@click.option("--engine", type=_ENGINES, default="oxigraph", show_default=True, help=_ENGINE_HELP)
 @click.pass_context
-def validate(ctx: click.Context, shapes: Path | None) -> None:
+def validate(ctx: click.Context, shapes: Path | None, engine: str) -> None:
     """Check the records and validate the graph against the SHACL shapes.
 
     Exit 0: conforms. 1: violations. 2: validation could not run.
     """
     kg = _load(ctx.obj["data"])
     try:
-        report = kg.validate(shapes)
+        report = kg.validate(shapes, engine)
     except IkzError as e:
         _fail(str(e), EXIT_ERROR)
     click.echo(report.text())
@@ -446,6 +455,32 @@ def serve(ctx: click.Context, port: int) -> None:
         pass
     finally:
         server.stop()
+
+
+@main.command()
+@click.option("--size", type=click.Choice(["rlp", "100k", "1m"]), default="rlp", show_default=True,
+              help="rlp: one state (24 districts, 12 cities, 230 municipalities, ~25k triples); "
+                   "100k: one state with 1,040 municipalities; 1m: all of Germany (~1M triples).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the synthetic records to (replaced as a whole).")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed (same seed, same files).")
+def synth(size: str, out_dir: Path, seed: int) -> None:
+    """Write a synthetic nationwide data set (NOT real data) for tests and benchmarks.
+
+    The records are in the project's own format and marked `synthetic: true`; build them with
+    `ikz-graph --data DIR build`. They must never be mixed with the real records in data/.
+    """
+    from .synthetic import generate
+
+    try:
+        s = generate(size, out_dir, seed)
+    except (IkzError, OSError) as e:
+        _fail(str(e), EXIT_ERROR)
+    click.echo(f"Wrote synthetic data ({size}, seed {seed}) to {out_dir}: {s['states']} states, "
+               f"{s['districts']} districts and cities, {s['municipalities']} municipalities, "
+               f"{s['bodies']} cooperation bodies, {s['memberships']} memberships, "
+               f"{s['model_projects']} model projects.")
+    click.echo(f"Build it with: ikz-graph --data {out_dir} build")
 
 
 if __name__ == "__main__":  # pragma: no cover

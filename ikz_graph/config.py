@@ -77,6 +77,11 @@ def _check(cfg: dict, where: str) -> None:
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise AnalysisError(f"{where}: 'clusters.{key}' must be a whole number >= 0, not {v!r}")
     number("clusters.resolution", cfg["clusters"]["resolution"])
+    for key in ("exact_max_nodes", "samples", "seed"):
+        v = cfg["betweenness"][key]
+        if isinstance(v, bool) or not isinstance(v, int) or v < (1 if key == "samples" else 0):
+            raise AnalysisError(f"{where}: 'betweenness.{key}' must be a whole number >= "
+                                f"{1 if key == 'samples' else 0}, not {v!r}")
     number("brokers.min_participation", cfg["brokers"]["min_participation"])
     number("brokers.betweenness_quantile", cfg["brokers"]["betweenness_quantile"])
     if cfg["brokers"]["betweenness_quantile"] > 1:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["IkzError", "Problem", "DataError", "QueryError", "ExportError", "AnalysisError"]
+__all__ = ["IkzError", "Problem", "DataError", "QueryError", "ExportError", "AnalysisError", "ShapesError"]
 
 
 class IkzError(Exception):
@@ -49,3 +49,7 @@ class ExportError(IkzError):
 
 class AnalysisError(IkzError):
     """An analysis cannot run: unknown approach, bad configuration, too little data."""
+
+
+class ShapesError(IkzError):
+    """A SHACL shapes file cannot be read, or uses a construct the chosen engine does not support."""

@@ -58,15 +58,21 @@ def _jsonld(triples: list[ox.Triple]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
+def _parse_lines(lines: list[bytes]):
+    """Triples (as quads of the default graph) of sorted N-Triples lines, in their order."""
+    return ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)
+
+
 def serialize(kg: "KnowledgeGraph", fmt: str) -> bytes:
     """Serialize the graph in one of :data:`FORMATS`."""
     if fmt == "ttl":
-        return ox.serialize(kg.triples, format=ox.RdfFormat.TURTLE, prefixes=ns.PREFIXES)
+        return ox.serialize(_parse_lines(kg.sorted_ntriples()), format=ox.RdfFormat.TURTLE, prefixes=ns.PREFIXES)
     if fmt == "nt":
-        return ox.serialize(kg.triples, format=ox.RdfFormat.N_TRIPLES)
+        return b"".join(line + b"\n" for line in kg.sorted_ntriples())
     if fmt == "trig":
         quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ns.GRAPH_ONTOLOGY)) for t in kg.ontology_triples]
-        quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ns.GRAPH_DATA)) for t in kg.data_triples]
+        data = ox.NamedNode(ns.GRAPH_DATA)
+        quads += (ox.Quad(q.subject, q.predicate, q.object, data) for q in _parse_lines(kg.sorted_ntriples("data")))
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=ns.PREFIXES)
     if fmt == "jsonld":
         return _jsonld(kg.triples)
@@ -103,6 +109,8 @@ def atomic_write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Pat
 
 def export(kg: "KnowledgeGraph", out_dir: str | Path = "dist") -> list[Path]:
     """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.trig``, ``ikz.jsonld`` and ``ikz.context.jsonld``."""
-    files = {f"ikz.{fmt}": serialize(kg, fmt) for fmt in FORMATS}
+    from .progress import track
+
+    files = {f"ikz.{fmt}": serialize(kg, fmt) for fmt in track(FORMATS, "Serializing")}
     files["ikz.context.jsonld"] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
     return atomic_write_files(out_dir, files)

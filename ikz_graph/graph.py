@@ -11,7 +11,7 @@ import datetime as dt
 from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -26,6 +26,39 @@ def sort_key(t: ox.Triple) -> tuple:
     """Order triples so that serializations are byte-identical: by subject, rdf:type first, then the rest."""
     p = t.predicate.value
     return (str(t.subject), p != ns.RDF + "type", p, str(t.object))
+
+
+_TYPE_NT = ("<" + ns.RDF + "type> ").encode()
+
+
+def _line_key(line: bytes) -> tuple:
+    """:func:`sort_key` of an N-Triples line ``<s> <p> o .`` (subjects and predicates are IRIs)."""
+    s, rest = line.split(b" ", 1)
+    return (s, not rest.startswith(_TYPE_NT), rest)
+
+
+def _export_order(lines: list[bytes]) -> list[bytes]:
+    """Sort N-Triples lines by :func:`_line_key`, fast.
+
+    A plain byte sort already orders by subject (a subject term ends with ``>``, which cannot
+    occur inside it), then by the rest of the line; only the rdf:type lines of each subject
+    must move to the front of its run, which one pass does.
+    """
+    lines.sort()
+    out: list[bytes] = []
+    types: list[bytes] = []
+    others: list[bytes] = []
+    current = None
+    for line in lines:
+        s = line[: line.index(b" ")]
+        if s != current:
+            out += types
+            out += others
+            types, others, current = [], [], s
+        (types if line[len(s) + 1:].startswith(_TYPE_NT) else others).append(line)
+    out += types
+    out += others
+    return out
 
 
 def load_ontology(path: str | Path | None = None) -> list[ox.Triple]:
@@ -101,24 +134,52 @@ class Result:
 class KnowledgeGraph:
     """Ontology and data on an in-memory Oxigraph store.
 
-    Build one with :func:`load`. The ontology and the data are kept as sorted triple lists (for
-    deterministic export) and loaded into the store's default graph for querying.
+    Build one with :func:`load`. All triples sit in the store's default graph; the ontology's
+    few triples are also kept as a list, so that the data can be told apart from it. Sorted
+    triple lists (for deterministic exports) are made only when asked for, from the store.
     """
 
-    def __init__(self, ontology: list[ox.Triple], data: list[ox.Triple]):
+    def __init__(self, ontology: Iterable[ox.Triple], data: Iterable[ox.Triple]):
         self.ontology_triples = sorted(set(ontology), key=sort_key)
-        self.data_triples = sorted(set(data) - set(ontology), key=sort_key)
+        self._ontology_set = set(self.ontology_triples)
         self.store = ox.Store()
-        self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
-                               for t in self.ontology_triples + self.data_triples)
+        # serializing to N-Triples and loading that is twice as fast as handing over Python quads
+        nt = ox.RdfFormat.N_TRIPLES
+        self.store.load(ox.serialize(self.ontology_triples, format=nt), format=nt)
+        self.store.load(ox.serialize(data, format=nt), format=nt)
 
     def __len__(self) -> int:
-        return len(self.ontology_triples) + len(self.data_triples)
+        return len(self.store)
 
-    @cached_property
+    def sorted_ntriples(self, part: str = "all") -> list[bytes]:
+        """The N-Triples lines of ``all`` triples, the ``ontology`` or the ``data``, in export order.
+
+        Export order is :func:`sort_key` order (subject, rdf:type first, predicate, object),
+        computed on the lines themselves, which is fast for a million triples.
+        """
+        if part == "ontology":
+            text = ox.serialize(self.ontology_triples, format=ox.RdfFormat.N_TRIPLES)
+        else:
+            text = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        lines = text.splitlines()
+        if part == "data":
+            onto = set(ox.serialize(self.ontology_triples, format=ox.RdfFormat.N_TRIPLES).splitlines())
+            lines = [x for x in lines if x not in onto]
+        return _export_order(lines)
+
+    def _parsed(self, part: str) -> list[ox.Triple]:
+        data = b"\n".join(self.sorted_ntriples(part)) + b"\n"
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+
+    @property
+    def data_triples(self) -> list[ox.Triple]:
+        """The data triples (everything but the ontology), sorted; built anew on each call."""
+        return self._parsed("data")
+
+    @property
     def triples(self) -> list[ox.Triple]:
-        """All triples in export order (sorted once, then reused by every export)."""
-        return sorted(self.ontology_triples + self.data_triples, key=sort_key)
+        """All triples in export order; built anew on each call (a million take a few seconds)."""
+        return self._parsed("all")
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> Result:
         """Run a SPARQL SELECT query; ``bindings`` maps variable names to RDF terms (pyoxigraph).
@@ -137,18 +198,17 @@ class KnowledgeGraph:
         if not isinstance(res, ox.QuerySolutions):
             raise QueryError("only SELECT queries are supported here")
         cols = [v.value for v in res.variables]
-        return Result(cols, [{c: sol[c] for c in cols} for sol in res])
+        return Result(cols, [dict(zip(cols, sol)) for sol in res])
 
     def add(self, triples) -> int:
         """Add triples (e.g. analysis results) to the data; returns how many were new.
 
         They become part of every later query and export of this graph object.
         """
-        new = set(triples) - set(self.ontology_triples) - set(self.data_triples)
+        dg = ox.DefaultGraph()
+        new = [t for t in set(triples) if ox.Quad(t.subject, t.predicate, t.object, dg) not in self.store]
         if new:
-            self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in new)
-            self.data_triples = sorted(set(self.data_triples) | new, key=sort_key)
-            self.__dict__.pop("triples", None)
+            self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, dg) for t in new)
         return len(new)
 
     def add_file(self, path: str | Path) -> int:
@@ -174,14 +234,18 @@ class KnowledgeGraph:
         g = rdflib.Graph()
         for p, iri in ns.PREFIXES.items():
             g.bind(p, iri, override=True)
-        g.parse(data=ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+        g.parse(data=self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode("utf-8"),
+                format="nt")
         return g
 
-    def validate(self, shapes: str | Path | None = None):
-        """Validate against the SHACL shapes; returns a :class:`ikz_graph.validate.Report`."""
+    def validate(self, shapes: str | Path | None = None, engine: str = "oxigraph"):
+        """Validate against the SHACL shapes; returns a :class:`ikz_graph.shacl.Report`.
+
+        ``engine`` is ``"oxigraph"`` (SPARQL on this store, the default) or ``"pyshacl"``.
+        """
         from .shacl import validate_graph
 
-        return validate_graph(self, shapes)
+        return validate_graph(self, shapes, engine)
 
     def export(self, out_dir: str | Path = "dist") -> list[Path]:
         """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.jsonld``, ``ikz.context.jsonld`` and ``ikz.trig``."""
@@ -193,8 +257,14 @@ class KnowledgeGraph:
 def load(data_dir: str | Path | None = None, ontology: str | Path | None = None) -> KnowledgeGraph:
     """Read, check and build ontology and data; raise :class:`DataError` on any problem."""
     from .build import build_triples
+    from .progress import stage
     from .records import load_records
 
     onto = load_ontology(ontology)
-    records = load_records(data_dir or default_data_dir(), concepts_by_scheme(onto))
-    return KnowledgeGraph(onto, list(build_triples(records)))
+    with stage("Reading and checking records"):
+        records = load_records(data_dir or default_data_dir(), concepts_by_scheme(onto))
+    with stage("Building triples"):
+        triples = build_triples(records)
+    del records  # the store is built next: free the records first (memory at a million triples)
+    with stage(f"Loading {len(triples)} triples into the store"):
+        return KnowledgeGraph(onto, triples)

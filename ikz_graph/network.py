@@ -37,7 +37,7 @@ class SparqlSource(Protocol):
 
 
 def unit(key: str) -> str:
-    """The IRI of the unit with Kreisschlüssel ``key``."""
+    """The IRI of the unit with Kreisschlüssel (or Gemeindeschlüssel) ``key``."""
     return ns.ID + "unit/" + key
 
 
@@ -66,7 +66,7 @@ class Unit:
     iri: str
     key: str
     label: str
-    kind: str                 # "Landkreis" or "KreisfreieStadt"
+    kind: str                 # "Landkreis", "KreisfreieStadt" or "Gemeinde"
     state: str | None
     population: float | None  # latest figure (mean where one date has several)
     area: float | None        # km²; mean of the figures where sources differ
@@ -137,26 +137,26 @@ class CoopData:
 
 _Q_UNITS = """
 SELECT ?u ?key ?label ?class ?state WHERE {
-  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt }
-  ?u a ?class ; ikz:kreisschluessel ?key ; rdfs:label ?label .
+  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
+  ?u a ?class ; ikz:kreisschluessel|ikz:gemeindeschluessel ?key ; rdfs:label ?label .
   OPTIONAL { ?u ikz:inState ?state }
 }"""
 _Q_FIGURES = """
 SELECT ?u ?kind ?value ?date WHERE {
-  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt }
+  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
   VALUES (?p ?kind) { (ikz:population "population") (ikz:area "area") }
   ?u a ?class ; ?p ?f . ?f schema:value ?value .
   OPTIONAL { ?f schema:observationDate ?date }
 }"""
 _Q_TOUCHES = """
 SELECT ?a ?b WHERE {
-  VALUES ?ca { ikz:Landkreis ikz:KreisfreieStadt }
-  VALUES ?cb { ikz:Landkreis ikz:KreisfreieStadt }
+  VALUES ?ca { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
+  VALUES ?cb { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
   ?a a ?ca ; geo:sfTouches ?b . ?b a ?cb .
 }"""
 _Q_MEMBERSHIPS = """
 SELECT ?m ?u ?o ?role ?start ?end WHERE {
-  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt }
+  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
   ?m a org:Membership ; org:member ?u ; org:organization ?o .
   ?u a ?class .
   OPTIONAL { ?m org:role ?role }
@@ -197,6 +197,13 @@ def _rows(source: SparqlSource, text: str) -> list[dict[str, Any]]:
 
 def fetch(source: SparqlSource) -> CoopData:
     """Read units, memberships, services and contiguity through SPARQL."""
+    from .progress import stage
+
+    with stage("Reading the cooperation network through SPARQL"):
+        return _fetch(source)
+
+
+def _fetch(source: SparqlSource) -> CoopData:
     labels: dict[str, str] = {}
     figures: dict[tuple[str, str], dict[str, list[float]]] = {}
     for r in _rows(source, _Q_FIGURES):
@@ -212,7 +219,7 @@ def fetch(source: SparqlSource) -> CoopData:
     units: dict[str, Unit] = {}
     for r in _rows(source, _Q_UNITS):
         iri = r["u"]
-        kind = "Landkreis" if r["class"].endswith("Landkreis") else "KreisfreieStadt"
+        kind = r["class"].rsplit("/", 1)[-1]
         units[iri] = Unit(iri, r["key"], r["label"], kind, r.get("state"),
                           figure(iri, "population", True), figure(iri, "area", False))
         labels[iri] = r["label"]
@@ -288,8 +295,11 @@ def groups(data: CoopData, as_of: dt.date | None = None, cfg: dict | None = None
     cfg = cfg or load_config()
     roles = {expand(r) for r in cfg["network"]["roles"]}
     out: dict[str, tuple[str, set[str]]] = {}
+    tie_of: dict[str, str | None] = {}
     for m in data.memberships:
-        tie = tie_type_of(data, m.org, cfg)
+        if m.org not in tie_of:
+            tie_of[m.org] = tie_type_of(data, m.org, cfg)
+        tie = tie_of[m.org]
         if tie is None or m.unit not in data.units or (m.role is not None and m.role not in roles):
             continue
         if not _running(m.start, m.end, as_of):
@@ -322,13 +332,15 @@ def cooperation_network(data: CoopData, as_of: str | dt.date | None = None, conf
     for iri in sorted(data.units):
         u = data.units[iri]
         G.add_node(iri, label=u.label, key=u.key, kind=u.kind, state=u.state, population=u.population, area=u.area)
+    # collect the ties in plain dicts first (much faster than editing networkx edges one by one)
+    edges: dict[tuple[str, str], tuple[list[float], dict[str, list[str]]]] = {}
 
     def tie(a: str, b: str, kind: str, via: str | None, weight: float) -> None:
-        if not G.has_edge(a, b):
-            G.add_edge(a, b, weight=0.0, ties={})
-        e = G.edges[a, b]
-        e["weight"] += weight
-        lst = e["ties"].setdefault(kind, [])
+        e = edges.get((a, b))
+        if e is None:
+            e = edges[(a, b)] = ([0.0], {})
+        e[0][0] += weight
+        lst = e[1].setdefault(kind, [])
         if via is not None:
             lst.append(via)
 
@@ -341,11 +353,11 @@ def cooperation_network(data: CoopData, as_of: str | dt.date | None = None, conf
                 tie(a, b, kind, org, weight)
     for pair in sorted(sorted(p) for p in data.touches):
         a, b = pair
-        if a in data.units and b in data.units and "contiguity" not in G.edges.get((a, b), {}).get("ties", {}):
+        if a in data.units and b in data.units and "contiguity" not in edges.get((a, b), ([], {}))[1]:
             tie(a, b, "contiguity", None, w["contiguity"])
-    for _, _, e in G.edges(data=True):
-        e["ties"] = {k: sorted(e["ties"][k]) for k in TIE_TYPES if k in e["ties"]}
-        e["weight"] = round(e["weight"], 12)
+    G.add_edges_from((a, b, {"weight": round(total[0], 12),
+                             "ties": {k: sorted(ties[k]) for k in TIE_TYPES if k in ties}})
+                     for (a, b), (total, ties) in edges.items())
     return G
 
 
@@ -370,6 +382,7 @@ class Analysis:
     config: dict
     input_digest: str
     software: dict[str, str]
+    betweenness: dict[str, Any] = field(default_factory=lambda: {"method": "exact"})
 
     @property
     def run_id(self) -> str:
@@ -426,11 +439,60 @@ def adjusted_rand_index(a: dict[str, int], b: dict[str, int]) -> float:
     return (index - expected) / (top - expected)
 
 
-def _louvain(G, seed: int, resolution: float) -> list[list[str]]:
-    import networkx as nx
+def _igraph(G):
+    """``G`` as an igraph graph (vertex i is ``list(G)[i]``) with the edge attribute ``weight``."""
+    import igraph as ig
 
-    parts = nx.community.louvain_communities(G, weight="weight", resolution=resolution, seed=seed)
-    return [sorted(p) for p in parts]
+    nodes = list(G.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    h = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in G.edges])
+    h.es["weight"] = [w for _, _, w in G.edges(data="weight")]
+    return h, nodes
+
+
+def _louvain(h, nodes: list[str], seed: int, resolution: float) -> list[list[str]]:
+    """Louvain clusters (igraph's multilevel algorithm) with a seeded random number generator."""
+    import random
+
+    import igraph as ig
+
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        found = h.community_multilevel(weights="weight" if h.ecount() else None, resolution=resolution)
+    finally:
+        ig.set_random_number_generator(random)
+    parts: dict[int, list[str]] = {}
+    for i, c in enumerate(found.membership):
+        parts.setdefault(c, []).append(nodes[i])
+    return [sorted(p) for p in parts.values()]
+
+
+def _betweenness(h, nodes: list[str], cfg: dict) -> tuple[dict[str, float], dict[str, Any]]:
+    """Normalised betweenness with path length 1/weight, computed by igraph (C).
+
+    Exact up to ``betweenness.exact_max_nodes`` units; above, estimated from the shortest paths
+    out of a seeded sample of source units, scaled by n/k (Brandes & Pich 2007). Returns the
+    values and how they were computed.
+    """
+    import random
+
+    n = len(nodes)
+    bc = cfg["betweenness"]
+    if n < 3 or not h.ecount():
+        return {x: 0.0 for x in nodes}, {"method": "exact", "sources": n}
+    lengths = [1.0 / w if w > 0 else float("inf") for w in h.es["weight"]]
+    scale = 2.0 / ((n - 1) * (n - 2))
+    if n <= bc["exact_max_nodes"] or bc["samples"] >= n:
+        raw = h.betweenness(directed=False, weights=lengths)
+        how = {"method": "exact", "sources": n}
+    else:
+        k = bc["samples"]
+        sources = sorted(random.Random(bc["seed"]).sample(range(n), k))
+        # igraph counts the paths out of the sampled sources on the same scale as the exact
+        # undirected count (all sources give the exact values), so x n/k estimates it
+        raw = [b * n / k for b in h.betweenness(directed=False, weights=lengths, sources=sources)]
+        how = {"method": "sampled", "sources": k, "seed": bc["seed"]}
+    return {x: b * scale for x, b in zip(nodes, raw)}, how
 
 
 def _software() -> dict[str, str]:
@@ -438,7 +500,9 @@ def _software() -> dict[str, str]:
 
     from . import __version__
 
-    return {"ikz-graph": __version__, "networkx": nx.__version__}
+    import igraph as ig
+
+    return {"ikz-graph": __version__, "networkx": nx.__version__, "igraph": ig.__version__}
 
 
 def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None, config: dict | None = None) -> Analysis:
@@ -458,7 +522,8 @@ def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None,
     if G.number_of_nodes() == 0:
         raise AnalysisError("the graph has no districts or cities to analyse")
     cc = cfg["clusters"]
-    parts = _louvain(G, cc["seed"], cc["resolution"])
+    h, nodes = _igraph(G)
+    parts = _louvain(h, nodes, cc["seed"], cc["resolution"])
 
     pagerank = nx.pagerank(G, weight="weight") if G.number_of_edges() else {n: 1 / len(G) for n in G}
     # Clusters: largest first, then by their most central member; named after central members.
@@ -470,18 +535,19 @@ def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None,
     membership = {n: c.number for c in clusters for n in c.members}
     modularity = nx.community.modularity(G, parts, weight="weight") if G.number_of_edges() else 0.0
 
+    from .progress import stage, track
+
     aris = []
     distinct = set()
-    for s in range(cc["stability_seeds"]):
-        other = _louvain(G, s, cc["resolution"])
+    for s in track(range(cc["stability_seeds"]), "Louvain stability over seeds"):
+        other = _louvain(h, nodes, s, cc["resolution"])
         distinct.add(tuple(sorted(tuple(p) for p in other)))
         aris.append(adjusted_rand_index(membership, {n: i for i, p in enumerate(other) for n in p}))
     stability = {"seeds": cc["stability_seeds"], "mean_ari": sum(aris) / len(aris) if aris else 1.0,
                  "min_ari": min(aris) if aris else 1.0, "distinct_partitions": len(distinct)}
 
-    for _, _, e in G.edges(data=True):
-        e["distance"] = 1.0 / e["weight"] if e["weight"] > 0 else math.inf
-    betweenness = nx.betweenness_centrality(G, weight="distance", normalized=True)
+    with stage(f"Betweenness of {len(nodes)} units"):
+        betweenness, betweenness_how = _betweenness(h, nodes, cfg)
     core = nx.core_number(G)
     ranked = sorted(betweenness.values())
     cut = ranked[min(len(ranked) - 1, int(cfg["brokers"]["betweenness_quantile"] * len(ranked)))]
@@ -497,4 +563,4 @@ def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None,
                  betweenness=betweenness[n], pagerank=pagerank[n], core=core[n], participation=participation,
                  broker=bool(outside and participation >= cfg["brokers"]["min_participation"]
                              and betweenness[n] >= cut and betweenness[n] > 0))
-    return Analysis(G, clusters, modularity, stability, day, cfg, data.digest(), _software())
+    return Analysis(G, clusters, modularity, stability, day, cfg, data.digest(), _software(), betweenness_how)

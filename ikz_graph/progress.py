@@ -18,10 +18,19 @@ import sys
 import time
 from typing import IO, Iterable, Iterator, TypeVar
 
-__all__ = ["Progress", "track", "enabled"]
+__all__ = ["Progress", "track", "stage", "enabled", "enable"]
 
 T = TypeVar("T")
 _WIDTH = 24
+
+
+_ON = False
+
+
+def enable(on: bool = True) -> None:
+    """Let long steps draw bars (on a terminal only); the CLI calls this, library users may."""
+    global _ON
+    _ON = on
 
 
 def enabled(stream: IO[str] | None = None) -> bool:
@@ -31,6 +40,8 @@ def enabled(stream: IO[str] | None = None) -> bool:
         return False
     if flag == "1":
         return True
+    if not _ON:
+        return False
     stream = stream or sys.stderr
     try:
         return stream.isatty()
@@ -78,8 +89,10 @@ class Progress:
             filled = int(frac * _WIDTH)
             bar = "#" * filled + "." * (_WIDTH - filled)
             text = f"{self.label} [{bar}] {self.done}/{self.total} {elapsed:.1f} s"
-        else:
+        elif self.done:
             text = f"{self.label} {self.done} {elapsed:.1f} s"
+        else:
+            text = f"{self.label} …"
         self.stream.write("\r\x1b[2K" + text)
         self.stream.flush()
 
@@ -93,3 +106,8 @@ def track(items: Iterable[T], label: str, total: int | None = None,
         for item in items:
             yield item
             bar.advance()
+
+
+def stage(label: str, stream: IO[str] | None = None) -> Progress:
+    """A step without a count: shows its label while it runs (``with stage("Loading"): ...``)."""
+    return Progress(label, None, stream)

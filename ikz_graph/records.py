@@ -8,6 +8,7 @@ The format is documented in ``docs/data-format.md``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = ["Date", "Record", "Records", "load_records", "slugify", "unit_id", "C
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KEY_RE = re.compile(r"^\d{5}$")
+AGS_RE = re.compile(r"^\d{5}(\d{3})?$")
 LAND_KEY_RE = re.compile(r"^\d{2}$")
 NUTS3_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
 QID_RE = re.compile(r"^Q[1-9]\d*$")
@@ -106,19 +108,19 @@ class Records:
 
 
 # ---------------------------------------------------------------- YAML with line numbers
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it
     """A safe loader that remembers the line of each mapping and refuses duplicate keys."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in seen:
+        if key in mapping:
+            first = next(k.start_mark.line + 1 for k, _ in node.value if loader.construct_object(k) == key)
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {seen[key]})", key_node.start_mark)
-        seen[key] = key_node.start_mark.line + 1
-    mapping = loader.construct_mapping(node, deep=True)
+                None, None, f"duplicate key {key!r} (first at line {first})", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -172,9 +174,9 @@ def _pattern(regex: re.Pattern, what: str):
 
 
 def _key(v: Any) -> str:
-    s = _pattern(KEY_RE, "Kreisschlüssel (5 digits)")(v)
+    s = _pattern(AGS_RE, "Kreisschlüssel (5 digits) or Gemeindeschlüssel (8 digits)")(v)
     if s[:2] not in VALID_LAND_KEYS:
-        raise _Bad(f"{s!r} is not a valid Kreisschlüssel: {s[:2]!r} is no Länderschlüssel (01-16)")
+        raise _Bad(f"{s!r} is not a valid key: {s[:2]!r} is no Länderschlüssel (01-16)")
     return s
 
 
@@ -272,7 +274,7 @@ SPEC: dict[str, dict[str, tuple]] = {
     "units": {
         "key": (_key, False), "nuts3": (_pattern(NUTS3_RE, "NUTS-3 code"), False),
         "country": (_pattern(COUNTRY_RE, "ISO country code"), False),
-        "name": TEXT, "label": TEXT, "type": TEXT, "seat": OPT_TEXT,
+        "name": TEXT, "label": TEXT, "type": TEXT, "seat": OPT_TEXT, "district": (_ref, False),
         "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False),
         "population": (_one_or_many(_sub({"value": (_int, True), "date": (parse_date, True),
                                           "source": (_ref, True)})), False),
@@ -357,11 +359,13 @@ SPEC: dict[str, dict[str, tuple]] = {
 }
 
 COLLECTIONS = tuple(SPEC)
+for _spec in SPEC.values():  # generated test data marks every record (ikz-graph synth)
+    _spec["synthetic"] = (_bool, False)
 
 #: Unit types (concepts of ikzc:unit-types) and the class each becomes.
 UNIT_TYPES = {"landkreis": ns.IKZ + "Landkreis", "regionalverband": ns.IKZ + "Landkreis",
               "kreisfreie-stadt": ns.IKZ + "KreisfreieStadt", "stadtkreis": ns.IKZ + "KreisfreieStadt",
-              "foreign": ns.IKZ + "ForeignRegion"}
+              "foreign": ns.IKZ + "ForeignRegion", "gemeinde": ns.IKZ + "Gemeinde"}
 #: Organisation types and the class each becomes.
 ORG_TYPES = {"ministry": ns.IKZ + "Ministry", "state-authority": ns.IKZ + "StateAuthority",
              "umbrella-association": ns.IKZ + "MunicipalUmbrellaAssociation",
@@ -374,20 +378,50 @@ STATEMENT_TYPES = {"goal", "vision", "quote"}
 
 
 # ---------------------------------------------------------------- loading
-def _read_file(path: Path, root: Path, problems: list[Problem]) -> dict[str, list[Record]]:
-    rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+def _parse_yaml(path: Path) -> tuple[Any, tuple[int, str] | None]:
+    """The YAML document of ``path``, or ``(None, (line, what is wrong))``."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        problems.append(Problem(rel, 0, "", f"cannot read file: {e}"))
-        return {}
+        return None, (0, f"cannot read file: {e}")
     try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader), None  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark else 0
         msg = " ".join(str(x) for x in (getattr(e, "context", None), getattr(e, "problem", None)) if x) or str(e)
-        problems.append(Problem(rel, line, "", f"not valid YAML: {msg}"))
+        return None, (line, f"not valid YAML: {msg}")
+
+
+#: Above this many bytes of YAML, files are parsed in parallel worker processes.
+PARALLEL_BYTES = 4_000_000
+
+
+def _parse_all(files: list[Path]) -> list[tuple[Any, tuple[int, str] | None]]:
+    """Parse every file; big data sets are spread over the CPU cores (YAML parsing dominates)."""
+    size = sum(p.stat().st_size for p in files)
+    workers = min(len(files), os.cpu_count() or 1)
+    if size < PARALLEL_BYTES or workers < 2:
+        return [_parse_yaml(p) for p in files]
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        return [_parse_yaml(p) for p in files]
+    # biggest files first, so that the workers finish at about the same time
+    order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
+    with mp.get_context("fork").Pool(workers) as pool:
+        parsed = pool.map(_parse_yaml, [files[i] for i in order], chunksize=1)
+    out: list[Any] = [None] * len(files)
+    for i, res in zip(order, parsed):
+        out[i] = res
+    return out
+
+
+def _read_file(path: Path, root: Path, problems: list[Problem], parsed=None) -> dict[str, list[Record]]:
+    rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+    doc, error = parsed if parsed is not None else _parse_yaml(path)
+    if error:
+        problems.append(Problem(rel, error[0], "", error[1]))
         return {}
     if doc is None:
         return {}
@@ -435,8 +469,8 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     if not files:
         raise DataError([Problem(str(root), 0, "", "no *.yaml files in the data directory")])
     recs = Records()
-    for path in files:
-        for coll, items in _read_file(path, root, problems).items():
+    for path, parsed in zip(files, _parse_all(files)):
+        for coll, items in _read_file(path, root, problems, parsed).items():
             recs.by_collection.setdefault(coll, []).extend(items)
     _check(recs, problems, concepts)
     if problems:
@@ -494,6 +528,15 @@ def _check(recs: Records, problems: list[Problem], concepts: dict[str, set[str]]
                 bad(r, "a foreign unit needs 'nuts3' and 'country'")
         elif not d.get("key"):
             bad(r, "missing required field 'key' (the 5-digit Kreisschlüssel)")
+        elif t == "gemeinde":
+            if len(d["key"]) != 8:
+                bad(r, f"a gemeinde needs the 8-digit Gemeindeschlüssel as its key, not {d['key']!r}")
+            if not d.get("district"):
+                bad(r, "a gemeinde needs 'district' (the Kreisschlüssel of its Landkreis)")
+        elif len(d["key"]) != 5:
+            bad(r, f"a {t} needs the 5-digit Kreisschlüssel as its key, not {d['key']!r}")
+        if d.get("district") and t != "gemeinde":
+            bad(r, "only a gemeinde lies in a district ('district')")
         uid = unit_id(d)
         if uid:
             define(r, uid, "unit")
@@ -570,6 +613,16 @@ def _check(recs: Records, problems: list[Problem], concepts: dict[str, set[str]]
         if "head" in r.data:
             concept(r, r.data["head"]["role"], "roles", "head.role", r.data["head"]["__line__"])
             order(r, r.data["head"].get("since"), r.data["head"].get("until"), "head: ", r.data["head"]["__line__"])
+    unit_types = {unit_id(r.data): r.get("type") for r in recs["units"]}
+    for r in recs["units"]:
+        dist = r.get("district")
+        if dist and ref(r, dist, ("unit",), "district"):
+            if unit_types.get(dist) not in ("landkreis", "regionalverband"):
+                bad(r, f"district: {dist!r} is a {unit_types.get(dist)}, expected a landkreis")
+            elif r.get("key") and not r.get("key").startswith(dist):
+                bad(r, f"district: the Gemeindeschlüssel {r.get('key')!r} does not start with "
+                       f"the district's Kreisschlüssel {dist!r}")
+    _check_synthetic(recs, bad)
     listed: dict[str, set[str]] = {}
     for r in recs["neighbours"]:
         u = r.get("unit")
@@ -691,3 +744,17 @@ def _check(recs: Records, problems: list[Problem], concepts: dict[str, set[str]]
             ref(r, d["speaker"], agents, "speaker")
         for t in d.get("task_fields", []):
             concept(r, t, "task-fields", "task_fields")
+
+
+def _check_synthetic(recs: Records, bad) -> None:
+    """Generated records (``synthetic: true``) and real records never share a data directory."""
+    synth = [r for coll in SPEC for r in recs[coll] if r.get("synthetic")]
+    if not synth:
+        return
+    real = [r for coll in SPEC for r in recs[coll] if not r.get("synthetic")]
+    for r in real[:20]:
+        bad(r, "this data directory holds synthetic records (e.g. "
+               f"{synth[0].label} at {synth[0].file}:{synth[0].line}); real and synthetic records "
+               "must never be mixed, so this record needs 'synthetic: true' or another directory")
+    if len(real) > 20:
+        bad(real[20], f"… and {len(real) - 20} more real records in a synthetic data directory")

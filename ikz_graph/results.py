@@ -199,8 +199,19 @@ def analysis_summary(a) -> list[tuple[str, str]]:
         ("modularity", f"{a.modularity:.3f}"),
         ("stability", f"mean ARI {st['mean_ari']:.3f}, min {st['min_ari']:.3f} over seeds 0-{st['seeds'] - 1}; "
                       f"{st['distinct_partitions']} distinct partitions"),
-        ("brokers", ", ".join(r["unit"] for r in a.unit_rows() if r["broker"]) or "none"),
+        ("betweenness", "exact" if a.betweenness.get("method") == "exact" else
+         f"estimated from {a.betweenness['sources']} sampled source units (seed {a.betweenness['seed']})"),
+        ("brokers", _names([r["unit"] for r in a.unit_rows() if r["broker"]])),
     ]
+
+
+def _names(names: list[str], show: int = 12) -> str:
+    """A list of names for a summary line, shortened when long."""
+    if not names:
+        return "none"
+    if len(names) <= show:
+        return ", ".join(names)
+    return ", ".join(names[:show]) + f" … and {len(names) - show} more ({len(names)} in all; see units.csv)"
 
 
 def analysis_files(a, started: dt.datetime | None = None) -> dict[str, bytes]:

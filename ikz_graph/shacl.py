@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import namespaces as ns
-from .errors import IkzError
+from .errors import IkzError, ShapesError
 from .paths import ontology_dir
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
 
-__all__ = ["Violation", "Report", "validate_graph"]
+__all__ = ["Violation", "Report", "validate_graph", "ENGINES"]
 
 
 @dataclass(frozen=True, order=True)
@@ -50,10 +50,27 @@ class Report:
 
 
 
+ENGINES = ("oxigraph", "pyshacl")
 
 
-def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Report:
-    """Validate ``kg`` against ``ontology/shapes.ttl`` (or ``shapes``) with pySHACL."""
+def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None, engine: str = "oxigraph") -> Report:
+    """Validate ``kg`` against ``ontology/shapes.ttl`` (or ``shapes``).
+
+    ``engine="oxigraph"`` (default) compiles the shapes to SPARQL and runs them on ``kg.store``
+    (:mod:`ikz_graph.shacl_sparql`); ``engine="pyshacl"`` copies the graph into rdflib and runs pySHACL.
+    Both give the same violations for the constructs the oxigraph engine supports.
+    """
+    if engine == "oxigraph":
+        from .shacl_sparql import validate_oxigraph
+
+        return validate_oxigraph(kg, shapes)
+    if engine != "pyshacl":
+        raise IkzError(f"unknown SHACL engine {engine!r} (known: {', '.join(ENGINES)})")
+    return _validate_pyshacl(kg, shapes)
+
+
+def _validate_pyshacl(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Report:
+    """Validate ``kg`` with pySHACL on an rdflib copy of the graph."""
     import rdflib
     from pyshacl import validate
 
@@ -61,7 +78,7 @@ def validate_graph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Re
     try:
         sg = rdflib.Graph().parse(shapes_path, format="turtle")
     except Exception as e:  # rdflib raises many types for bad input
-        raise IkzError(f"cannot read shapes {shapes_path}: {e}") from None
+        raise ShapesError(f"cannot read shapes {shapes_path}: {e}") from None
     data = kg.to_rdflib()
     try:
         conforms, results, _ = validate(data, shacl_graph=sg, inference="none", advanced=True,

@@ -281,7 +281,7 @@ def _explain(data: CoopData, c: str, values: dict[str, float], contributions: di
             parts.append(f"already cooperates with {k} of {n} participants")
         elif f == "type":
             same = round(values["type"] * n)
-            kind = "a district" if u.kind == "Landkreis" else "an independent city"
+            kind = {"Landkreis": "a district", "Gemeinde": "a municipality"}.get(u.kind, "an independent city")
             parts.append(f"is {kind} like {'all ' + str(n) if same == n else f'{same} of {n}'} participants")
         elif f == "population":
             parts.append(f"has a similar population ({values['population']:.0%} on average)")

@@ -55,6 +55,7 @@ VIEWS = ("overview", "project", "unit", "transfer")
 KINDS: dict[str, dict[str, str]] = {
     "district": {"color": "#4e79a7", "shape": "dot"},
     "city": {"color": "#f28e2b", "shape": "square"},
+    "municipality": {"color": "#76b7b2", "shape": "dot"},
     "foreign region": {"color": "#bab0ac", "shape": "dot"},
     "model project": {"color": "#e15759", "shape": "star"},
     "phase": {"color": "#ff9da7", "shape": "triangle"},
@@ -87,6 +88,7 @@ CLUSTER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc9
 _CLASS_KIND = [  # (class IRI, kind), first match wins
     (ns.IKZ + "Landkreis", "district"),
     (ns.IKZ + "KreisfreieStadt", "city"),
+    (ns.IKZ + "Gemeinde", "municipality"),
     (ns.IKZ + "ForeignRegion", "foreign region"),
     (ns.IKZ + "ModelProject", "model project"),
     (ns.IKZ + "ProjectPhase", "phase"),
@@ -105,7 +107,7 @@ _CLASS_KIND = [  # (class IRI, kind), first match wins
 ]
 _CLASS_RANK = {c: i for i, (c, _) in enumerate(_CLASS_KIND)}
 _KIND_OF_CLASS = dict(_CLASS_KIND)
-_UNIT_KINDS = ("district", "city", "foreign region")
+_UNIT_KINDS = ("district", "city", "municipality", "foreign region")
 
 #: Above this many nodes the page starts with physics off (precomputed layout only).
 PHYSICS_LIMIT = 400
@@ -142,7 +144,7 @@ SELECT ?e ?class ?label ?name ?id WHERE {
 
 _Q_UNIT_FACTS = """
 SELECT ?e ?key ?seat ?state ?pop ?popDate ?area WHERE {
-  ?e ikz:kreisschluessel ?key .
+  ?e ikz:kreisschluessel|ikz:gemeindeschluessel ?key .
   OPTIONAL { ?e ikz:seat ?seat }
   OPTIONAL { ?e ikz:inState/rdfs:label ?state }
   OPTIONAL { ?e ikz:population ?p . ?p schema:value ?pop . OPTIONAL { ?p schema:observationDate ?popDate } }

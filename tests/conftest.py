@@ -17,6 +17,23 @@ DATA = ROOT / "data"
 
 
 @pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory):
+    """The smallest synthetic data set (``ikz-graph synth --size rlp``), written once per session."""
+    from ikz_graph.synthetic import generate
+
+    out = tmp_path_factory.mktemp("synth") / "rlp"
+    generate("rlp", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def synth_kg(synth_dir):
+    from ikz_graph import load
+
+    return load(synth_dir)
+
+
+@pytest.fixture(scope="session")
 def kg():
     return ikz_graph.load()
 

@@ -1,0 +1,421 @@
+"""A deterministic synthetic data set of inter-municipal cooperation, from one state to all of Germany.
+
+The generator writes YAML in the project's own data format (``docs/data-format.md``), so the
+synthetic data goes through the same record checks, build and SHACL validation as the real data.
+It exists to measure and test the pipeline at scale; it describes nothing real:
+
+* every record carries ``synthetic: true`` and cites only the source ``synthetic-generator``,
+  whose title says so; every node built from it gets ``ikz:synthetic true``; the record checks
+  refuse a data directory that mixes synthetic and real records;
+* names are invented from syllables and say "(synthetisch)".
+
+Shape (not facts): states with their real Länderschlüssel, and per state about as many
+districts, independent cities and municipalities as Germany had around 2023 (Destatis
+Gemeindeverzeichnis; about 400 districts and cities and about 10,800 municipalities). Each
+state is a cell of a grid; municipalities are random points in it, each district is the set of
+municipalities nearest to its seat (a Voronoi partition), and contiguity comes from a Delaunay
+triangulation of the points, so neighbours are near each other and borders cross state lines.
+Cooperation bodies are grown from a seed municipality along contiguity, so their members are
+mostly neighbours.
+
+>>> summary = generate("rlp", "/tmp/ikz-synth-doctest")
+>>> summary["states"], summary["districts"], summary["municipalities"] > 200
+(1, 36, True)
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import tempfile
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from .errors import IkzError
+
+__all__ = ["SIZES", "generate"]
+
+#: Per state: (Länderschlüssel, Landkreise, kreisfreie Städte, municipalities in the Landkreise);
+#: approximately the counts of about 2023, used only to shape the synthetic data.
+_STATES = [
+    ("01", 11, 4, 1106), ("02", 0, 1, 0), ("03", 36, 8, 941), ("04", 0, 2, 0),
+    ("05", 31, 22, 396), ("06", 21, 5, 421), ("07", 24, 12, 2301), ("08", 35, 9, 1101),
+    ("09", 71, 25, 2056), ("10", 6, 0, 52), ("11", 0, 1, 0), ("12", 14, 4, 413),
+    ("13", 6, 2, 726), ("14", 10, 3, 418), ("15", 11, 3, 218), ("16", 17, 5, 605),
+]
+
+#: Size presets: which states, and which share of their municipalities (about that many triples).
+SIZES: dict[str, dict[str, Any]] = {
+    "rlp": {"states": ["07"], "share": 0.1, "about": "15k"},
+    "100k": {"states": ["07"], "share": 0.45, "about": "100k"},
+    "1m": {"states": [s[0] for s in _STATES], "share": 1.0, "about": "1M"},
+}
+
+SOURCE = "synthetic-generator"
+_TASKS_BODY = ["waste-management", "public-transport", "digitalisation", "procurement", "shared-staff",
+               "health", "climate-protection", "mobility", "networked-software-use", "cyber-security"]
+_TASKS_PROJECT = ["vehicle-registration", "fines", "digital-portal", "procurement", "shared-staff",
+                  "cyber-security", "funding-acquisition"]
+_SYL_A = ["Al", "Bra", "Dor", "El", "Fal", "Gar", "Hol", "Ir", "Kal", "Lin", "Mor", "Nor", "Ost", "Pel",
+          "Quen", "Ros", "Sal", "Tor", "Ul", "Var", "Wen", "Zel", "Ber", "Fir", "Hag", "Lau", "Mar", "Ried"]
+_SYL_B = ["", "en", "ing", "er", "au", "ol", "an", "el", "is", "on"]
+_SYL_C = ["feld", "bach", "dorf", "heim", "hausen", "berg", "stein", "tal", "au", "wald", "hof", "rode",
+          "stadt", "brück", "hagen", "kirchen"]
+
+
+class _Names:
+    """Invented, unique place names (deterministic for a given random generator)."""
+
+    def __init__(self, rnd: random.Random):
+        self.rnd = rnd
+        self.used: set[str] = set()
+
+    def __call__(self) -> str:
+        for _ in range(50):
+            n = self.rnd.choice(_SYL_A) + self.rnd.choice(_SYL_B) + self.rnd.choice(_SYL_C)
+            if n not in self.used:
+                self.used.add(n)
+                return n
+        n = f"{n} {len(self.used)}"
+        self.used.add(n)
+        return n
+
+
+def _q(s: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _flow(d: dict[str, Any]) -> str:
+    parts = []
+    for k, v in d.items():
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        elif isinstance(v, str):
+            v = v if v.startswith(("{", "[")) or _is_date(v) else _q(v)
+        elif isinstance(v, list):
+            v = "[" + ", ".join(_q(x) if isinstance(x, str) else str(x) for x in v) + "]"
+        elif isinstance(v, dict):
+            v = _flow(v)
+        parts.append(f"{k}: {v}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _is_date(v: str) -> bool:
+    return len(v) in (4, 7, 10) and v[:4].isdigit() and all(c.isdigit() or c == "-" for c in v)
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.files: dict[str, dict[str, list[str]]] = {}
+
+    def add(self, file: str, collection: str, record: dict[str, Any]) -> None:
+        record = {**record, "synthetic": True}
+        self.files.setdefault(file, {}).setdefault(collection, []).append("  - " + _flow(record))
+
+    def texts(self) -> dict[str, str]:
+        out = {}
+        for file, colls in self.files.items():
+            lines = [f"# Synthetic test data written by `ikz-graph synth`: NOT REAL. Do not mix with data/.", ""]
+            for coll, recs in colls.items():
+                lines.append(f"{coll}:")
+                lines.extend(recs)
+            out[file] = "\n".join(lines) + "\n"
+        return out
+
+
+def _delaunay_edges(points: list[tuple[float, float]], max_len: float) -> set[tuple[int, int]]:
+    from scipy.spatial import Delaunay
+
+    tri = Delaunay(points)
+    edges: set[tuple[int, int]] = set()
+    for simplex in tri.simplices:
+        a, b, c = (int(x) for x in simplex)
+        for i, j in ((a, b), (b, c), (a, c)):
+            i, j = min(i, j), max(i, j)
+            (x1, y1), (x2, y2) = points[i], points[j]
+            if math.hypot(x1 - x2, y1 - y2) <= max_len:
+                edges.add((i, j))
+    return edges
+
+
+def _grow(start: str, size: int, adj: dict[str, list[str]], rnd: random.Random, allowed=None) -> list[str]:
+    """Members for a body: ``start`` and its nearest neighbours by breadth-first search."""
+    seen = [start]
+    queue = deque([start])
+    have = {start}
+    while queue and len(seen) < size:
+        u = queue.popleft()
+        nbrs = list(adj.get(u, ()))
+        rnd.shuffle(nbrs)
+        for n in nbrs:
+            if n not in have and (allowed is None or n in allowed):
+                have.add(n)
+                seen.append(n)
+                queue.append(n)
+                if len(seen) >= size:
+                    break
+    return seen
+
+
+def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
+    """Write the synthetic data set ``size`` (a key of :data:`SIZES`) into ``out_dir``.
+
+    The directory is replaced as a whole (written beside it, then renamed), so a failed run
+    leaves nothing half-written. Returns a summary with counts and the parameters a benchmark
+    needs (also written to ``out_dir/_bench.json``; files starting with ``_`` are not data).
+    """
+    if size not in SIZES:
+        raise IkzError(f"unknown size {size!r} (known: {', '.join(SIZES)})")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise IkzError(f"{out} exists and is not a directory")
+    if out.is_dir() and any(p.suffix == ".yaml" for p in out.iterdir()) and not (out / "_bench.json").exists():
+        raise IkzError(f"{out} holds YAML files that were not written by `ikz-graph synth`; "
+                       "choose an empty or new directory")
+    preset = SIZES[size]
+    rnd = random.Random(seed)
+    names = _Names(rnd)
+    w = _Writer()
+    w.add("sources.yaml", "sources", {
+        "id": SOURCE, "title": f"Synthetic test data, not real: ikz-graph synth --size {size} --seed {seed}",
+        "document": "ikz_graph/synthetic.py", "published": "2026-11-24",
+        "note": "Invented by a random generator to test and benchmark ikz-graph at scale. Describes nothing real."})
+    src = [SOURCE]
+    states = [s for s in _STATES if s[0] in preset["states"]]
+    cols = math.ceil(math.sqrt(len(states)))
+
+    # ---- geography: points per state cell, districts as Voronoi cells, contiguity from Delaunay
+    points: list[tuple[float, float]] = []
+    owner: list[str] = []            # per point: the unit id (Gemeinde AGS or city Kreisschlüssel)
+    district_of: dict[str, str] = {}
+    units_by_state: dict[str, list[str]] = {}
+    districts: list[str] = []
+    kind: dict[str, str] = {}
+    label: dict[str, str] = {}
+    for si, (land, n_lk, n_ks, n_gem) in enumerate(states):
+        ox_, oy = (si % cols) * 100.0, (si // cols) * 100.0
+        w.add("states.yaml", "states", {"key": land, "name": f"Land {names()} (synthetisch)",
+                                        "label": f"Land {land} (synthetisch)", "sources": src})
+        n_lk = max(1, round(n_lk * min(1.0, preset["share"] * 10))) if n_lk else 0
+        n_gem = max(n_lk * 3, round(n_gem * preset["share"])) if n_lk else 0
+        seats = [(ox_ + rnd.uniform(5, 95), oy + rnd.uniform(5, 95)) for _ in range(n_lk + n_ks)]
+        dkeys = []
+        for i in range(n_lk + n_ks):
+            rb = 1 + (i // 50)
+            dkey = f"{land}{rb}{(i % 50) + 1:02d}"
+            dkeys.append(dkey)
+            kind[dkey] = "landkreis" if i < n_lk else "kreisfreie-stadt"
+            label[dkey] = names()
+            districts.append(dkey)
+            units_by_state.setdefault(land, []).append(dkey)
+        for i in range(n_lk, n_lk + n_ks):      # a city is one point of its own
+            points.append(seats[i])
+            owner.append(dkeys[i])
+        counter: dict[str, int] = {}
+        for _ in range(n_gem):
+            p = (ox_ + rnd.uniform(0, 100), oy + rnd.uniform(0, 100))
+            near = min(range(n_lk), key=lambda j: (seats[j][0] - p[0]) ** 2 + (seats[j][1] - p[1]) ** 2)
+            dkey = dkeys[near]
+            counter[dkey] = counter.get(dkey, 0) + 1
+            gkey = f"{dkey}{counter[dkey]:03d}"
+            points.append(p)
+            owner.append(gkey)
+            kind[gkey] = "gemeinde"
+            label[gkey] = names()
+            district_of[gkey] = dkey
+            units_by_state[land].append(gkey)
+    for dkey in districts:                      # a district without municipalities gets one
+        if kind[dkey] == "landkreis" and dkey not in set(district_of.values()):
+            kind[dkey] = "kreisfreie-stadt"
+    spacing = math.sqrt(100.0 * 100.0 * len(states) / max(1, len(points)))
+    edges = _delaunay_edges(points, 4 * spacing) if len(points) >= 3 else set()
+    adj_gem: dict[str, set[str]] = {}
+    adj_dist: dict[str, set[str]] = {}
+
+    def level(u: str) -> str:
+        return district_of.get(u, u)
+
+    for i, j in edges:
+        a, b = owner[i], owner[j]
+        if kind[a] == "gemeinde" and kind[b] == "gemeinde":
+            adj_gem.setdefault(a, set()).add(b)
+            adj_gem.setdefault(b, set()).add(a)
+        da, db = level(a), level(b)
+        if da != db:
+            adj_dist.setdefault(da, set()).add(db)
+            adj_dist.setdefault(db, set()).add(da)
+
+    # ---- units, with population and area
+    pop_of: dict[str, int] = {}
+    for land, _, _, _ in states:
+        for u in units_by_state.get(land, []):
+            k = kind[u]
+            if k == "gemeinde":
+                pop = int(rnd.lognormvariate(7.6, 1.1)) + 50
+                area = round(rnd.uniform(3, 60) + pop / 800, 2)
+                rec = {"key": u, "name": f"Gemeinde {label[u]} (synthetisch)", "label": label[u], "type": "gemeinde",
+                       "district": district_of[u]}
+            elif k == "kreisfreie-stadt":
+                pop = int(rnd.lognormvariate(11.5, 0.6))
+                area = round(rnd.uniform(40, 300), 2)
+                rec = {"key": u, "name": f"Stadt {label[u]} (synthetisch)", "label": label[u], "type": k}
+            else:
+                pop = int(rnd.lognormvariate(11.8, 0.4))
+                area = round(rnd.uniform(400, 1600), 2)
+                rec = {"key": u, "name": f"Landkreis {label[u]} (synthetisch)", "label": label[u], "type": k,
+                       "seat": label[u]}
+            pop_of[u] = pop
+            rec["population"] = {"value": pop, "date": "2023-12-31", "source": SOURCE}
+            rec["area_km2"] = {"value": area, "source": SOURCE}
+            rec["sources"] = src
+            w.add("units.yaml", "units", rec)
+    for u, nbrs in sorted(adj_dist.items()):
+        w.add("neighbours.yaml", "neighbours", {"unit": u, "neighbours": sorted(nbrs), "sources": src})
+    for u, nbrs in sorted(adj_gem.items()):
+        w.add("neighbours.yaml", "neighbours", {"unit": u, "neighbours": sorted(nbrs), "sources": src})
+
+    # ---- cooperation bodies: Zweckverbände of municipalities, planning communities of districts
+    adj_g = {u: sorted(v) for u, v in adj_gem.items()}
+    adj_d = {u: sorted(v) for u, v in adj_dist.items()}
+    gemeinden = [u for u in kind if kind[u] == "gemeinde"]
+    n_bodies = 0
+    n_members = 0
+    for b in range(round(1.0 * len(gemeinden))):
+        start = rnd.choice(gemeinden)
+        k = min(20, 2 + int(rnd.expovariate(1 / 3.5)))
+        members = _grow(start, k, adj_g, rnd)
+        if rnd.random() < 0.1:                    # mostly neighbours, sometimes one further away
+            members.append(rnd.choice(gemeinden))
+        if rnd.random() < 0.25:
+            members.append(district_of[start])
+        members = list(dict.fromkeys(members))
+        if len(members) < 2:
+            continue
+        bid = f"synth-zv-{b + 1:05d}"
+        founded = rnd.randint(1960, 2022)
+        task = rnd.choice(_TASKS_BODY)
+        w.add("bodies.yaml", "organisations", {
+            "id": bid, "type": "zweckverband", "name": f"Zweckverband {label[start]} {task} (synthetisch)",
+            "label": f"ZV {label[start]} ({b + 1})", "legal_form": "zweckverband", "task_fields": [task],
+            "founded": str(founded), "sources": src})
+        for m in members:
+            joined = founded if rnd.random() < 0.7 else rnd.randint(founded, 2024)
+            start_date = f"{joined}-{rnd.randint(1, 12):02d}-01" if rnd.random() < 0.4 else str(joined)
+            rec = {"member": m, "organisation": bid, "start": start_date}
+            if rnd.random() < 0.05 and joined < 2020:
+                rec["end"] = str(rnd.randint(joined + 1, 2024))
+            rec["sources"] = src
+            w.add("bodies.yaml", "memberships", rec)
+            n_members += 1
+        n_bodies += 1
+    for land, _, _, _ in states:
+        dists = [u for u in units_by_state.get(land, []) if kind[u] != "gemeinde"]
+        left = set(dists)
+        p = 0
+        while left:
+            start = sorted(left)[0]
+            members = _grow(start, 5, adj_d, rnd, allowed=left)
+            left -= set(members)
+            p += 1
+            pid = f"synth-plg-{land}-{p}"
+            w.add("bodies.yaml", "organisations", {
+                "id": pid, "type": "planning-community", "name": f"Planungsgemeinschaft {label[start]} (synthetisch)",
+                "label": f"PLG {label[start]}", "legal_form": "koerperschaft-oeffentlichen-rechts",
+                "task_fields": ["regional-planning"], "founded": "1977", "sources": src})
+            for m in members:
+                w.add("bodies.yaml", "memberships", {"member": m, "organisation": pid, "start": "1977", "sources": src})
+                n_members += 1
+            n_bodies += 1
+
+    # ---- model projects with phases, grants, a shared institution and its service
+    approach = None
+    n_projects = 0
+    for land, _, _, _ in states:
+        dists = [u for u in units_by_state.get(land, []) if kind[u] != "gemeinde"]
+        if len(dists) < 2:
+            continue
+        ministry = f"synth-mdi-{land}"
+        w.add("projects.yaml", "organisations", {"id": ministry, "type": "ministry",
+                                                 "name": f"Innenministerium {names()} (synthetisch)",
+                                                 "parent": land, "sources": src})
+        for n in range(1, 4):
+            start = rnd.choice(dists)
+            members = _grow(start, rnd.randint(2, 4), adj_d, rnd, allowed=set(dists))
+            if len(members) < 2:
+                continue
+            mid = f"synth-mp-{land}-{n}"
+            approach = approach or mid
+            y = rnd.randint(2012, 2021)
+            task = rnd.choice(_TASKS_PROJECT)
+            w.add("projects.yaml", "organisations", {
+                "id": mid, "type": "model-project", "name": f"Modellprojekt {label[start]} {n} (synthetisch)",
+                "label": f"MP {label[start]} (synthetisch)", "task_fields": [task], "phases": "[" + ", ".join([
+                    _flow({"number": 1, "start": str(y), "end": str(y + 2), "sources": src}),
+                    _flow({"number": 2, "start": str(y + 3), "sources": src})]) + "]",
+                "sources": src})
+            for i, m in enumerate(members):
+                w.add("projects.yaml", "memberships", {"member": m, "organisation": mid,
+                                                       "role": "lead-partner" if i == 0 else "member",
+                                                       "start": str(y), "phases": [1, 2], "sources": src})
+                n_members += 1
+            for phase in (1, 2):
+                w.add("projects.yaml", "grants", {
+                    "id": f"{mid}-grant-{phase}", "funder": ministry, "project": mid, "phase": phase,
+                    "recipients": [members[0]], "amount": rnd.randint(100, 900) * 1000,
+                    "date": f"{y + 3 * (phase - 1)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
+                    "rate": 0.9, "sources": src})
+            inst = f"{mid}-office"
+            w.add("projects.yaml", "organisations", {
+                "id": inst, "type": "shared-institution", "name": f"Gemeinsame Stelle {label[start]} (synthetisch)",
+                "parent": members[0], "developed_in": mid, "founded": str(y + 2), "sources": src})
+            w.add("projects.yaml", "services", {
+                "id": f"{mid}-service", "title": f"Gemeinsamer Dienst {label[start]} (synthetisch)",
+                "description": "Synthetische Dienstleistung für Tests.", "task_field": task,
+                "competent_authorities": members, "operator": members[0], "institution": inst,
+                "developed_in": mid, "start": str(y + 2), "sources": src})
+            n_projects += 1
+
+    some_gem = gemeinden[len(gemeinden) // 2] if gemeinden else districts[0]
+    bench = {
+        "size": size, "seed": seed, "approach": approach,
+        "viz": {"view": "project", "target": approach},
+        "params": {
+            "neighbours": {"unit": some_gem}, "unit-memberships": {"unit": some_gem},
+            "cooperation-as-of": {"date": "2022-01-01"}, "entity-sources": {"entity": approach},
+            "project-members": {"project": approach}, "funding": {"project": approach},
+        },
+    }
+    summary = {"size": size, "seed": seed, "states": len(states), "districts": len(districts),
+               "municipalities": len(gemeinden), "bodies": n_bodies, "memberships": n_members,
+               "model_projects": n_projects, "contiguity_pairs": len(edges), **{"bench": bench}}
+    files = w.texts()
+    files["_bench.json"] = json.dumps(bench, indent=2, sort_keys=True) + "\n"
+    _replace_dir(out, files)
+    return summary
+
+
+def _replace_dir(out: Path, files: dict[str, str]) -> None:
+    """Write ``files`` into a new directory beside ``out`` and swap it in."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        if out.exists():
+            old = out.with_name(f".{out.name}-old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
