@@ -210,3 +210,18 @@ def test_timeout_keeps_the_finished_steps(tmp_path):
 def test_a_worker_that_dies_is_an_error(tmp_path):
     with pytest.raises(bench.BenchError, match="unknown mode|stopped|failed"):
         bench.run_worker("nonsense", tmp_path, tmp_path / "out", None, {}, "x", timeout=60)
+
+
+def test_synthetic_size_without_rdflib(tmp_path):
+    """The smallest synthetic size: generated into --work with its _bench.json; rdflib left out."""
+    p = run_bench("--sizes", "rlp", "--runs", 1, "--rdflib-max", "none", "--work", tmp_path, "--json",
+                  tmp_path / "b.json")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "data-rlp" / "_bench.json").is_file()
+    report = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert set(report["results"]["rlp"]) == {"ikz", "floor", "pyshacl"}
+    rows = [line for line in p.stdout.splitlines() if line.startswith("| rlp |")]
+    assert len(rows) == len(list_queries()) + 11
+    assert all("not run⁴" in r for r in rows if "pySHACL direct" not in r)
+    assert report["triples"]["rlp"] > 10_000
+    assert "n/a: rdflib ÷ ikz: rdflib was not run" in p.stdout
