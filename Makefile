@@ -32,5 +32,10 @@ test: setup
 	scripts/install-stores.sh
 	$(BIN)/python -m pytest
 
+# make bench: the benchmark table of README "Benchmark" (BENCH_ARGS="--sizes rlp --runs 1" for a quick one)
+.PHONY: bench
+bench: setup
+	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

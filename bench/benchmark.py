@@ -1,0 +1,869 @@
+"""Benchmark of the ikz-graph pipeline against rdflib's in-memory store and the raw pyoxigraph floor.
+
+    python bench/benchmark.py                          # sizes rlp,100k,1m; 3 runs; medians
+    python bench/benchmark.py --sizes rlp --runs 1     # quick
+    python bench/benchmark.py --json bench.json        # also the raw numbers
+
+For each size the data is generated once (``ikz_graph.synthetic``; the size ``data`` is the
+project's own data/ folder), then every run of every mode is a fresh subprocess of this script
+(``--worker``) that runs its steps in order and reports, per step, the wall time
+(``time.perf_counter``) and the peak resident memory of the process during that step (the kernel's
+high-water mark VmHWM, reset before each step through ``/proc/self/clear_refs``; where that does
+not work, a thread sampling VmRSS every 5 ms). The table printed on stdout shows the median of the
+runs. Nothing is asserted about speed: performance is measured, not assumed.
+
+Modes:
+
+* ``ikz``: the project's pipeline on the embedded Oxigraph store (build, validate, every named
+  query, analyze, transfer, viz, each export);
+* ``rdflib``: the same records as triples in ``rdflib.Graph()`` (default Memory store); validate
+  is pySHACL run directly on that graph; queries, analyze, transfer and viz run through
+  :class:`rdflib_source.RdflibSource`; exports are rdflib's serializers;
+* ``floor``: raw pyoxigraph, ``Store.bulk_load`` of the Turtle file the ikz export wrote, then the
+  same named queries with the same bound terms;
+* ``pyshacl``: ``pyshacl.validate(ikz.ttl, shacl_graph=shapes.ttl)`` with the project's options,
+  the reference for the SHACL target.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for p in (str(ROOT), str(HERE)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+SIZES = ("data", "rlp", "100k", "1m")          # smallest first; "data" is the real data/ folder
+DEFAULT_SIZES = ("rlp", "100k", "1m")
+MODES = ("ikz", "rdflib", "floor", "pyshacl")
+EXPORTS = ("ttl", "nt", "jsonld", "trig")
+MB = 1_000_000
+
+# Parameters for the real data/ folder (the synthetic sizes bring their own in _bench.json).
+DATA_BENCH = {
+    "size": "data",
+    "approach": "kfz-zulassung",
+    "viz": {"view": "transfer", "target": "kfz-zulassung"},
+    "params": {
+        "neighbours": {"unit": "07233"},
+        "cooperation-as-of": {"date": "2022-01-01"},
+        "entity-sources": {"entity": "emh"},
+        "unit-memberships": {"unit": "07233"},
+        "project-members": {"project": "emh"},
+    },
+}
+
+# Validation options of ikz_graph/shacl.py, used for the pySHACL rows too.
+SHACL_OPTIONS = {"inference": "none", "advanced": True, "allow_warnings": True}
+
+
+class BenchError(Exception):
+    """The benchmark could not run (bad option, failed worker); exit code 2."""
+
+
+# =========================================================================== memory per step
+
+def _status_kb(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class PeakMemory:
+    """Peak resident memory of this process during a block: ``with meter: ...; meter.peak_mb``.
+
+    Uses the kernel's high-water mark (VmHWM, reset by writing ``5`` to /proc/self/clear_refs)
+    when that works, else a thread that samples VmRSS every 5 ms (``method`` says which).
+    """
+
+    def __init__(self) -> None:
+        self.method = "VmHWM" if self._hwm_resets() else "sampling"
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._max_kb = 0
+
+    @staticmethod
+    def _reset() -> bool:
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")
+            return True
+        except OSError:
+            return False
+
+    def _hwm_resets(self) -> bool:
+        """Check that a reset really brings VmHWM down to the current RSS (after a 64 MB spike)."""
+        if _status_kb("VmHWM") is None:
+            return False
+        spike = bytearray(64 * 1024 * 1024)
+        for i in range(0, len(spike), 4096):
+            spike[i] = 1
+        del spike
+        if not self._reset():
+            return False
+        hwm, rss = _status_kb("VmHWM"), _status_kb("VmRSS")
+        return hwm is not None and rss is not None and hwm < rss + 32 * 1024
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self._max_kb = max(self._max_kb, _status_kb("VmRSS") or 0)
+
+    def __enter__(self) -> "PeakMemory":
+        if self.method == "VmHWM":
+            self._reset()
+        else:
+            self._max_kb = _status_kb("VmRSS") or 0
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.method == "VmHWM":
+            kb = _status_kb("VmHWM") or 0
+        else:
+            self._stop.set()
+            assert self._thread is not None
+            self._thread.join()
+            kb = max(self._max_kb, _status_kb("VmRSS") or 0)
+        self.peak_mb = kb * 1024 / MB
+
+
+# =========================================================================== the worker (one run of one mode)
+
+def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+    import ikz_graph
+    from ikz_graph.exports import atomic_write_files, serialize
+    from ikz_graph.queries import list_queries
+
+    st: dict[str, Any] = {}
+
+    def build(info):
+        st["kg"] = ikz_graph.load(data_dir=data_dir)
+        info["triples"] = len(st["kg"])
+
+    def validate(info):
+        r = st["kg"].validate()
+        info.update(conforms=r.conforms, violations=len(r.violations))
+
+    def query(name):
+        def run(info):
+            info["rows"] = len(ikz_graph.run_query(st["kg"], name, bench["params"].get(name, {})))
+        return run
+
+    def analyze(info):
+        info["clusters"] = len(ikz_graph.analyze(st["kg"]).clusters)
+
+    def transfer(info):
+        info["candidates"] = len(ikz_graph.transfer(st["kg"], bench["approach"]).candidates)
+
+    def viz(info):
+        p = ikz_graph.write_viz(st["kg"], out_dir / "viz.html", bench["viz"]["view"], bench["viz"].get("target"))
+        info["bytes"] = p.stat().st_size
+
+    def export(fmt):
+        def run(info):
+            (p,) = atomic_write_files(out_dir, {f"ikz.{fmt}": serialize(st["kg"], fmt)})
+            info["bytes"] = p.stat().st_size
+        return run
+
+    return ([("build", build), ("validate", validate)]
+            + [(f"query:{q.name}", query(q.name)) for q in list_queries()]
+            + [("analyze", analyze), ("transfer", transfer), ("viz", viz)]
+            + [(f"export:{f}", export(f)) for f in EXPORTS])
+
+
+def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+    import ikz_graph
+    from ikz_graph.exports import atomic_write_files
+    from ikz_graph.paths import ontology_dir
+    from ikz_graph.queries import bind_params, get_query, list_queries
+
+    st: dict[str, Any] = {}
+
+    def build(info):
+        from ikz_graph.build import build_triples
+        from ikz_graph.graph import concepts_by_scheme, load_ontology
+        from ikz_graph.records import load_records
+        from rdflib_source import RdflibSource
+
+        onto = load_ontology()
+        records = load_records(data_dir, concepts_by_scheme(onto))
+        st["src"] = RdflibSource(set(onto) | set(build_triples(records)))
+        info["triples"] = len(st["src"])
+
+    def validate(info):
+        import rdflib
+        from pyshacl import validate as shacl
+
+        sg = rdflib.Graph().parse(ontology_dir() / "shapes.ttl", format="turtle")
+        conforms, results, _ = shacl(st["src"].graph, shacl_graph=sg, **SHACL_OPTIONS)
+        info["conforms"] = bool(conforms)
+
+    def query(name):
+        def run(info):
+            q = get_query(name)
+            src = st["src"]
+            info["rows"] = len(src.query(q.text, bind_params(src, q, bench["params"].get(name, {}))))
+        return run
+
+    def analyze(info):
+        info["clusters"] = len(ikz_graph.analyze(st["src"]).clusters)
+
+    def transfer(info):
+        info["candidates"] = len(ikz_graph.transfer(st["src"], bench["approach"]).candidates)
+
+    def viz(info):
+        p = ikz_graph.write_viz(st["src"], out_dir / "viz.html", bench["viz"]["view"], bench["viz"].get("target"))
+        info["bytes"] = p.stat().st_size
+
+    formats = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
+
+    def export(fmt):
+        def run(info):
+            data = st["src"].graph.serialize(format=formats[fmt], encoding="utf-8")
+            (p,) = atomic_write_files(out_dir, {f"rdflib.{fmt}": data})
+            info["bytes"] = p.stat().st_size
+        return run
+
+    return ([("build", build), ("validate", validate)]
+            + [(f"query:{q.name}", query(q.name)) for q in list_queries()]
+            + [("analyze", analyze), ("transfer", transfer), ("viz", viz)]
+            + [(f"export:{f}", export(f)) for f in EXPORTS])
+
+
+class _StoreSource:
+    """A bare pyoxigraph store with ``query(sparql, bindings)``: used only to resolve entity
+    parameters to IRIs before the floor's timed steps."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def query(self, sparql, bindings=None):
+        import pyoxigraph as ox
+        from ikz_graph import namespaces as ns
+        from ikz_graph.graph import Result
+
+        res = self.store.query(sparql, prefixes=ns.PREFIXES,
+                               substitutions={ox.Variable(k): v for k, v in (bindings or {}).items()} or None)
+        cols = [v.value for v in res.variables]
+        return Result(cols, [{c: s[c] for c in cols} for s in res])
+
+
+def _steps_floor(ttl: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+    import pyoxigraph as ox
+    from ikz_graph import namespaces as ns
+    from ikz_graph.queries import bind_params, list_queries
+
+    st: dict[str, Any] = {}
+    queries = list_queries()
+
+    def load(info):
+        store = ox.Store()
+        store.bulk_load(path=str(ttl), format=ox.RdfFormat.TURTLE)
+        st["store"] = store
+        info["triples"] = len(store)
+        # Not part of the floor: the same bound terms as the ikz run, resolved after the clock stopped.
+        st["bindings"] = {}
+
+    def query(q):
+        def run(info):
+            subs = {ox.Variable(k): v for k, v in st["bindings"][q.name].items()}
+            res = st["store"].query(q.text, prefixes=ns.PREFIXES, substitutions=subs or None)
+            info["rows"] = sum(1 for _ in res)
+        return run
+
+    def prepare() -> None:
+        src = _StoreSource(st["store"])
+        st["bindings"] = {q.name: bind_params(src, q, bench["params"].get(q.name, {})) for q in queries}
+
+    steps: list[tuple[str, Callable[[dict], Any]]] = [("build", load), ("-prepare", lambda info: prepare())]
+    return steps + [(f"query:{q.name}", query(q)) for q in queries]
+
+
+def _steps_pyshacl(ttl: Path) -> list[tuple[str, Callable[[dict], Any]]]:
+    def run(info):
+        from pyshacl import validate as shacl
+
+        from ikz_graph.paths import ontology_dir
+
+        conforms, _, _ = shacl(str(ttl), shacl_graph=str(ontology_dir() / "shapes.ttl"), data_graph_format="turtle",
+                               shacl_graph_format="turtle", **SHACL_OPTIONS)
+        info["conforms"] = bool(conforms)
+    return [("pyshacl-direct", run)]
+
+
+def _steps_selftest(bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+    """Steps that check the memory meter (200 MB allocated and touched, then freed) and the
+    timeout (``idle`` sleeps ``bench["sleep"]`` seconds)."""
+    st: dict[str, Any] = {}
+
+    def alloc(info):
+        b = bytearray(200 * MB)
+        for i in range(0, len(b), 4096):
+            b[i] = 1
+        st["b"] = b
+
+    def free(info):
+        st.pop("b")
+
+    def idle(info):
+        time.sleep(bench.get("sleep", 0.05))
+
+    return [("alloc-200MB", alloc), ("free", free), ("idle", idle)]
+
+
+def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: dict, label: str,
+           emit: Callable[[dict], None]) -> None:
+    """Run the steps of ``mode`` once, in order; ``emit`` gets one record per event, as it happens:
+    ``{"mode", "memory"}`` first, ``{"start": step}`` before and ``{"step", "seconds", "peak_mb",
+    "info"[, "error"]}`` after each step, ``{"fatal": text}`` when nothing more can run, and
+    ``{"done": true}`` at the end. Streaming lets the parent keep the finished steps of a run it
+    has to stop (--timeout)."""
+    from ikz_graph.progress import Progress
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if mode == "ikz":
+        steps = _steps_ikz(data_dir, out_dir, bench)
+    elif mode == "rdflib":
+        steps = _steps_rdflib(data_dir, out_dir, bench)
+    elif mode == "floor":
+        steps = _steps_floor(ttl, bench)
+    elif mode == "pyshacl":
+        steps = _steps_pyshacl(ttl)
+    elif mode == "selftest":
+        steps = _steps_selftest(bench)
+    else:
+        raise BenchError(f"unknown mode {mode!r}")
+    meter = PeakMemory()
+    emit({"mode": mode, "memory": meter.method})
+    with Progress(label, total=len(steps)) as bar:
+        for name, fn in steps:
+            bar.advance(0, label=f"{label} · {name}")
+            info: dict[str, Any] = {}
+            if name.startswith("-"):      # preparation, not measured
+                fn(info)
+                bar.advance()
+                continue
+            emit({"start": name})
+            err = None
+            with meter:
+                t0 = time.perf_counter()
+                try:
+                    fn(info)
+                except Exception as e:  # a failing step is a result (e.g. rdflib cannot run a query)
+                    err = f"{type(e).__name__}: {e}".splitlines()[0][:300]
+                seconds = time.perf_counter() - t0
+            rec = {"step": name, "seconds": seconds, "peak_mb": meter.peak_mb, "info": info}
+            if err:
+                rec["error"] = err
+            emit(rec)
+            if err and name == "build":   # nothing after it can run
+                emit({"fatal": f"{name}: {err}"})
+                return
+            bar.advance()
+    emit({"done": True})
+
+
+def read_events(text: str, timeout: float | None = None) -> dict:
+    """Turn the worker's event lines into ``{"mode", "memory", "steps"[, "fatal"][, "timeout"]}``.
+
+    A run without its ``done`` line was stopped: the step it was in is recorded as failed with a
+    timeout (when ``timeout`` is given) and the steps after it are missing.
+    """
+    out: dict[str, Any] = {"mode": "", "memory": "", "steps": []}
+    running, done = None, False
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        ev = json.loads(line)
+        if "start" in ev:
+            running = ev["start"]
+        elif "step" in ev:
+            out["steps"].append(ev)
+            running = None
+        elif "done" in ev:
+            done = True
+        elif "fatal" in ev:
+            out["fatal"] = ev["fatal"]
+        else:
+            out.update(ev)
+    if not done and "fatal" not in out:
+        if timeout is not None:
+            out["timeout"] = timeout
+            if running:
+                out["steps"].append({"step": running, "seconds": None, "peak_mb": None, "info": {},
+                                     "error": f"timeout: still running after {timeout:g} s (--timeout)"})
+        else:
+            out["fatal"] = f"the worker stopped during {running or 'its start'}"
+    return out
+
+
+# =========================================================================== the parent
+
+def parse_sizes(text: str) -> list[str]:
+    """``"rlp,100k"`` -> ``["rlp", "100k"]`` in size order; an unknown size raises BenchError."""
+    sizes = [s.strip().lower() for s in text.split(",") if s.strip()]
+    if not sizes:
+        raise BenchError("--sizes is empty (give e.g. rlp,100k,1m)")
+    bad = [s for s in sizes if s not in SIZES]
+    if bad:
+        raise BenchError(f"unknown size {', '.join(map(repr, bad))} in --sizes (known: {', '.join(SIZES)})")
+    return sorted(set(sizes), key=SIZES.index)
+
+
+def median(values: list[float]) -> float | None:
+    """The median (mean of the middle two for an even count); None for no values."""
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+PIPELINE_EXTRA = ("analyze", "transfer", "export:ttl")
+
+
+def pipeline_steps(steps: list[str], mode: str) -> list[str]:
+    """The steps of the pipeline row: build + every named query (+ analyze, transfer, export:ttl
+    except for the floor, which only loads and queries)."""
+    qs = [s for s in steps if s.startswith("query:")]
+    return ["build"] + qs + ([] if mode == "floor" else [s for s in PIPELINE_EXTRA if s in steps])
+
+
+def aggregate(runs: list[dict]) -> dict[str, dict]:
+    """Medians over the runs of one mode at one size: {step: {seconds, peak_mb, n, errors, info}},
+    plus a ``pipeline`` entry whose time is the median of the per-run sums and whose peak is the
+    median of the per-run maxima."""
+    order: list[str] = []
+    per: dict[str, dict] = {}
+    for r in runs:
+        for s in r["steps"]:
+            if s["step"] not in per:
+                order.append(s["step"])
+                per[s["step"]] = {"seconds": [], "peak_mb": [], "errors": [], "info": s.get("info", {})}
+            d = per[s["step"]]
+            if "error" in s:
+                d["errors"].append(s["error"])
+            else:
+                d["seconds"].append(s["seconds"])
+                d["peak_mb"].append(s["peak_mb"])
+    out = {k: {"seconds": median(v["seconds"]), "peak_mb": median(v["peak_mb"]), "n": len(v["seconds"]),
+               "errors": sorted(set(v["errors"])), "info": v["info"], "runs_seconds": v["seconds"]}
+           for k, v in per.items()}
+    mode = runs[0]["mode"] if runs else ""
+    pipe = pipeline_steps(order, mode)
+    sums, peaks, failed = [], [], False
+    for r in runs:
+        by = {s["step"]: s for s in r["steps"]}
+        if any(p not in by or "error" in by[p] for p in pipe):
+            failed = True
+        ok = [by[p] for p in pipe if p in by and "error" not in by[p]]
+        sums.append(sum(s["seconds"] for s in ok))
+        peaks.append(max((s["peak_mb"] for s in ok), default=0.0))
+    if any("timeout" in r for r in runs):
+        failed = True
+    if runs and "build" in per:
+        out["pipeline"] = {"seconds": median(sums), "peak_mb": median(peaks), "n": len(runs),
+                           "errors": ["some pipeline steps failed (time is a lower bound)"] if failed else [],
+                           "info": {"steps": pipe}, "runs_seconds": sums}
+    return out
+
+
+def machine() -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = int(line.split()[1]) * 1024 / 1e9
+    except OSError:
+        pass
+    vers = {}
+    for pkg in ("ikz-graph", "pyoxigraph", "rdflib", "pyshacl", "networkx"):
+        try:
+            vers[pkg] = version(pkg)
+        except PackageNotFoundError:
+            vers[pkg] = "?"
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram, "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}", "versions": vers}
+
+
+def prepare_data(size: str, work: Path, seed: int) -> tuple[Path, dict]:
+    """The data folder of ``size`` (generated once into ``work``) and its benchmark parameters."""
+    if size == "data":
+        from ikz_graph.paths import default_data_dir
+
+        return Path(default_data_dir()), DATA_BENCH
+    d = work / f"data-{size}"
+    meta = d / "_bench.json"
+    if not meta.is_file():
+        try:
+            from ikz_graph import synthetic
+        except ImportError:
+            raise BenchError(f"size {size!r} needs the synthetic data generator (ikz_graph.synthetic), which this "
+                             f"checkout does not have; use --sizes data") from None
+        synthetic.generate(size, d, seed=seed)
+    try:
+        bench = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise BenchError(f"cannot read {meta}: {e}") from None
+    for key in ("approach", "viz", "params"):
+        if key not in bench:
+            raise BenchError(f"{meta} has no {key!r}")
+    return d, bench
+
+
+def run_worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: dict, label: str,
+               timeout: float | None) -> dict:
+    """One run of one mode in a fresh Python process; returns its result or raises BenchError.
+
+    A run that exceeds ``timeout`` is stopped; its finished steps are kept (``"timeout"`` is set).
+    """
+    fd, res = tempfile.mkstemp(prefix="ikz-bench-", suffix=".jsonl")
+    os.close(fd)
+    try:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, "--data", str(data_dir),
+               "--out", str(out_dir), "--bench-json", json.dumps(bench), "--result", res, "--label", label]
+        if ttl:
+            cmd += ["--ttl", str(ttl)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        timed_out = False
+        try:
+            stdout, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, _ = proc.communicate()
+            timed_out = True
+        result = read_events(Path(res).read_text(encoding="utf-8"), timeout if timed_out else None)
+        if "fatal" in result:
+            raise BenchError(f"{label}: {result['fatal']}")
+        if not timed_out and proc.returncode != 0:
+            raise BenchError(f"{label}: the worker failed (exit code {proc.returncode}); {stdout.strip()[-500:]}")
+        return result
+    finally:
+        os.unlink(res)
+
+
+# --------------------------------------------------------------------------- formatting
+
+def fmt_s(v: float | None) -> str:
+    if v is None:
+        return "–"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    if v >= 1:
+        return f"{v:.2f}"
+    if v >= 0.01:
+        return f"{v:.3f}"
+    return f"{v:.4f}"
+
+
+def fmt_mb(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0f}"
+
+
+def fmt_ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b <= 0:
+        return "–"
+    r = a / b
+    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+
+
+def _cell(agg: dict | None, step: str) -> tuple[str, str, float | None, float | None]:
+    if agg is None:
+        return "–", "–", None, None
+    d = agg.get(step)
+    if d is None:
+        return "–", "–", None, None
+    if d["errors"] and d["seconds"] is None:
+        return ("timeout¹" if all(e.startswith("timeout") for e in d["errors"]) else "fails¹"), "–", None, None
+    mark = "≥" if (step == "pipeline" and d["errors"]) else ""
+    return mark + fmt_s(d["seconds"]), fmt_mb(d["peak_mb"]), d["seconds"], d["peak_mb"]
+
+
+def render(report: dict) -> str:
+    """The one markdown table, its header and notes, and the target lines."""
+    m = report["machine"]
+    sizes = report["sizes"]
+    res = report["results"]
+    lines = [
+        "# ikz-graph benchmark",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']:.1f} GB RAM, {m['system']}, Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        f"Date: {report['date']}. Runs per mode and size: {report['runs']} (medians; every run a fresh process). "
+        f"Peak memory: {report['memory_method']}.",
+        "Triples per size: " + ", ".join(f"{s} {report['triples'].get(s, 0):,}" for s in sizes) + ".",
+        "",
+        "| size | step | ikz s | ikz MB | rdflib s | rdflib MB | floor s | floor MB | ikz÷floor | rdflib÷ikz |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    errors: dict[str, set] = {}
+    for size in sizes:
+        r = res[size]
+        ikz, rdf, flo, shc = r.get("ikz"), r.get("rdflib"), r.get("floor"), r.get("pyshacl")
+        steps = [s for s in (ikz or {}) if s != "pipeline"]
+        rows = []
+        for step in steps:
+            fl_key = step if step.startswith("query:") else ("build" if step == "build" else None)
+            rows.append((step if step != "build" else "build / load", ikz, step, rdf, step, flo, fl_key))
+            if step == "validate":
+                rows.append(("validate: pySHACL direct on ikz.ttl²", None, None, None, None, shc, "pyshacl-direct"))
+        rows.append(("**pipeline**³", ikz, "pipeline", rdf, "pipeline", flo, "pipeline"))
+        for label, a, ak, b, bk, c, ck in rows:
+            a_s, a_m, a_v, _ = _cell(a, ak) if ak else ("", "", None, None)
+            b_s, b_m, b_v, _ = _cell(b, bk) if bk else ("", "", None, None)
+            c_s, c_m, c_v, _ = _cell(c, ck) if ck else ("", "", None, None)
+            if rdf is None and bk:
+                b_s, b_m = "not run⁴", ""
+            if ck == "pyshacl-direct":
+                ratio_if = fmt_ratio(ikz["validate"]["seconds"] if ikz and "validate" in ikz else None, c_v)
+            else:
+                ratio_if = fmt_ratio(a_v, c_v)
+            ratio_ri = fmt_ratio(b_v, a_v)
+            if label.startswith("**"):
+                a_s, b_s, c_s = (f"**{x}**" if x not in ("", "–") and "not run" not in x else x for x in (a_s, b_s, c_s))
+            lines.append(f"| {size} | {label} | {a_s} | {a_m} | {b_s} | {b_m} | {c_s} | {c_m} | {ratio_if} | {ratio_ri} |")
+            for agg, key, mode in ((a, ak, "ikz"), (b, bk, "rdflib"), (c, ck, "floor")):
+                if agg and key and key != "pipeline" and agg.get(key, {}).get("errors"):
+                    errors.setdefault(f"{mode} {key}", set()).update(agg[key]["errors"])
+    lines += ["", "Notes:",
+              "¹ the step raised an error or was stopped by --timeout in that mode (listed below); the pipeline "
+              "time then omits it and later steps (≥).",
+              "² pySHACL run directly on the Turtle file of the ikz export (parsing included), same shapes and "
+              "options as ikz_graph/shacl.py (inference none, advanced, warnings allowed): the reference for the "
+              "SHACL target. The rdflib column's validate is pySHACL on the rdflib graph already in memory.",
+              "³ pipeline = build + every named query + analyze + transfer + export:ttl (floor: load + the same "
+              "queries); time = median of per-run sums, memory = median of per-run peaks.",
+              f"⁴ rdflib's default in-memory store is run only up to --rdflib-max {report['rdflib_max']} (it would "
+              "take far too long at larger sizes).",
+              "Floor = raw pyoxigraph: Store.bulk_load of ikz.ttl, then the same queries with the same bound terms "
+              "(ikz query steps also resolve entity parameters such as 07233 to IRIs; the floor gets the IRIs). "
+              "ikz exports write the project's deterministic files (sorted, atomic); rdflib's are its serializers "
+              "(its TriG has one default graph). MB = 10⁶ bytes of resident memory, the peak of the whole "
+              "process during the step (so it includes the graph already loaded)."]
+    mism = report.get("row_mismatches") or []
+    if mism:
+        lines.append("Row counts that differ between modes: " + "; ".join(mism) + ".")
+    else:
+        lines.append("Every named query returned the same number of rows in every mode that ran it.")
+    for k in sorted(errors):
+        lines.append(f"Error in {k}: {'; '.join(sorted(errors[k]))}")
+    lines += ["", "Targets:"] + [f"- {t}" for t in report["targets"]]
+    return "\n".join(lines) + "\n"
+
+
+def check_targets(report: dict) -> list[str]:
+    sizes, res = report["sizes"], report["results"]
+
+    def get(size, mode, step):
+        d = res.get(size, {}).get(mode, {}).get(step)
+        return None if d is None or d["seconds"] is None else d
+
+    out = []
+    # pipeline within 3x of the floor, at 1m
+    size = "1m" if "1m" in sizes else sizes[-1]
+    a, f = get(size, "ikz", "pipeline"), get(size, "floor", "pipeline")
+    where = "" if size == "1m" else f" (1m not run; measured at {size})"
+    if a and f:
+        r = a["seconds"] / f["seconds"]
+        ok = ("PASS" if r <= 3 else "FAIL") if size == "1m" else "n/a"
+        out.append(f"{ok}: pipeline within 3× of the pyoxigraph floor at 1m{where}: "
+                   f"{fmt_s(a['seconds'])} s vs {fmt_s(f['seconds'])} s = {r:.2f}×")
+    # rdflib at least 10x slower, at the largest size it ran
+    ran = [s for s in sizes if get(s, "rdflib", "pipeline")]
+    if ran:
+        s = ran[-1]
+        a, b = get(s, "ikz", "pipeline"), get(s, "rdflib", "pipeline")
+        r = b["seconds"] / a["seconds"]
+        lb = " (rdflib failed some steps: a lower bound)" if b["errors"] else ""
+        ok = "PASS" if r >= 10 else ("n/a" if b["errors"] else "FAIL")   # a lower bound below 10 proves nothing
+        out.append(f"{ok}: at least 10× faster than rdflib's in-memory store "
+                   f"(measured at {s}, the largest size run on rdflib){lb}: {fmt_s(b['seconds'])} s vs "
+                   f"{fmt_s(a['seconds'])} s = {r:.1f}×")
+    else:
+        out.append("n/a: rdflib ÷ ikz: rdflib was not run")
+    # validation no slower than pySHACL direct
+    parts, verdict = [], "PASS"
+    for s in sizes:
+        v, p = get(s, "ikz", "validate"), get(s, "pyshacl", "pyshacl-direct")
+        if v and p:
+            parts.append(f"{s} {fmt_s(v['seconds'])} s vs {fmt_s(p['seconds'])} s")
+            if v["seconds"] > p["seconds"]:
+                verdict = "FAIL"
+    out.append(f"{verdict if parts else 'n/a'}: validate no slower than pySHACL direct: " + ("; ".join(parts) or "not measured"))
+    # peak memory
+    s = sizes[-1]
+    peaks = [(d["peak_mb"], k) for k, d in res.get(s, {}).get("ikz", {}).items() if d["peak_mb"] is not None]
+    if peaks:
+        mb, step = max(peaks)
+        where = "" if s == "1m" else f" (1m not run; measured at {s})"
+        ok = ("PASS" if mb < 2000 else "FAIL") if s == "1m" else "n/a"
+        out.append(f"{ok}: peak memory under "
+                   f"2 GB at 1m{where}: {mb:.0f} MB (step {step})")
+    return out
+
+
+def row_mismatches(report: dict) -> list[str]:
+    out = []
+    for size in report["sizes"]:
+        modes = report["results"][size]
+        for step in modes.get("ikz", {}):
+            if not step.startswith("query:"):
+                continue
+            counts = {m: modes[m][step]["info"].get("rows") for m in ("ikz", "rdflib", "floor")
+                      if m in modes and step in modes[m] and not modes[m][step]["errors"]}
+            if len(set(counts.values())) > 1:
+                out.append(f"{size} {step[6:]}: " + ", ".join(f"{m} {c}" for m, c in counts.items()))
+    return out
+
+
+def main_parent(args) -> int:
+    sizes = parse_sizes(args.sizes)
+    if args.runs < 1:
+        raise BenchError("--runs must be at least 1")
+    if args.rdflib_max.lower() == "none":
+        rdflib_sizes: list[str] = []
+    else:
+        (cap,) = parse_sizes(args.rdflib_max) if "," not in args.rdflib_max else (None,)
+        if cap is None:
+            raise BenchError("--rdflib-max takes one size")
+        rdflib_sizes = [s for s in sizes if SIZES.index(s) <= SIZES.index(cap)]
+    keep = args.work is not None
+    work = Path(args.work) if keep else Path(tempfile.mkdtemp(prefix="ikz-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    from ikz_graph.progress import Progress
+
+    report: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                              "machine": machine(), "runs": args.runs, "sizes": sizes,
+                              "rdflib_max": args.rdflib_max, "results": {}, "raw": {}, "triples": {}}
+    plan = []
+    for size in sizes:
+        modes = ["ikz"] + (["rdflib"] if size in rdflib_sizes else []) + ["floor", "pyshacl"]
+        plan += [(size, run, mode) for run in range(1, args.runs + 1) for mode in modes]
+    methods = set()
+    timed_out: set[tuple[str, str]] = set()
+    try:
+        datas: dict[str, tuple[Path, dict]] = {}
+        for i, (size, run, mode) in enumerate(plan, start=1):
+            if size not in datas:
+                with Progress(f"generating the {size} data"):
+                    datas[size] = prepare_data(size, work, args.seed)
+            data_dir, bench = datas[size]
+            out_dir = work / f"out-{size}" / mode
+            ttl = work / f"out-{size}" / "ikz" / "ikz.ttl"
+            label = f"[{i}/{len(plan)}] {size} {mode} run {run}/{args.runs}"
+            if (size, mode) in timed_out:
+                continue          # the earlier run of this mode at this size did not finish in time
+            result = run_worker(mode, data_dir, out_dir, ttl if mode in ("floor", "pyshacl") else None, bench, label,
+                                args.timeout)
+            if "timeout" in result:
+                timed_out.add((size, mode))
+            methods.add(result["memory"])
+            report["raw"].setdefault(size, {}).setdefault(mode, []).append(result)
+    finally:
+        if not keep:
+            import shutil
+
+            shutil.rmtree(work, ignore_errors=True)
+    for size in sizes:
+        report["results"][size] = {m: aggregate(runs) for m, runs in report["raw"][size].items()}
+        report["triples"][size] = report["results"][size]["ikz"]["build"]["info"].get("triples", 0)
+    report["memory_method"] = ("kernel high-water mark VmHWM, reset before each step via /proc/self/clear_refs"
+                               if methods == {"VmHWM"} else
+                               "VmRSS sampled every 5 ms by a thread (VmHWM could not be reset here)")
+    report["row_mismatches"] = row_mismatches(report)
+    report["targets"] = check_targets(report)
+    text = render(report)
+    if args.json:
+        from ikz_graph.exports import atomic_write_files
+
+        p = Path(args.json)
+        atomic_write_files(p.parent, {p.name: (json.dumps(report, indent=1, sort_keys=True, default=str) + "\n")
+                                      .encode("utf-8")})
+    sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="bench/benchmark.py", description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default=",".join(DEFAULT_SIZES),
+                    help=f"comma-separated sizes, from: {', '.join(SIZES)} (default: %(default)s)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per mode and size; the table shows medians (default 3)")
+    ap.add_argument("--rdflib-max", default="100k", metavar="SIZE",
+                    help="largest size also run on rdflib's in-memory store, or none (default 100k)")
+    ap.add_argument("--work", metavar="DIR", help="where generated data and outputs go (default: a temporary folder, "
+                                                  "removed afterwards)")
+    ap.add_argument("--json", metavar="FILE", help="also write the raw numbers and medians as JSON")
+    ap.add_argument("--seed", type=int, default=42, help="seed of the synthetic data (default 42)")
+    ap.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                    help="give up when one run of one mode takes longer (default: no limit)")
+    # the worker (internal)
+    ap.add_argument("--worker", choices=MODES + ("selftest",), help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--ttl", help=argparse.SUPPRESS)
+    ap.add_argument("--bench-json", default="{}", help=argparse.SUPPRESS)
+    ap.add_argument("--result", help=argparse.SUPPRESS)
+    ap.add_argument("--label", default="", help=argparse.SUPPRESS)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.worker:
+        sink = open(args.result, "a", encoding="utf-8") if args.result else sys.stdout
+
+        def emit(event: dict) -> None:
+            sink.write(json.dumps(event) + "\n")
+            sink.flush()
+        try:
+            worker(args.worker, Path(args.data or "."), Path(args.out or tempfile.mkdtemp()),
+                   Path(args.ttl) if args.ttl else None, json.loads(args.bench_json), args.label, emit)
+        except Exception as e:
+            emit({"fatal": f"{type(e).__name__}: {e} ({traceback.format_exc(limit=3).splitlines()[-2].strip()})"})
+        finally:
+            if sink is not sys.stdout:
+                sink.close()
+        return 0
+    try:
+        return main_parent(args)
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
