@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import FACTORS, load_config
-from .network import CoopData, fetch, groups, parse_day
+from .network import CoopData, fetch, groups
 from .transferability import _task_fields, participants_of, score_all
 
 __all__ = ["evaluate", "Evaluation", "METHODS", "expected_rank_metrics"]

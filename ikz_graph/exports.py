@@ -32,7 +32,7 @@ def jsonld_context() -> dict:
     return {"@context": {p: iri for p, iri in sorted(ns.PREFIXES.items())}}
 
 
-def _jsonld(triples: list[ox.Triple]) -> bytes:
+def _jsonld(triples) -> bytes:
     nodes: dict[str, dict] = {}
     for t in triples:
         sid = ns.compact(t.subject.value)
@@ -75,7 +75,7 @@ def serialize(kg: "KnowledgeGraph", fmt: str) -> bytes:
         quads += (ox.Quad(q.subject, q.predicate, q.object, data) for q in _parse_lines(kg.sorted_ntriples("data")))
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=ns.PREFIXES)
     if fmt == "jsonld":
-        return _jsonld(kg.triples)
+        return _jsonld(_parse_lines(kg.sorted_ntriples()))
     raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -113,16 +112,25 @@ class Result:
     works without pandas being a dependency. ``terms`` keeps the RDF terms.
     """
 
-    def __init__(self, columns: list[str], terms: list[dict[str, Any]]):
+    def __init__(self, columns: list[str], terms: list[dict[str, Any]] | None = None, *, solutions=None):
         self.columns = columns
-        self.terms = terms
+        self._terms = terms
+        self._solutions = solutions  # pyoxigraph solutions, turned into dicts when first asked for
+
+    @property
+    def terms(self) -> list[dict[str, Any]]:
+        if self._terms is None:
+            cols = self.columns
+            self._terms = [dict(zip(cols, sol)) for sol in self._solutions]
+            self._solutions = None
+        return self._terms
 
     @property
     def rows(self) -> list[dict[str, Any]]:
         return [{c: _py(r.get(c)) for c in self.columns} for r in self.terms]
 
     def __len__(self) -> int:
-        return len(self.terms)
+        return len(self._terms) if self._terms is not None else len(self._solutions)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.rows)
@@ -199,7 +207,7 @@ class KnowledgeGraph:
         if not isinstance(res, ox.QuerySolutions):
             raise QueryError("only SELECT queries are supported here")
         cols = [v.value for v in res.variables]
-        return Result(cols, [dict(zip(cols, sol)) for sol in res])
+        return Result(cols, solutions=list(res))
 
     def add(self, triples) -> int:
         """Add triples (e.g. analysis results) to the data; returns how many were new.

@@ -16,7 +16,7 @@ from ikz_graph.graph import KnowledgeGraph
 from ikz_graph.network import adjusted_rand_index, analyze, cooperation_network, fetch, unit
 from ikz_graph.transferability import participants_of, rank
 
-from .conftest import ROOT, run_module
+from .conftest import run_module
 
 SMALL = Path(__file__).parent / "data" / "small-network.ttl"
 A, B, C, D = (unit(k) for k in ("99001", "99002", "99003", "99004"))
