@@ -140,6 +140,7 @@ class KnowledgeGraph:
     """
 
     def __init__(self, ontology: Iterable[ox.Triple], data: Iterable[ox.Triple]):
+        self.generation = 0  # counts changes through add(), for caches of derived data
         self.ontology_triples = sorted(set(ontology), key=sort_key)
         self._ontology_set = set(self.ontology_triples)
         self.store = ox.Store()
@@ -209,6 +210,7 @@ class KnowledgeGraph:
         new = [t for t in set(triples) if ox.Quad(t.subject, t.predicate, t.object, dg) not in self.store]
         if new:
             self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, dg) for t in new)
+            self.generation += 1
         return len(new)
 
     def add_file(self, path: str | Path) -> int:

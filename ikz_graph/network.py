@@ -196,11 +196,23 @@ def _rows(source: SparqlSource, text: str) -> list[dict[str, Any]]:
 
 
 def fetch(source: SparqlSource) -> CoopData:
-    """Read units, memberships, services and contiguity through SPARQL."""
+    """Read units, memberships, services and contiguity through SPARQL.
+
+    On the embedded store the result is kept with the graph object and reused until the graph
+    changes (``kg.add``), so ``analyze`` and ``transfer`` on the same graph read it once.
+    """
+    from .graph import KnowledgeGraph
     from .progress import stage
 
+    key = (source.generation, len(source.store)) if isinstance(source, KnowledgeGraph) else None
+    cached = getattr(source, "_coop_data", None) if key else None
+    if cached is not None and cached[0] == key:
+        return cached[1]
     with stage("Reading the cooperation network through SPARQL"):
-        return _fetch(source)
+        data = _fetch(source)
+    if key:
+        source._coop_data = (key, data)
+    return data
 
 
 def _fetch(source: SparqlSource) -> CoopData:

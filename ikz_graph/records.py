@@ -378,12 +378,30 @@ STATEMENT_TYPES = {"goal", "vision", "quote"}
 
 
 # ---------------------------------------------------------------- loading
-def _parse_yaml(path: Path) -> tuple[Any, tuple[int, str] | None]:
-    """The YAML document of ``path``, or ``(None, (line, what is wrong))``."""
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise ValueError("duplicate key")  # the YAML parser then reads the file and names the line
+    return d
+
+
+def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | None]:
+    """The YAML document of ``path``, or ``(None, (line, what is wrong))``.
+
+    A file written in JSON style (JSON is YAML) is read by the much faster JSON parser when
+    ``fast``; its records then have no line numbers (see :func:`load_records`).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         return None, (0, f"cannot read file: {e}")
+    if fast and text.lstrip().startswith("{"):
+        import json
+
+        try:
+            return json.loads(text, object_pairs_hook=_no_duplicates), None
+        except ValueError:
+            pass  # not plain JSON after all: the YAML parser reads it and reports problems with lines
     try:
         return yaml.load(text, Loader=_Loader), None  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as e:
@@ -397,12 +415,14 @@ def _parse_yaml(path: Path) -> tuple[Any, tuple[int, str] | None]:
 PARALLEL_BYTES = 4_000_000
 
 
-def _parse_all(files: list[Path]) -> list[tuple[Any, tuple[int, str] | None]]:
-    """Parse every file; big data sets are spread over the CPU cores (YAML parsing dominates)."""
+def _parse_all(files: list[Path], fast: bool = True) -> list[tuple[Any, tuple[int, str] | None]]:
+    """Parse every file; big YAML data sets are spread over the CPU cores (parsing dominates)."""
+    if fast and all(_json_style(p) for p in files):
+        return [_parse_yaml(p) for p in files]
     size = sum(p.stat().st_size for p in files)
     workers = min(len(files), os.cpu_count() or 1)
     if size < PARALLEL_BYTES or workers < 2:
-        return [_parse_yaml(p) for p in files]
+        return [_parse_yaml(p, fast) for p in files]
     import multiprocessing as mp
 
     if "fork" not in mp.get_all_start_methods():
@@ -410,11 +430,16 @@ def _parse_all(files: list[Path]) -> list[tuple[Any, tuple[int, str] | None]]:
     # biggest files first, so that the workers finish at about the same time
     order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
     with mp.get_context("fork").Pool(workers) as pool:
-        parsed = pool.map(_parse_yaml, [files[i] for i in order], chunksize=1)
+        parsed = pool.starmap(_parse_yaml, [(files[i], fast) for i in order], chunksize=1)
     out: list[Any] = [None] * len(files)
     for i, res in zip(order, parsed):
         out[i] = res
     return out
+
+
+def _json_style(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(64).lstrip().startswith(b"{")
 
 
 def _read_file(path: Path, root: Path, problems: list[Problem], parsed=None) -> dict[str, list[Record]]:
@@ -433,14 +458,14 @@ def _read_file(path: Path, root: Path, problems: list[Problem], parsed=None) -> 
         if coll == "__line__":
             continue
         if coll not in SPEC:
-            problems.append(Problem(rel, doc["__line__"], "", f"unknown collection {coll!r} (known: {', '.join(COLLECTIONS)})"))
+            problems.append(Problem(rel, doc.get("__line__", 0), "", f"unknown collection {coll!r} (known: {', '.join(COLLECTIONS)})"))
             continue
         if not isinstance(items, list):
-            problems.append(Problem(rel, doc["__line__"], "", f"collection {coll!r} must be a list of records"))
+            problems.append(Problem(rel, doc.get("__line__", 0), "", f"collection {coll!r} must be a list of records"))
             continue
         for raw in items:
             if not isinstance(raw, dict):
-                problems.append(Problem(rel, doc["__line__"], coll, f"a {coll} entry must be a mapping, got {raw!r}"))
+                problems.append(Problem(rel, doc.get("__line__", 0), coll, f"a {coll} entry must be a mapping, got {raw!r}"))
                 continue
             line = raw.get("__line__", 0)
             rec = Record(coll, raw, rel, line)
@@ -453,7 +478,7 @@ def _read_file(path: Path, root: Path, problems: list[Problem], parsed=None) -> 
     return out
 
 
-def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = None) -> Records:
+def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = None, fast: bool = True) -> Records:
     """Read and check every ``*.yaml`` file in ``data_dir``.
 
     ``concepts`` maps a concept-scheme name (``task-fields``, ``legal-forms``, ``roles``,
@@ -469,11 +494,15 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     if not files:
         raise DataError([Problem(str(root), 0, "", "no *.yaml files in the data directory")])
     recs = Records()
-    for path, parsed in zip(files, _parse_all(files)):
+    parsed_all = _parse_all(files, fast)
+    for path, parsed in zip(files, parsed_all):
         for coll, items in _read_file(path, root, problems, parsed).items():
             recs.by_collection.setdefault(coll, []).extend(items)
     _check(recs, problems, concepts)
     if problems:
+        if fast and any(doc is not None and "__line__" not in doc for doc, _ in parsed_all):
+            # JSON-style files were read without line numbers: read again, as YAML, to name them
+            return load_records(data_dir, concepts, fast=False)
         raise DataError(problems)
     return recs
 

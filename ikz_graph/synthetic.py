@@ -9,6 +9,9 @@ It exists to measure and test the pipeline at scale; it describes nothing real:
   refuse a data directory that mixes synthetic and real records;
 * names are invented from syllables and say "(synthetisch)".
 
+The files are written in JSON style, one record per line (JSON is YAML, so they are ordinary data
+files; the reader parses them with a fast JSON parser and falls back to YAML to name lines).
+
 Shape (not facts): states with their real Länderschlüssel, and per state about as many
 districts, independent cities and municipalities as Germany had around 2023 (Destatis
 Gemeindeverzeichnis; about 400 districts and cities and about 10,800 municipalities). Each
@@ -84,48 +87,25 @@ class _Names:
         return n
 
 
-def _q(s: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
-    return json.dumps(s, ensure_ascii=False)
-
-
-def _flow(d: dict[str, Any]) -> str:
-    parts = []
-    for k, v in d.items():
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        elif isinstance(v, str):
-            v = v if v.startswith(("{", "[")) or _is_date(v) else _q(v)
-        elif isinstance(v, list):
-            v = "[" + ", ".join(_q(x) if isinstance(x, str) else str(x) for x in v) + "]"
-        elif isinstance(v, dict):
-            v = _flow(v)
-        parts.append(f"{k}: {v}")
-    return "{" + ", ".join(parts) + "}"
-
-
-def _is_date(v: str) -> bool:
-    return len(v) in (4, 7, 10) and v[:4].isdigit() and all(c.isdigit() or c == "-" for c in v)
-
-
 class _Writer:
+    """Collects records per file and collection, and writes them in JSON style.
+
+    JSON is YAML, so the files are ordinary data files; the reader parses JSON-style files with
+    a fast JSON parser. One record per line keeps diffs readable.
+    """
+
     def __init__(self) -> None:
         self.files: dict[str, dict[str, list[str]]] = {}
 
     def add(self, file: str, collection: str, record: dict[str, Any]) -> None:
         record = {**record, "synthetic": True}
-        self.files.setdefault(file, {}).setdefault(collection, []).append("  - " + _flow(record))
+        self.files.setdefault(file, {}).setdefault(collection, []).append(json.dumps(record, ensure_ascii=False))
 
     def texts(self) -> dict[str, str]:
         out = {}
         for file, colls in self.files.items():
-            lines = [f"# Synthetic test data written by `ikz-graph synth`: NOT REAL. Do not mix with data/.", ""]
-            for coll, recs in colls.items():
-                lines.append(f"{coll}:")
-                lines.extend(recs)
-            out[file] = "\n".join(lines) + "\n"
+            parts = [json.dumps(coll) + ": [\n" + ",\n".join(recs) + "\n]" for coll, recs in colls.items()]
+            out[file] = "{\n" + ",\n".join(parts) + "\n}\n"
         return out
 
 
@@ -355,9 +335,8 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
             task = rnd.choice(_TASKS_PROJECT)
             w.add("projects.yaml", "organisations", {
                 "id": mid, "type": "model-project", "name": f"Modellprojekt {label[start]} {n} (synthetisch)",
-                "label": f"MP {label[start]} (synthetisch)", "task_fields": [task], "phases": "[" + ", ".join([
-                    _flow({"number": 1, "start": str(y), "end": str(y + 2), "sources": src}),
-                    _flow({"number": 2, "start": str(y + 3), "sources": src})]) + "]",
+                "label": f"MP {label[start]} (synthetisch)", "task_fields": [task], "phases": [{"number": 1, "start": str(y), "end": str(y + 2), "sources": src},
+                           {"number": 2, "start": str(y + 3), "sources": src}],
                 "sources": src})
             for i, m in enumerate(members):
                 w.add("projects.yaml", "memberships", {"member": m, "organisation": mid,

@@ -15,6 +15,15 @@ def _files(d):
     return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
 
 
+def test_json_style_files_read_the_same_as_yaml(synth_dir):
+    """The generator writes JSON style (JSON is YAML); the fast JSON path must read what YAML reads."""
+    import json
+
+    for path in synth_dir.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        assert json.loads(text) == yaml.safe_load(text), path.name
+
+
 def test_same_seed_same_files_other_seed_other_files(synth_dir, tmp_path):
     again = generate("rlp", tmp_path / "again")
     assert _files(tmp_path / "again") == _files(synth_dir)
@@ -91,10 +100,10 @@ def test_a_municipality_must_lie_in_its_district(synth_dir, tmp_path):
     units = bad / "units.yaml"
     text = units.read_text(encoding="utf-8")
     line = next(x for x in text.splitlines() if '"gemeinde"' in x)
-    key = line.split('key: "', 1)[1][:8]
-    other = next(x.split('key: "', 1)[1][:5] for x in text.splitlines()
-                 if '"landkreis"' in x and f'key: "{key[:5]}"' not in x)
-    units.write_text(text.replace(line, line.replace(f'district: "{key[:5]}"', f'district: "{other}"')),
+    key = line.split('"key": "', 1)[1][:8]
+    other = next(x.split('"key": "', 1)[1][:5] for x in text.splitlines()
+                 if '"landkreis"' in x and f'"key": "{key[:5]}"' not in x)
+    units.write_text(text.replace(line, line.replace(f'"district": "{key[:5]}"', f'"district": "{other}"')),
                      encoding="utf-8")
     with pytest.raises(DataError) as e:
         load(bad)
