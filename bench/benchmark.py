@@ -747,6 +747,14 @@ def row_mismatches(report: dict) -> list[str]:
     return out
 
 
+def _write_json(path: str, report: dict) -> None:
+    from ikz_graph.exports import atomic_write_files
+
+    p = Path(path)
+    atomic_write_files(p.parent, {p.name: (json.dumps(report, indent=1, sort_keys=True, default=str) + "\n")
+                                  .encode("utf-8")})
+
+
 def main_parent(args) -> int:
     sizes = parse_sizes(args.sizes)
     if args.runs < 1:
@@ -790,6 +798,8 @@ def main_parent(args) -> int:
                 timed_out.add((size, mode))
             methods.add(result["memory"])
             report["raw"].setdefault(size, {}).setdefault(mode, []).append(result)
+            if args.json:         # after every run, so an interrupted benchmark leaves its raw numbers
+                _write_json(args.json, {**report, "complete": False})
     finally:
         if not keep:
             import shutil
@@ -805,11 +815,7 @@ def main_parent(args) -> int:
     report["targets"] = check_targets(report)
     text = render(report)
     if args.json:
-        from ikz_graph.exports import atomic_write_files
-
-        p = Path(args.json)
-        atomic_write_files(p.parent, {p.name: (json.dumps(report, indent=1, sort_keys=True, default=str) + "\n")
-                                      .encode("utf-8")})
+        _write_json(args.json, {**report, "complete": True})
     sys.stdout.write(text)
     return 0
 

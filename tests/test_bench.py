@@ -86,6 +86,7 @@ def test_end_to_end_numbers_are_sane(small):
     assert report["row_mismatches"] == []
     assert (d / "work" / f"out-{SMALLEST}" / "ikz" / "ikz.ttl").stat().st_size > 100_000
     assert len(report["raw"][SMALLEST]["ikz"]) == 1
+    assert report["complete"] is True
 
 
 def test_peak_memory_meter_sees_200_mb_and_resets(tmp_path):
