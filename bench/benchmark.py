@@ -171,16 +171,6 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
             info["rows"] = len(ikz_graph.run_query(st["kg"], name, bench["params"].get(name, {})))
         return run
 
-    def analyze(info):
-        info["clusters"] = len(ikz_graph.analyze(st["kg"]).clusters)
-
-    def transfer(info):
-        info["candidates"] = len(ikz_graph.transfer(st["kg"], bench["approach"]).candidates)
-
-    def viz(info):
-        p = ikz_graph.write_viz(st["kg"], out_dir / "viz.html", bench["viz"]["view"], bench["viz"].get("target"))
-        info["bytes"] = p.stat().st_size
-
     def export(fmt):
         def run(info):
             (p,) = atomic_write_files(out_dir, {f"ikz.{fmt}": serialize(st["kg"], fmt)})
@@ -189,12 +179,28 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
 
     return ([("build", build), ("validate", validate)]
             + [(f"query:{q.name}", query(q.name)) for q in list_queries()]
-            + [("analyze", analyze), ("transfer", transfer), ("viz", viz)]
+            + _analysis_steps(lambda: st["kg"], out_dir, bench)
             + [(f"export:{f}", export(f)) for f in EXPORTS])
 
 
-def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+def _analysis_steps(source: Callable[[], Any], out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+    """analyze, transfer and viz on the graph ``source()`` returns (either mode)."""
     import ikz_graph
+
+    def analyze(info):
+        info["clusters"] = len(ikz_graph.analyze(source()).clusters)
+
+    def transfer(info):
+        info["candidates"] = len(ikz_graph.transfer(source(), bench["approach"]).candidates)
+
+    def viz(info):
+        p = ikz_graph.write_viz(source(), out_dir / "viz.html", bench["viz"]["view"], bench["viz"].get("target"))
+        info["bytes"] = p.stat().st_size
+
+    return [("analyze", analyze), ("transfer", transfer), ("viz", viz)]
+
+
+def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
     from ikz_graph.exports import atomic_write_files
     from ikz_graph.paths import ontology_dir
     from ikz_graph.queries import bind_params, get_query, list_queries
@@ -227,16 +233,6 @@ def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str,
             info["rows"] = len(src.query(q.text, bind_params(src, q, bench["params"].get(name, {}))))
         return run
 
-    def analyze(info):
-        info["clusters"] = len(ikz_graph.analyze(st["src"]).clusters)
-
-    def transfer(info):
-        info["candidates"] = len(ikz_graph.transfer(st["src"], bench["approach"]).candidates)
-
-    def viz(info):
-        p = ikz_graph.write_viz(st["src"], out_dir / "viz.html", bench["viz"]["view"], bench["viz"].get("target"))
-        info["bytes"] = p.stat().st_size
-
     formats = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
 
     def export(fmt):
@@ -248,7 +244,7 @@ def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str,
 
     return ([("build", build), ("validate", validate)]
             + [(f"query:{q.name}", query(q.name)) for q in list_queries()]
-            + [("analyze", analyze), ("transfer", transfer), ("viz", viz)]
+            + _analysis_steps(lambda: st["src"], out_dir, bench)
             + [(f"export:{f}", export(f)) for f in EXPORTS])
 
 
