@@ -63,20 +63,26 @@ def _parse_lines(lines: list[bytes]):
     return ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)
 
 
-def serialize(kg: "KnowledgeGraph", fmt: str) -> bytes:
-    """Serialize the graph in one of :data:`FORMATS`."""
+def serialize(kg: "KnowledgeGraph", fmt: str, lines: list[bytes] | None = None) -> bytes:
+    """Serialize the graph in one of :data:`FORMATS`.
+
+    ``lines`` are the graph's N-Triples lines in export order (``kg.sorted_ntriples()``), when the
+    caller already has them: :func:`export` sorts once for all formats.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if lines is None:
+        lines = kg.sorted_ntriples()
     if fmt == "ttl":
-        return ox.serialize(_parse_lines(kg.sorted_ntriples()), format=ox.RdfFormat.TURTLE, prefixes=ns.PREFIXES)
+        return ox.serialize(_parse_lines(lines), format=ox.RdfFormat.TURTLE, prefixes=ns.PREFIXES)
     if fmt == "nt":
-        return b"".join(line + b"\n" for line in kg.sorted_ntriples())
+        return b"".join(line + b"\n" for line in lines)
     if fmt == "trig":
         quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ns.GRAPH_ONTOLOGY)) for t in kg.ontology_triples]
         data = ox.NamedNode(ns.GRAPH_DATA)
-        quads += (ox.Quad(q.subject, q.predicate, q.object, data) for q in _parse_lines(kg.sorted_ntriples("data")))
+        quads += (ox.Quad(q.subject, q.predicate, q.object, data) for q in _parse_lines(kg.without_ontology(lines)))
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=ns.PREFIXES)
-    if fmt == "jsonld":
-        return _jsonld(_parse_lines(kg.sorted_ntriples()))
-    raise ExportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    return _jsonld(_parse_lines(lines))
 
 
 def atomic_write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
@@ -111,6 +117,7 @@ def export(kg: "KnowledgeGraph", out_dir: str | Path = "dist") -> list[Path]:
     """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.trig``, ``ikz.jsonld`` and ``ikz.context.jsonld``."""
     from .progress import track
 
-    files = {f"ikz.{fmt}": serialize(kg, fmt) for fmt in track(FORMATS, "Serializing")}
+    lines = kg.sorted_ntriples()  # sorted once for every format
+    files = {f"ikz.{fmt}": serialize(kg, fmt, lines) for fmt in track(FORMATS, "Serializing")}
     files["ikz.context.jsonld"] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
     return atomic_write_files(out_dir, files)

@@ -30,14 +30,8 @@ def sort_key(t: ox.Triple) -> tuple:
 _TYPE_NT = ("<" + ns.RDF + "type> ").encode()
 
 
-def _line_key(line: bytes) -> tuple:
-    """:func:`sort_key` of an N-Triples line ``<s> <p> o .`` (subjects and predicates are IRIs)."""
-    s, rest = line.split(b" ", 1)
-    return (s, not rest.startswith(_TYPE_NT), rest)
-
-
 def _export_order(lines: list[bytes]) -> list[bytes]:
-    """Sort N-Triples lines by :func:`_line_key`, fast.
+    """Sort N-Triples lines into :func:`sort_key` order, fast.
 
     A plain byte sort already orders by subject (a subject term ends with ``>``, which cannot
     occur inside it), then by the rest of the line; only the rdf:type lines of each subject
@@ -150,7 +144,6 @@ class KnowledgeGraph:
     def __init__(self, ontology: Iterable[ox.Triple], data: Iterable[ox.Triple]):
         self.generation = 0  # counts changes through add(), for caches of derived data
         self.ontology_triples = sorted(set(ontology), key=sort_key)
-        self._ontology_set = set(self.ontology_triples)
         self.store = ox.Store()
         # serializing to N-Triples and loading that is twice as fast as handing over Python quads
         nt = ox.RdfFormat.N_TRIPLES
@@ -172,9 +165,13 @@ class KnowledgeGraph:
             text = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
         lines = text.splitlines()
         if part == "data":
-            onto = set(ox.serialize(self.ontology_triples, format=ox.RdfFormat.N_TRIPLES).splitlines())
-            lines = [x for x in lines if x not in onto]
+            lines = self.without_ontology(lines)
         return _export_order(lines)
+
+    def without_ontology(self, lines: list[bytes]) -> list[bytes]:
+        """The N-Triples ``lines`` that are not ontology triples (order kept)."""
+        onto = set(ox.serialize(self.ontology_triples, format=ox.RdfFormat.N_TRIPLES).splitlines())
+        return [x for x in lines if x not in onto]
 
     def _parsed(self, part: str) -> list[ox.Triple]:
         data = b"\n".join(self.sorted_ntriples(part)) + b"\n"

@@ -8,7 +8,6 @@ The format is documented in ``docs/data-format.md``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -411,30 +410,8 @@ def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | N
         return None, (line, f"not valid YAML: {msg}")
 
 
-#: Above this many bytes of YAML, files are parsed in parallel worker processes.
-PARALLEL_BYTES = 4_000_000
-
-
 def _parse_all(files: list[Path], fast: bool = True) -> list[tuple[Any, tuple[int, str] | None]]:
-    """Parse every file; big YAML data sets are spread over the CPU cores (parsing dominates)."""
-    if fast and all(_json_style(p) for p in files):
-        return [_parse_yaml(p) for p in files]
-    size = sum(p.stat().st_size for p in files)
-    workers = min(len(files), os.cpu_count() or 1)
-    if size < PARALLEL_BYTES or workers < 2:
-        return [_parse_yaml(p, fast) for p in files]
-    import multiprocessing as mp
-
-    if "fork" not in mp.get_all_start_methods():
-        return [_parse_yaml(p) for p in files]
-    # biggest files first, so that the workers finish at about the same time
-    order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
-    with mp.get_context("fork").Pool(workers) as pool:
-        parsed = pool.starmap(_parse_yaml, [(files[i], fast) for i in order], chunksize=1)
-    out: list[Any] = [None] * len(files)
-    for i, res in zip(order, parsed):
-        out[i] = res
-    return out
+    return [_parse_yaml(p, fast) for p in files]
 
 
 def _json_style(path: Path) -> bool:

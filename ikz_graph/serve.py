@@ -95,7 +95,6 @@ def start_server(kg: "KnowledgeGraph", port: int = 7878, host: str = "127.0.0.1"
     ``port=0`` picks a free port. Raises :class:`ServeError` when the server does not come up
     (the port is taken, the program is missing) within ``timeout`` seconds.
     """
-    import pyoxigraph as ox
 
     if not 0 <= port <= 65535:
         raise ServeError(f"port {port} is not between 0 and 65535")
@@ -110,7 +109,9 @@ def start_server(kg: "KnowledgeGraph", port: int = 7878, host: str = "127.0.0.1"
     folder = Path(tempfile.mkdtemp(prefix="ikz-graph-serve-"))
     try:
         nt = folder / "ikz.nt"
-        nt.write_bytes(ox.serialize(kg.triples, format=ox.RdfFormat.N_TRIPLES))
+        from .exports import serialize
+
+        nt.write_bytes(serialize(kg, "nt"))
         db = folder / "db"
         load = subprocess.run([exe, "load", "--location", str(db), "--file", str(nt), "--graph", GRAPH_PUBLISHED],
                               capture_output=True, text=True, timeout=300)
