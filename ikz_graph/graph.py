@@ -154,15 +154,12 @@ class KnowledgeGraph:
         return len(self.store)
 
     def sorted_ntriples(self, part: str = "all") -> list[bytes]:
-        """The N-Triples lines of ``all`` triples, the ``ontology`` or the ``data``, in export order.
+        """The N-Triples lines of ``all`` triples or of the ``data`` only, in export order.
 
         Export order is :func:`sort_key` order (subject, rdf:type first, predicate, object),
         computed on the lines themselves, which is fast for a million triples.
         """
-        if part == "ontology":
-            text = ox.serialize(self.ontology_triples, format=ox.RdfFormat.N_TRIPLES)
-        else:
-            text = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        text = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
         lines = text.splitlines()
         if part == "data":
             lines = self.without_ontology(lines)

@@ -112,6 +112,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
+    loader.flatten_mapping(node)  # YAML merge keys (<<), as the stock constructor does
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -410,10 +411,6 @@ def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | N
         return None, (line, f"not valid YAML: {msg}")
 
 
-def _parse_all(files: list[Path], fast: bool = True) -> list[tuple[Any, tuple[int, str] | None]]:
-    return [_parse_yaml(p, fast) for p in files]
-
-
 def _json_style(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(64).lstrip().startswith(b"{")
@@ -471,7 +468,7 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     if not files:
         raise DataError([Problem(str(root), 0, "", "no *.yaml files in the data directory")])
     recs = Records()
-    parsed_all = _parse_all(files, fast)
+    parsed_all = [_parse_yaml(p, fast) for p in files]
     for path, parsed in zip(files, parsed_all):
         for coll, items in _read_file(path, root, problems, parsed).items():
             recs.by_collection.setdefault(coll, []).extend(items)
