@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pyoxigraph as ox
 
@@ -85,10 +85,12 @@ def serialize(kg: "KnowledgeGraph", fmt: str, lines: list[bytes] | None = None) 
     return _jsonld(_parse_lines(lines))
 
 
-def atomic_write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
+def atomic_write_files(out_dir: str | Path, files: dict[str, bytes | Callable[[], bytes]]) -> list[Path]:
     """Write every file to a temporary folder beside ``out_dir``, then move each into place.
 
-    If anything fails before the move, ``out_dir`` is left as it was.
+    A value may be a function that makes the bytes: it is called when its file is written, so
+    only one big file is in memory at a time. If anything fails before the move, ``out_dir`` is
+    left as it was.
     """
     out = Path(out_dir)
     try:
@@ -98,6 +100,8 @@ def atomic_write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Pat
         raise ExportError(f"cannot write to {out}: {e}") from None
     try:
         for name, data in files.items():
+            if callable(data):
+                data = data()
             with open(tmp / name, "wb") as fh:
                 fh.write(data)
                 fh.flush()
@@ -115,9 +119,17 @@ def atomic_write_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Pat
 
 def export(kg: "KnowledgeGraph", out_dir: str | Path = "dist") -> list[Path]:
     """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.trig``, ``ikz.jsonld`` and ``ikz.context.jsonld``."""
-    from .progress import track
+    from .progress import Progress
 
     lines = kg.sorted_ntriples()  # sorted once for every format
-    files = {f"ikz.{fmt}": serialize(kg, fmt, lines) for fmt in track(FORMATS, "Serializing")}
-    files["ikz.context.jsonld"] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
-    return atomic_write_files(out_dir, files)
+    with Progress("Serializing", len(FORMATS)) as bar:
+        def make(fmt: str) -> Callable[[], bytes]:
+            def run() -> bytes:
+                data = serialize(kg, fmt, lines)
+                bar.advance()
+                return data
+            return run
+
+        files: dict[str, bytes | Callable[[], bytes]] = {f"ikz.{fmt}": make(fmt) for fmt in FORMATS}
+        files["ikz.context.jsonld"] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
+        return atomic_write_files(out_dir, files)
