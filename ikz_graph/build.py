@@ -56,14 +56,17 @@ class _Builder:
         self.triples: set[Triple] = set()
         self.kind = records.kinds
         self.states = {x.get("key") for x in records["states"]}
+        self._iris: dict[str, NamedNode] = {}  # predicate and class IRIs, made once
+        self._instants: dict[str, NamedNode] = {}
 
     # -- helpers
     def add(self, s: NamedNode, p: str, o) -> None:
         if o is None:
             return
+        iris = self._iris
         if isinstance(o, str):
-            o = N(o)
-        self.triples.add(Triple(s, N(p), o))
+            o = iris.get(o) or iris.setdefault(o, N(o))
+        self.triples.add(Triple(s, iris.get(p) or iris.setdefault(p, N(p)), o))
 
     def iri(self, ident: str) -> NamedNode:
         kind = self.kind[ident]
@@ -84,7 +87,10 @@ class _Builder:
             self.add(s, ns.DCT + "source", self.iri(i))
 
     def instant(self, d: Date) -> NamedNode:
-        node = N(ns.DATA_PREFIXES["date"] + str(d))
+        key = str(d)
+        if key in self._instants:  # dates repeat: describe each instant once
+            return self._instants[key]
+        node = self._instants[key] = N(ns.DATA_PREFIXES["date"] + key)
         prop = {"day": "inXSDDate", "month": "inXSDgYearMonth", "year": "inXSDgYear"}[d.precision]
         self.typ(node, ns.TIME + "Instant")
         self.add(node, ns.TIME + prop, _date_lit(d))

@@ -148,7 +148,11 @@ class KnowledgeGraph:
         # serializing to N-Triples and loading that is twice as fast as handing over Python quads
         nt = ox.RdfFormat.N_TRIPLES
         self.store.load(ox.serialize(self.ontology_triples, format=nt), format=nt)
-        self.store.load(ox.serialize(data, format=nt), format=nt)
+        # in sorted order: the in-memory store then keeps each subject's triples close together,
+        # and the named queries at a million triples ran in 13 s instead of 21 s (docs/performance.md)
+        lines = ox.serialize(data, format=nt).splitlines(keepends=True)
+        lines.sort()
+        self.store.load(b"".join(lines), format=nt)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -261,14 +265,17 @@ class KnowledgeGraph:
 def load(data_dir: str | Path | None = None, ontology: str | Path | None = None) -> KnowledgeGraph:
     """Read, check and build ontology and data; raise :class:`DataError` on any problem."""
     from .build import build_triples
+    from .gcpause import gc_paused
     from .progress import stage
     from .records import load_records
 
     onto = load_ontology(ontology)
-    with stage("Reading and checking records"):
-        records = load_records(data_dir or default_data_dir(), concepts_by_scheme(onto))
-    with stage("Building triples"):
-        triples = build_triples(records)
-    del records  # the store is built next: free the records first (memory at a million triples)
-    with stage(f"Loading {len(triples)} triples into the store"):
-        return KnowledgeGraph(onto, triples)
+    with gc_paused():
+        with stage("Reading and checking records"):
+            records = load_records(data_dir or default_data_dir(), concepts_by_scheme(onto))
+        with stage("Building triples"):
+            triples = build_triples(records)
+        del records  # the store is built next: free the records first (memory at a million triples)
+        with stage(f"Loading {len(triples)} triples into the store"):
+            return KnowledgeGraph(onto, triples)
+

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from . import namespaces as ns
 from .config import TIE_TYPES, expand, load_config
 from .errors import AnalysisError
+from .gcpause import gc_paused
 
 __all__ = ["fetch", "cooperation_network", "analyze", "unit", "parse_day", "CoopData", "Unit",
            "Membership", "ServiceRole", "Analysis", "Cluster", "adjusted_rand_index"]
@@ -516,6 +517,7 @@ def _software() -> dict[str, str]:
     return {"ikz-graph": __version__, "networkx": nx.__version__, "igraph": ig.__version__}
 
 
+@gc_paused()
 def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None, config: dict | None = None) -> Analysis:
     """Clusters (Louvain, fixed seed), centrality, k-core and brokers of the cooperation network.
 

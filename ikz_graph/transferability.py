@@ -24,6 +24,7 @@ from typing import Any
 from . import namespaces as ns
 from .config import FACTORS, expand, load_config
 from .errors import AnalysisError
+from .gcpause import gc_paused
 from .network import CoopData, _running, _software, cooperation_network, fetch, groups, parse_day, run_id
 
 __all__ = ["rank", "resolve_approach", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
@@ -304,6 +305,7 @@ def _explain(data: CoopData, c: str, values: dict[str, float], contributions: di
 
 # --------------------------------------------------------------------------- ranking
 
+@gc_paused()
 def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config: dict | None = None) -> Transfer:
     """Rank every unit that does not take part in ``approach`` by how easily it could take it up."""
     cfg = config or load_config()

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from . import namespaces as ns
 from .errors import AnalysisError, IkzError, QueryError
+from .gcpause import gc_paused
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -902,6 +903,7 @@ def _vis_edge(i: int, e: dict[str, Any]) -> dict[str, Any]:
     return {"id": f"e{i}", "from": e["from"], "to": e["to"], "tie": e["tie"], "tip": e["tip"]}
 
 
+@gc_paused()
 def render(kg: "KnowledgeGraph", view: str = "overview", target: str | None = None,
            as_of: str | None = None) -> str:
     """The HTML page of one view; see :func:`build_view` for views and targets."""

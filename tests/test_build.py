@@ -73,6 +73,50 @@ def test_jsonld_context_is_usable_by_web_developers(built):
     assert node["ikz:kreisschluessel"] == ["07233"]
 
 
+def test_jsonld_is_the_canonical_dump_of_its_own_document(built):
+    """The JSON-LD is written node by node (streamed); the bytes must still be exactly
+    json.dumps of the document with sorted keys and one-space indent, nodes sorted by @id."""
+    raw = (built / "ikz.jsonld").read_bytes()
+    doc = json.loads(raw)
+    ids = [n["@id"] for n in doc["@graph"]]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    assert raw == (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def test_jsonld_of_an_empty_graph_and_of_ungrouped_lines(kg):
+    from ikz_graph.exports import _jsonld, jsonld_context, serialize
+
+    empty = _jsonld(iter([]))
+    assert json.loads(empty) == {**jsonld_context(), "@graph": []}
+    assert empty == (json.dumps(json.loads(empty), indent=1, sort_keys=True) + "\n").encode("utf-8")
+    lines = kg.sorted_ntriples()
+    # a subject's lines split apart: the streamed JSON-LD refuses instead of writing two nodes
+    i = next(i for i in range(len(lines) - 1) if lines[i].split(b" ")[0] == lines[i + 1].split(b" ")[0])
+    shuffled = lines[:i] + lines[i + 1:] + [lines[i]]
+    with pytest.raises(ExportError, match="not together"):
+        serialize(kg, "jsonld", shuffled)
+
+
+def test_gc_paused_restores_the_collector_even_on_errors():
+    import gc
+
+    from ikz_graph.gcpause import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        with gc_paused():
+            assert not gc.isenabled()
+            1 / 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()   # a caller that had turned it off keeps it off
+    finally:
+        gc.enable()
+
+
 def test_turtle_uses_prefixes_and_keeps_umlauts(built):
     text = (built / "ikz.ttl").read_text(encoding="utf-8")
     assert "@prefix ikz: <https://w3id.org/ikz-graph/ontology/> ." in text
