@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -92,7 +93,12 @@ def _add_node(texts: dict[str, str], group: list) -> None:
 
 def _parse_lines(lines: list[bytes]):
     """Triples (as quads of the default graph) of sorted N-Triples lines, in their order."""
-    return ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)
+    return ox.parse(_nt_text(lines), format=ox.RdfFormat.N_TRIPLES)
+
+
+def _nt_text(lines: list[bytes]) -> bytes:
+    """The lines as one N-Triples text, each ended by a newline, made in one copy."""
+    return b"\n".join(chain(lines, (b"",)))
 
 
 def serialize(kg: "KnowledgeGraph", fmt: str, lines: list[bytes] | None = None) -> bytes:
@@ -108,7 +114,7 @@ def serialize(kg: "KnowledgeGraph", fmt: str, lines: list[bytes] | None = None) 
     if fmt == "ttl":
         return ox.serialize(_parse_lines(lines), format=ox.RdfFormat.TURTLE, prefixes=ns.PREFIXES)
     if fmt == "nt":
-        return b"".join(line + b"\n" for line in lines)
+        return _nt_text(lines)
     if fmt == "trig":
         quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ns.GRAPH_ONTOLOGY)) for t in kg.ontology_triples]
         data = ox.NamedNode(ns.GRAPH_DATA)

@@ -110,12 +110,11 @@ def get_query(name_or_file: str | Path, directory: str | Path | None = None) -> 
     return parse_query_file(f)
 
 
-_RESOLVE = """
+_RESOLVE_ID = "SELECT DISTINCT ?e ?v WHERE { ?e dct:identifier ?v } ORDER BY ?e"
+_RESOLVE_LABEL = """
 SELECT DISTINCT ?e ?how ?v WHERE {
-  { ?e dct:identifier ?v . BIND(1 AS ?how) }
-  UNION
-  { ?e rdfs:label|schema:name|skos:altLabel|skos:prefLabel ?l . FILTER(LCASE(STR(?l)) = LCASE(STR(?v)))
-    BIND(IF(EXISTS { ?e a ikz:SourceDocument }, 3, 2) AS ?how) }
+  ?e rdfs:label|schema:name|skos:altLabel|skos:prefLabel ?l . FILTER(LCASE(STR(?l)) = LCASE(STR(?v)))
+  BIND(IF(EXISTS { ?e a ikz:SourceDocument }, 3, 2) AS ?how)
 } ORDER BY ?how ?e
 """
 
@@ -131,11 +130,14 @@ def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
         if not kg.query("SELECT ?e WHERE { ?e ?p ?o } LIMIT 1", {"e": node}).terms:
             raise QueryError(f"no entity with IRI {value}")
         return node
-    rows = kg.query(_RESOLVE, {"v": ox.Literal(value)}).terms
-    if not rows:
-        raise QueryError(f"no entity with id or label {value!r}")
-    best = min(int(r["how"].value) for r in rows)
-    hits = sorted({r["e"].value for r in rows if int(r["how"].value) == best})
+    # ids first: an index lookup; the label comparison reads every label (0.1 s at 1M triples)
+    hits = sorted({r["e"].value for r in kg.query(_RESOLVE_ID, {"v": ox.Literal(value)}).terms})
+    if not hits:
+        rows = kg.query(_RESOLVE_LABEL, {"v": ox.Literal(value)}).terms
+        if not rows:
+            raise QueryError(f"no entity with id or label {value!r}")
+        best = min(int(r["how"].value) for r in rows)
+        hits = sorted({r["e"].value for r in rows if int(r["how"].value) == best})
     if len(hits) > 1:
         raise QueryError(f"{value!r} is ambiguous; it matches: {', '.join(hits)} (give an id or IRI)")
     return ox.NamedNode(hits[0])

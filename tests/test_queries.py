@@ -7,9 +7,11 @@ import json
 
 import datetime as dt
 
+import pyoxigraph as ox
 import pytest
 
 from ikz_graph import QueryError
+from ikz_graph import namespaces as ns
 from ikz_graph.queries import format_result, list_queries, run_query
 
 EXPECTED_QUERIES = {"project-members", "unit-memberships", "shared-services", "funding", "funding-totals",
@@ -198,3 +200,27 @@ def test_result_formats_escape_and_keep_blank_nodes(kg):
     b = json.loads(format_result(res, "json"))["results"]["bindings"][0]
     assert b["a"]["type"] == "bnode" and b["b"] == {"type": "literal", "value": 'x,"y"\tz', "xml:lang": "de"}
     assert "c" not in b
+
+
+def test_entity_resolution_order_id_then_label_then_source_title():
+    from ikz_graph.graph import KnowledgeGraph
+    from ikz_graph.queries import resolve_entity
+
+    N, L = ox.NamedNode, ox.Literal
+    a, b, c, s, d1, d2 = (N(f"https://example.org/{x}") for x in ("a", "b", "c", "s", "d1", "d2"))
+    kg = KnowledgeGraph([], [
+        ox.Triple(a, N(ns.DCT + "identifier"), L("x1")),
+        ox.Triple(b, N(ns.RDFS + "label"), L("x1")),                  # a label equal to a's id
+        ox.Triple(s, N(ns.RDF + "type"), N(ns.IKZ + "SourceDocument")),
+        ox.Triple(s, N(ns.RDFS + "label"), L("Foo")),
+        ox.Triple(c, N(ns.SCHEMA + "name"), L("foo", language="de")),  # an entity with the source's title
+        ox.Triple(d1, N(ns.RDFS + "label"), L("twin")),
+        ox.Triple(d2, N(ns.SKOS + "altLabel"), L("Twin")),
+    ])
+    assert resolve_entity(kg, "x1") == a            # the id wins over b's label
+    assert resolve_entity(kg, "FOO") == c           # labels match without case; an entity beats a source
+    assert resolve_entity(kg, "https://example.org/s") == s
+    with pytest.raises(QueryError, match="ambiguous.*example.org/d1.*example.org/d2"):
+        resolve_entity(kg, "twin")
+    with pytest.raises(QueryError, match="no entity with id or label 'nobody'"):
+        resolve_entity(kg, "nobody")
