@@ -278,4 +278,3 @@ def load(data_dir: str | Path | None = None, ontology: str | Path | None = None)
         del records  # the store is built next: free the records first (memory at a million triples)
         with stage(f"Loading {len(triples)} triples into the store"):
             return KnowledgeGraph(onto, triples)
-
