@@ -4,6 +4,9 @@ The collector walks every live container object again after each few thousand ne
 million triples the build, the network read and the transfer ranking keep hundreds of thousands
 of objects alive, and those walks cost 15–45 % of their time (docs/performance.md). Reference
 counting still frees almost everything at once; the rare cycles are collected after the step.
+
+The switch is process-wide: in a program with several threads, their cyclic garbage also waits
+until the step ends.
 """
 from __future__ import annotations
 
