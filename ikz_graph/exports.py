@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import tempfile
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -18,6 +17,7 @@ import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import ExportError
+from .graph import ntriples_text, parse_lines
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -91,16 +91,6 @@ def _add_node(texts: dict[str, str], group: list) -> None:
     texts[sid] = _jsonld_node(sid, group)
 
 
-def _parse_lines(lines: list[bytes]):
-    """Triples (as quads of the default graph) of sorted N-Triples lines, in their order."""
-    return ox.parse(_nt_text(lines), format=ox.RdfFormat.N_TRIPLES)
-
-
-def _nt_text(lines: list[bytes]) -> bytes:
-    """The lines as one N-Triples text, each ended by a newline, made in one copy."""
-    return b"\n".join(chain(lines, (b"",)))
-
-
 def serialize(kg: "KnowledgeGraph", fmt: str, lines: list[bytes] | None = None) -> bytes:
     """Serialize the graph in one of :data:`FORMATS`.
 
@@ -112,15 +102,15 @@ def serialize(kg: "KnowledgeGraph", fmt: str, lines: list[bytes] | None = None) 
     if lines is None:
         lines = kg.sorted_ntriples()
     if fmt == "ttl":
-        return ox.serialize(_parse_lines(lines), format=ox.RdfFormat.TURTLE, prefixes=ns.PREFIXES)
+        return ox.serialize(parse_lines(lines), format=ox.RdfFormat.TURTLE, prefixes=ns.PREFIXES)
     if fmt == "nt":
-        return _nt_text(lines)
+        return ntriples_text(lines)
     if fmt == "trig":
         quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(ns.GRAPH_ONTOLOGY)) for t in kg.ontology_triples]
         data = ox.NamedNode(ns.GRAPH_DATA)
-        quads += (ox.Quad(q.subject, q.predicate, q.object, data) for q in _parse_lines(kg.without_ontology(lines)))
+        quads += (ox.Quad(q.subject, q.predicate, q.object, data) for q in parse_lines(kg.without_ontology(lines)))
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=ns.PREFIXES)
-    return _jsonld(_parse_lines(lines))
+    return _jsonld(parse_lines(lines))
 
 
 def atomic_write_files(out_dir: str | Path, files: dict[str, bytes | Callable[[], bytes]]) -> list[Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -52,6 +53,16 @@ def _export_order(lines: list[bytes]) -> list[bytes]:
     out += types
     out += others
     return out
+
+
+def ntriples_text(lines: list[bytes]) -> bytes:
+    """N-Triples ``lines`` (without newlines) as one text, each ended by a newline, in one copy."""
+    return b"\n".join(chain(lines, (b"",)))
+
+
+def parse_lines(lines: list[bytes]) -> Iterator[ox.Quad]:
+    """The triples (quads of the default graph) of N-Triples ``lines``, in their order."""
+    return ox.parse(ntriples_text(lines), format=ox.RdfFormat.N_TRIPLES)
 
 
 def load_ontology(path: str | Path | None = None) -> list[ox.Triple]:
@@ -175,8 +186,7 @@ class KnowledgeGraph:
         return [x for x in lines if x not in onto]
 
     def _parsed(self, part: str) -> list[ox.Triple]:
-        data = b"\n".join(self.sorted_ntriples(part)) + b"\n"
-        return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in parse_lines(self.sorted_ntriples(part))]
 
     @property
     def data_triples(self) -> list[ox.Triple]:

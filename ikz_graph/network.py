@@ -135,34 +135,36 @@ class CoopData:
         return replace(self, memberships=[m for m in self.memberships if not (m.unit == unit_iri and m.org == org)])
 
 
+# the classes of the units the network is made of
+_UNIT_CLASSES = "ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde"
 _Q_UNITS = """
 SELECT ?u ?key ?label ?class ?state WHERE {
-  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
+  VALUES ?class { UNIT_CLASSES }
   ?u a ?class ; ikz:kreisschluessel|ikz:gemeindeschluessel ?key ; rdfs:label ?label .
   OPTIONAL { ?u ikz:inState ?state }
-}"""
+}""".replace("UNIT_CLASSES", _UNIT_CLASSES)
 _Q_FIGURES = """
 SELECT ?u ?kind ?value ?date WHERE {
-  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
+  VALUES ?class { UNIT_CLASSES }
   VALUES (?p ?kind) { (ikz:population "population") (ikz:area "area") }
   ?u a ?class ; ?p ?f . ?f schema:value ?value .
   OPTIONAL { ?f schema:observationDate ?date }
-}"""
+}""".replace("UNIT_CLASSES", _UNIT_CLASSES)
 _Q_TOUCHES = """
 SELECT ?a ?b WHERE {
-  VALUES ?ca { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
-  VALUES ?cb { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
+  VALUES ?ca { UNIT_CLASSES }
+  VALUES ?cb { UNIT_CLASSES }
   ?a a ?ca ; geo:sfTouches ?b . ?b a ?cb .
-}"""
+}""".replace("UNIT_CLASSES", _UNIT_CLASSES)
 _Q_MEMBERSHIPS = """
 SELECT ?m ?u ?o ?role ?start ?end WHERE {
-  VALUES ?class { ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde }
+  VALUES ?class { UNIT_CLASSES }
   ?m a org:Membership ; org:member ?u ; org:organization ?o .
   ?u a ?class .
   OPTIONAL { ?m org:role ?role }
   OPTIONAL { ?m org:memberDuring/time:hasBeginning/ikz:earliestDate ?start }
   OPTIONAL { ?m org:memberDuring/time:hasEnd/ikz:latestDate ?end }
-}"""
+}""".replace("UNIT_CLASSES", _UNIT_CLASSES)
 _Q_ORGS = """
 SELECT ?o ?class ?label ?founded WHERE {
   ?m a org:Membership ; org:organization ?o .

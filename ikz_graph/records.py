@@ -411,14 +411,10 @@ def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | N
         return None, (line, f"not valid YAML: {msg}")
 
 
-def _json_style(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(64).lstrip().startswith(b"{")
-
-
-def _read_file(path: Path, root: Path, problems: list[Problem], parsed=None) -> dict[str, list[Record]]:
+def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -> dict[str, list[Record]]:
+    """The records of one file, from ``parsed`` (what :func:`_parse_yaml` returned for it)."""
     rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
-    doc, error = parsed if parsed is not None else _parse_yaml(path)
+    doc, error = parsed
     if error:
         problems.append(Problem(rel, error[0], "", error[1]))
         return {}
