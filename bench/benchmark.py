@@ -154,7 +154,6 @@ class PeakMemory:
 def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
     import ikz_graph
     from ikz_graph.exports import atomic_write_files, serialize
-    from ikz_graph.queries import list_queries
 
     st: dict[str, Any] = {}
 
@@ -177,9 +176,17 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
             info["bytes"] = p.stat().st_size
         return run
 
+    return _mode_steps(build, validate, query, lambda: st["kg"], export, out_dir, bench)
+
+
+def _mode_steps(build, validate, query, source, export, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+    """The steps of the ikz and rdflib modes, in table order: build, validate, each named query,
+    analyze, transfer, viz, each export (``query(name)`` and ``export(fmt)`` make the step)."""
+    from ikz_graph.queries import list_queries
+
     return ([("build", build), ("validate", validate)]
             + [(f"query:{q.name}", query(q.name)) for q in list_queries()]
-            + _analysis_steps(lambda: st["kg"], out_dir, bench)
+            + _analysis_steps(source, out_dir, bench)
             + [(f"export:{f}", export(f)) for f in EXPORTS])
 
 
@@ -203,7 +210,7 @@ def _analysis_steps(source: Callable[[], Any], out_dir: Path, bench: dict) -> li
 def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
     from ikz_graph.exports import atomic_write_files
     from ikz_graph.paths import ontology_dir
-    from ikz_graph.queries import bind_params, get_query, list_queries
+    from ikz_graph.queries import bind_params, get_query
 
     st: dict[str, Any] = {}
 
@@ -242,10 +249,7 @@ def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str,
             info["bytes"] = p.stat().st_size
         return run
 
-    return ([("build", build), ("validate", validate)]
-            + [(f"query:{q.name}", query(q.name)) for q in list_queries()]
-            + _analysis_steps(lambda: st["src"], out_dir, bench)
-            + [(f"export:{f}", export(f)) for f in EXPORTS])
+    return _mode_steps(build, validate, query, lambda: st["src"], export, out_dir, bench)
 
 
 class _StoreSource:
