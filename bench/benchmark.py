@@ -153,7 +153,8 @@ class PeakMemory:
 
 def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
     import ikz_graph
-    from ikz_graph.exports import atomic_write_files, serialize
+    from ikz_graph.atomic import write_files
+    from ikz_graph.exports import serialize
 
     st: dict[str, Any] = {}
 
@@ -162,7 +163,7 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
         info["triples"] = len(st["kg"])
 
     def validate(info):
-        r = st["kg"].validate()
+        r = ikz_graph.validate(st["kg"])
         info.update(conforms=r.conforms, violations=len(r.violations))
 
     def query(name):
@@ -172,7 +173,7 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
 
     def export(fmt):
         def run(info):
-            (p,) = atomic_write_files(out_dir, {f"ikz.{fmt}": serialize(st["kg"], fmt)})
+            (p,) = write_files(out_dir, {f"ikz.{fmt}": serialize(st["kg"], fmt)})
             info["bytes"] = p.stat().st_size
         return run
 
@@ -208,7 +209,7 @@ def _analysis_steps(source: Callable[[], Any], out_dir: Path, bench: dict) -> li
 
 
 def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
-    from ikz_graph.exports import atomic_write_files
+    from ikz_graph.atomic import write_files
     from ikz_graph.paths import ontology_dir
     from ikz_graph.queries import bind_params, get_query
 
@@ -245,7 +246,7 @@ def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str,
     def export(fmt):
         def run(info):
             data = st["src"].graph.serialize(format=formats[fmt], encoding="utf-8")
-            (p,) = atomic_write_files(out_dir, {f"rdflib.{fmt}": data})
+            (p,) = write_files(out_dir, {f"rdflib.{fmt}": data})
             info["bytes"] = p.stat().st_size
         return run
 
@@ -748,10 +749,10 @@ def row_mismatches(report: dict) -> list[str]:
 
 
 def _write_json(path: str, report: dict) -> None:
-    from ikz_graph.exports import atomic_write_files
+    from ikz_graph.atomic import write_files
 
     p = Path(path)
-    atomic_write_files(p.parent, {p.name: (json.dumps(report, indent=1, sort_keys=True, default=str) + "\n")
+    write_files(p.parent, {p.name: (json.dumps(report, indent=1, sort_keys=True, default=str) + "\n")
                                   .encode("utf-8")})
 
 

@@ -31,7 +31,8 @@ __all__ = ["__version__", "load", "run_query", "list_queries", "validate", "expo
            "AnalysisError", "IkzError", "viz_html", "write_viz"]
 
 from .errors import AnalysisError, DataError, IkzError, QueryError
-from .graph import KnowledgeGraph, Result, load
+from .graph import KnowledgeGraph, Result
+from .pipeline import load
 from .queries import list_queries, run_query
 
 
@@ -40,12 +41,16 @@ def validate(kg: KnowledgeGraph, shapes=None, engine: str = "oxigraph"):
 
     ``engine``: ``"oxigraph"`` (SPARQL on the embedded store, default) or ``"pyshacl"``.
     """
-    return kg.validate(shapes, engine)
+    from .shacl import validate_graph
+
+    return validate_graph(kg, shapes, engine)
 
 
 def export(kg: KnowledgeGraph, out_dir="dist"):
     """Write all exports of ``kg`` to ``out_dir`` atomically; returns the written paths."""
-    return kg.export(out_dir)
+    from .exports import export as _export
+
+    return _export(kg, out_dir)
 
 
 def analyze(source, as_of=None, config=None):

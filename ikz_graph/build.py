@@ -12,42 +12,18 @@ Modelling in short (see ``ontology/ikz.ttl``):
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Iterable
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import NamedNode, Triple
 
 from . import namespaces as ns
-from .records import ORG_TYPES, UNIT_TYPES, Date, Record, Records, slugify, unit_id
+from .dates import Date
+from .records import ORG_TYPES, UNIT_TYPES, Record, Records, slugify, unit_id
+from .terms import date_literal, decimal_text, literal
 
 __all__ = ["build_triples"]
 
 N = NamedNode
-
-
-def _lit(value, datatype: str | None = None, lang: str | None = None) -> Literal:
-    if lang:
-        return Literal(str(value), language=lang)
-    if datatype:
-        return Literal(str(value), datatype=N(ns.XSD + datatype))
-    if isinstance(value, bool):
-        return Literal("true" if value else "false", datatype=N(ns.XSD + "boolean"))
-    if isinstance(value, int):
-        return Literal(str(value), datatype=N(ns.XSD + "integer"))
-    if isinstance(value, float):
-        return Literal(_decimal(value), datatype=N(ns.XSD + "decimal"))
-    return Literal(str(value))
-
-
-def _decimal(value: float | int) -> str:
-    d = Decimal(str(value)).normalize()
-    s = format(d, "f")
-    return s if "." in s else s + ".0"
-
-
-def _date_lit(d: Date) -> Literal:
-    dtype = {"day": "date", "month": "gYearMonth", "year": "gYear"}[d.precision]
-    return _lit(str(d), dtype)
 
 
 class _Builder:
@@ -93,9 +69,9 @@ class _Builder:
         node = self._instants[key] = N(ns.DATA_PREFIXES["date"] + key)
         prop = {"day": "inXSDDate", "month": "inXSDgYearMonth", "year": "inXSDgYear"}[d.precision]
         self.typ(node, ns.TIME + "Instant")
-        self.add(node, ns.TIME + prop, _date_lit(d))
-        self.add(node, ns.IKZ + "earliestDate", _lit(d.earliest.isoformat(), "date"))
-        self.add(node, ns.IKZ + "latestDate", _lit(d.latest.isoformat(), "date"))
+        self.add(node, ns.TIME + prop, date_literal(d))
+        self.add(node, ns.IKZ + "earliestDate", literal(d.earliest.isoformat(), "date"))
+        self.add(node, ns.IKZ + "latestDate", literal(d.latest.isoformat(), "date"))
         return node
 
     def interval(self, owner: NamedNode, prop: str, start: Date | None, end: Date | None) -> None:
@@ -110,8 +86,8 @@ class _Builder:
             self.add(node, ns.TIME + "hasEnd", self.instant(end))
 
     def names(self, s: NamedNode, name: str, label: str | None = None) -> None:
-        self.add(s, ns.SCHEMA + "name", _lit(name, lang="de"))
-        self.add(s, ns.RDFS + "label", _lit(label or name, lang="de"))
+        self.add(s, ns.SCHEMA + "name", literal(name, lang="de"))
+        self.add(s, ns.RDFS + "label", literal(label or name, lang="de"))
 
     def membership(self, member: str, org: str, role: str, start: Date | None, end: Date | None,
                    srcs: list[str], phases: Iterable[int] = (), title: str | None = None) -> NamedNode:
@@ -125,19 +101,19 @@ class _Builder:
         for n in phases:
             self.add(node, ns.IKZ + "inPhase", self.phase(org, n))
         if title:
-            self.add(node, ns.IKZ + "titleAsStated", _lit(title, lang="de"))
+            self.add(node, ns.IKZ + "titleAsStated", literal(title, lang="de"))
         self.sources(node, srcs)
         return node
 
     def amount(self, node: NamedNode, value, currency: str | None, approximate: bool | None) -> NamedNode:
         self.typ(node, ns.SCHEMA + "MonetaryAmount")
-        self.add(node, ns.SCHEMA + "value", _lit(_decimal(value), "decimal"))
-        self.add(node, ns.SCHEMA + "currency", _lit(currency or "EUR"))
-        self.add(node, ns.IKZ + "approximate", _lit(bool(approximate)))
+        self.add(node, ns.SCHEMA + "value", literal(decimal_text(value), "decimal"))
+        self.add(node, ns.SCHEMA + "currency", literal(currency or "EUR"))
+        self.add(node, ns.IKZ + "approximate", literal(bool(approximate)))
         return node
 
     def ident(self, s: NamedNode, ident: str) -> None:
-        self.add(s, ns.DCT + "identifier", _lit(ident))
+        self.add(s, ns.DCT + "identifier", literal(ident))
 
     # -- collections
     def build(self) -> set[Triple]:
@@ -174,7 +150,7 @@ class _Builder:
         if any(r.get("synthetic") for r in self.r["sources"]):
             # generated test data (records are all synthetic or all real, see records.py): every
             # node that cites a source is marked, so it can never pass for a real fact
-            true = _lit(True)
+            true = literal(True)
             marked = {t.subject for t in self.triples if t.predicate.value == ns.DCT + "source"}
             self.triples.update(Triple(x, N(ns.IKZ + "synthetic"), true) for x in marked)
         return self.triples
@@ -184,27 +160,27 @@ class _Builder:
         s = self.iri(d["id"])
         self.typ(s, ns.IKZ + "SourceDocument")
         self.ident(s, d["id"])
-        self.add(s, ns.DCT + "title", _lit(d["title"]))
-        self.add(s, ns.RDFS + "label", _lit(d["title"]))
+        self.add(s, ns.DCT + "title", literal(d["title"]))
+        self.add(s, ns.RDFS + "label", literal(d["title"]))
         if d.get("url"):
             self.add(s, ns.SCHEMA + "url", N(d["url"]))
         if d.get("document"):
-            self.add(s, ns.DCT + "bibliographicCitation", _lit(d["document"]))
+            self.add(s, ns.DCT + "bibliographicCitation", literal(d["document"]))
         if d.get("publisher"):
-            self.add(s, ns.DCT + "publisher", _lit(d["publisher"]))
+            self.add(s, ns.DCT + "publisher", literal(d["publisher"]))
         if d.get("published"):
-            self.add(s, ns.DCT + "issued", _date_lit(d["published"]))
+            self.add(s, ns.DCT + "issued", date_literal(d["published"]))
         if d.get("accessed"):
-            self.add(s, ns.IKZ + "accessed", _date_lit(d["accessed"]))
+            self.add(s, ns.IKZ + "accessed", date_literal(d["accessed"]))
         if d.get("note"):
-            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+            self.add(s, ns.RDFS + "comment", literal(d["note"], lang="en"))
 
     def state(self, r: Record) -> None:
         d = r.data
         s = self.iri(d["key"])
         self.typ(s, ns.IKZ + "State")
         self.ident(s, d["key"])
-        self.add(s, ns.IKZ + "landKey", _lit(d["key"]))
+        self.add(s, ns.IKZ + "landKey", literal(d["key"]))
         self.names(s, d["name"], d["label"])
         self.add(s, ns.IKZ + "unitType", self.concept("land"))
         if d.get("wikidata"):
@@ -221,40 +197,40 @@ class _Builder:
         self.names(s, d["name"], d["label"])
         self.add(s, ns.IKZ + "unitType", self.concept(t))
         if d.get("district"):
-            self.add(s, ns.IKZ + "gemeindeschluessel", _lit(d["key"]))
+            self.add(s, ns.IKZ + "gemeindeschluessel", literal(d["key"]))
             self.add(s, ns.IKZ + "inDistrict", self.iri(d["district"]))
         elif d.get("key"):
-            self.add(s, ns.IKZ + "kreisschluessel", _lit(d["key"]))
+            self.add(s, ns.IKZ + "kreisschluessel", literal(d["key"]))
         if d.get("key"):
             if d["key"][:2] in self.states:
                 self.add(s, ns.IKZ + "inState", self.iri(d["key"][:2]))
         if d.get("nuts3"):
-            self.add(s, ns.IKZ + "nuts3", _lit(d["nuts3"]))
+            self.add(s, ns.IKZ + "nuts3", literal(d["nuts3"]))
             self.add(s, ns.SKOS + "exactMatch", ns.NUTS + d["nuts3"])
         if d.get("country"):
-            self.add(s, ns.IKZ + "countryCode", _lit(d["country"]))
+            self.add(s, ns.IKZ + "countryCode", literal(d["country"]))
         if d.get("seat"):
-            self.add(s, ns.IKZ + "seat", _lit(d["seat"], lang="de"))
+            self.add(s, ns.IKZ + "seat", literal(d["seat"], lang="de"))
         if d.get("wikidata"):
             self.add(s, ns.SKOS + "exactMatch", ns.WD + d["wikidata"])
         if d.get("note"):
-            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+            self.add(s, ns.RDFS + "comment", literal(d["note"], lang="en"))
         self.sources(s, d["sources"])
         for pop in d.get("population", []):
             f = N(f"{s.value}/population/{pop['date']}/{pop['source']}")
             self.add(s, ns.IKZ + "population", f)
             self.typ(f, ns.IKZ + "PopulationFigure")
-            self.add(f, ns.SCHEMA + "value", _lit(pop["value"]))
-            self.add(f, ns.SCHEMA + "observationDate", _date_lit(pop["date"]))
+            self.add(f, ns.SCHEMA + "value", literal(pop["value"]))
+            self.add(f, ns.SCHEMA + "observationDate", date_literal(pop["date"]))
             self.sources(f, [pop["source"]])
         for area in d.get("area_km2", []):
             f = N(f"{s.value}/area/{area['source']}")
             self.add(s, ns.IKZ + "area", f)
             self.typ(f, ns.IKZ + "AreaFigure")
-            self.add(f, ns.SCHEMA + "value", _lit(_decimal(area["value"]), "decimal"))
-            self.add(f, ns.SCHEMA + "unitCode", _lit("KMK"))
+            self.add(f, ns.SCHEMA + "value", literal(decimal_text(area["value"]), "decimal"))
+            self.add(f, ns.SCHEMA + "unitCode", literal("KMK"))
             if area.get("date"):
-                self.add(f, ns.SCHEMA + "observationDate", _date_lit(area["date"]))
+                self.add(f, ns.SCHEMA + "observationDate", date_literal(area["date"]))
             self.sources(f, [area["source"]])
         head = d.get("head")
         if head:
@@ -279,26 +255,26 @@ class _Builder:
         self.ident(s, d["id"])
         self.names(s, d["name"], d.get("label"))
         for alt in d.get("alt_names", []):
-            self.add(s, ns.SKOS + "altLabel", _lit(alt, lang="de"))
+            self.add(s, ns.SKOS + "altLabel", literal(alt, lang="de"))
         if d.get("legal_form"):
             self.add(s, ns.IKZ + "legalForm", self.concept(d["legal_form"]))
         for t in d.get("task_fields", []):
             self.add(s, ns.IKZ + "taskField", self.concept(t))
         if d.get("founded"):
-            self.add(s, ns.SCHEMA + "foundingDate", _date_lit(d["founded"]))
+            self.add(s, ns.SCHEMA + "foundingDate", date_literal(d["founded"]))
         if d.get("dissolved"):
-            self.add(s, ns.SCHEMA + "dissolutionDate", _date_lit(d["dissolved"]))
+            self.add(s, ns.SCHEMA + "dissolutionDate", date_literal(d["dissolved"]))
         if d.get("parent"):
             prop = "unitOf" if d["type"] in ("committee", "shared-institution") else "subOrganizationOf"
             self.add(s, ns.ORG + prop, self.iri(d["parent"]))
         if d.get("seat"):
-            self.add(s, ns.IKZ + "seat", _lit(d["seat"], lang="de"))
+            self.add(s, ns.IKZ + "seat", literal(d["seat"], lang="de"))
         if d.get("homepage"):
             self.add(s, ns.SCHEMA + "url", N(d["homepage"]))
         if d.get("description"):
-            self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
+            self.add(s, ns.DCT + "description", literal(d["description"], lang="de"))
         for site in d.get("sites", []):
-            self.add(s, ns.IKZ + "site", _lit(site, lang="de"))
+            self.add(s, ns.IKZ + "site", literal(site, lang="de"))
         if d.get("developed_in"):
             self.add(s, ns.IKZ + "developedIn", self.iri(d["developed_in"]))
         for x in d.get("legal_basis", []):
@@ -308,19 +284,19 @@ class _Builder:
         if d.get("wikidata"):
             self.add(s, ns.SKOS + "exactMatch", ns.WD + d["wikidata"])
         if d.get("note"):
-            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+            self.add(s, ns.RDFS + "comment", literal(d["note"], lang="en"))
         self.sources(s, d["sources"])
         for p in d.get("phases", []):
             ph = self.phase(d["id"], p["number"])
             self.typ(ph, ns.IKZ + "ProjectPhase")
             self.add(ph, ns.DCT + "isPartOf", s)
             self.add(s, ns.DCT + "hasPart", ph)
-            self.add(ph, ns.IKZ + "phaseNumber", _lit(p["number"]))
+            self.add(ph, ns.IKZ + "phaseNumber", literal(p["number"]))
             label = p.get("name") or f"{d.get('label') or d['name']}, Phase {p['number']}"
             self.names(ph, label)
             self.ident(ph, f"{d['id']}/{p['number']}")
             if p.get("description"):
-                self.add(ph, ns.DCT + "description", _lit(p["description"], lang="de"))
+                self.add(ph, ns.DCT + "description", literal(p["description"], lang="de"))
             for t in p.get("task_fields", []):
                 self.add(ph, ns.IKZ + "taskField", self.concept(t))
             self.interval(ph, ns.DCT + "temporal", p.get("start"), p.get("end"))
@@ -330,8 +306,8 @@ class _Builder:
         s = N(ns.DATA_PREFIXES["person"] + pid)
         self.typ(s, ns.SCHEMA + "Person", ns.PROV + "Person")
         self.ident(s, pid)
-        self.add(s, ns.SCHEMA + "name", _lit(name))
-        self.add(s, ns.RDFS + "label", _lit(name))
+        self.add(s, ns.SCHEMA + "name", literal(name))
+        self.add(s, ns.RDFS + "label", literal(name))
         self.sources(s, srcs)
         return s
 
@@ -339,7 +315,7 @@ class _Builder:
         d = r.data
         self.person_node(d["id"], d["name"], d["sources"])
         if d.get("note"):
-            self.add(self.iri(d["id"]), ns.RDFS + "comment", _lit(d["note"], lang="en"))
+            self.add(self.iri(d["id"]), ns.RDFS + "comment", literal(d["note"], lang="en"))
         for p in d.get("positions", []):
             self.membership(d["id"], p["organisation"], p["role"], p.get("start"), p.get("end"), p["sources"],
                             title=p.get("title"))
@@ -349,12 +325,12 @@ class _Builder:
         s = self.iri(d["id"])
         self.typ(s, ns.IKZ + "LegalAct")
         self.ident(s, d["id"])
-        self.add(s, ns.DCT + "title", _lit(d["title"], lang="de"))
-        self.add(s, ns.RDFS + "label", _lit(d.get("short_title") or d["title"], lang="de"))
+        self.add(s, ns.DCT + "title", literal(d["title"], lang="de"))
+        self.add(s, ns.RDFS + "label", literal(d.get("short_title") or d["title"], lang="de"))
         if d.get("url"):
             self.add(s, ns.SCHEMA + "url", N(d["url"]))
         if d.get("date"):
-            self.add(s, ns.DCT + "date", _date_lit(d["date"]))
+            self.add(s, ns.DCT + "date", date_literal(d["date"]))
         self.sources(s, d["sources"])
 
     def agreement(self, r: Record) -> None:
@@ -362,8 +338,8 @@ class _Builder:
         s = self.iri(d["id"])
         self.typ(s, ns.IKZ + "CooperationAgreement")
         self.ident(s, d["id"])
-        self.add(s, ns.DCT + "title", _lit(d["title"], lang="de"))
-        self.add(s, ns.RDFS + "label", _lit(d["title"], lang="de"))
+        self.add(s, ns.DCT + "title", literal(d["title"], lang="de"))
+        self.add(s, ns.RDFS + "label", literal(d["title"], lang="de"))
         if d.get("legal_form"):
             self.add(s, ns.IKZ + "legalForm", self.concept(d["legal_form"]))
         for x in d.get("parties", []):
@@ -371,9 +347,9 @@ class _Builder:
         for x in d.get("legal_basis", []):
             self.add(s, ns.IKZ + "legalBasis", self.iri(x))
         if d.get("date"):
-            self.add(s, ns.DCT + "date", _date_lit(d["date"]))
+            self.add(s, ns.DCT + "date", date_literal(d["date"]))
         if d.get("description"):
-            self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
+            self.add(s, ns.DCT + "description", literal(d["description"], lang="de"))
         self.sources(s, d["sources"])
 
     def programme(self, r: Record) -> None:
@@ -384,12 +360,12 @@ class _Builder:
         self.names(s, d["name"])
         self.add(s, ns.FRAPO + "hasFundingAgency", self.iri(d["funder"]))
         if d.get("description"):
-            self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
+            self.add(s, ns.DCT + "description", literal(d["description"], lang="de"))
         for t in d.get("stated_totals", []):
             a = self.amount(N(s.value + f"/total/{t['source']}"), t["amount"], t.get("currency"), t.get("approximate"))
             self.add(s, ns.IKZ + "statedTotal", a)
             if t.get("scope"):
-                self.add(a, ns.DCT + "description", _lit(t["scope"], lang="de"))
+                self.add(a, ns.DCT + "description", literal(t["scope"], lang="de"))
             self.sources(a, [t["source"]])
         self.sources(s, d["sources"])
 
@@ -409,19 +385,19 @@ class _Builder:
         self.add(s, ns.SCHEMA + "amount", self.amount(N(s.value + "/amount"), d["amount"], d.get("currency"),
                                                       d.get("approximate")))
         if d.get("date"):
-            self.add(s, ns.DCT + "date", _date_lit(d["date"]))
+            self.add(s, ns.DCT + "date", date_literal(d["date"]))
         self.interval(s, ns.DCT + "temporal", d.get("start"), d.get("end"))
         if d.get("rate") is not None:
-            self.add(s, ns.IKZ + "fundingRate", _lit(_decimal(d["rate"]), "decimal"))
+            self.add(s, ns.IKZ + "fundingRate", literal(decimal_text(d["rate"]), "decimal"))
         for e in d.get("eligible_costs", []):
             a = self.amount(N(s.value + f"/eligible-costs/{e['source']}"), e["value"], d.get("currency"),
                             e.get("approximate"))
             self.add(s, ns.IKZ + "eligibleCosts", a)
             self.sources(a, [e["source"]])
         label = d.get("description") or f"Zuwendung {d['id']}"
-        self.add(s, ns.RDFS + "label", _lit(label, lang="de"))
+        self.add(s, ns.RDFS + "label", literal(label, lang="de"))
         if d.get("note"):
-            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+            self.add(s, ns.RDFS + "comment", literal(d["note"], lang="en"))
         self.sources(s, d["sources"])
 
     def service(self, r: Record) -> None:
@@ -429,9 +405,9 @@ class _Builder:
         s = self.iri(d["id"])
         self.typ(s, ns.CPSV + "PublicService", ns.SCHEMA + "GovernmentService")
         self.ident(s, d["id"])
-        self.add(s, ns.DCT + "title", _lit(d["title"], lang="de"))
-        self.add(s, ns.RDFS + "label", _lit(d["title"], lang="de"))
-        self.add(s, ns.DCT + "description", _lit(d["description"], lang="de"))
+        self.add(s, ns.DCT + "title", literal(d["title"], lang="de"))
+        self.add(s, ns.RDFS + "label", literal(d["title"], lang="de"))
+        self.add(s, ns.DCT + "description", literal(d["description"], lang="de"))
         if d.get("task_field"):
             self.add(s, ns.IKZ + "taskField", self.concept(d["task_field"]))
             self.add(s, ns.CV + "thematicArea", self.concept(d["task_field"]))
@@ -447,7 +423,7 @@ class _Builder:
             self.add(s, ns.CV + "hasLegalResource", self.iri(d["agreement"]))
         self.interval(s, ns.DCT + "temporal", d.get("start"), d.get("end"))
         if d.get("note"):
-            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+            self.add(s, ns.RDFS + "comment", literal(d["note"], lang="en"))
         self.sources(s, d["sources"])
 
     def meeting(self, r: Record) -> None:
@@ -458,47 +434,47 @@ class _Builder:
         self.names(s, d["name"])
         self.add(s, ns.IKZ + "meetingOf", self.iri(d["organisation"]))
         if d.get("start"):
-            self.add(s, ns.SCHEMA + "startDate", _lit(d["start"], "dateTime"))
+            self.add(s, ns.SCHEMA + "startDate", literal(d["start"], "dateTime"))
         if d.get("date"):
-            self.add(s, ns.DCT + "date", _date_lit(d["date"]))
+            self.add(s, ns.DCT + "date", date_literal(d["date"]))
         if d.get("public") is not None:
-            self.add(s, ns.IKZ + "public", _lit(d["public"]))
+            self.add(s, ns.IKZ + "public", literal(d["public"]))
         loc = d.get("location")
         if loc:
             place = N(s.value + "/place")
             self.add(s, ns.SCHEMA + "location", place)
             self.typ(place, ns.SCHEMA + "Place")
-            self.add(place, ns.SCHEMA + "name", _lit(loc["name"], lang="de"))
+            self.add(place, ns.SCHEMA + "name", literal(loc["name"], lang="de"))
             if loc.get("address"):
-                self.add(place, ns.SCHEMA + "address", _lit(loc["address"], lang="de"))
+                self.add(place, ns.SCHEMA + "address", literal(loc["address"], lang="de"))
         inv = d.get("invitation")
         if inv:
             n = N(s.value + "/invitation")
             self.add(s, ns.IKZ + "invitation", n)
             self.typ(n, ns.IKZ + "Notice")
-            self.add(n, ns.RDFS + "label", _lit(inv.get("title") or f"Einladung: {d['name']}", lang="de"))
+            self.add(n, ns.RDFS + "label", literal(inv.get("title") or f"Einladung: {d['name']}", lang="de"))
             if inv.get("date"):
-                self.add(n, ns.DCT + "issued", _date_lit(inv["date"]))
+                self.add(n, ns.DCT + "issued", date_literal(inv["date"]))
             if inv.get("signed_by"):
                 self.add(n, ns.IKZ + "signedBy", self.iri(inv["signed_by"]))
             if inv.get("place"):
-                self.add(n, ns.SCHEMA + "locationCreated", _lit(inv["place"], lang="de"))
+                self.add(n, ns.SCHEMA + "locationCreated", literal(inv["place"], lang="de"))
             self.sources(n, d["sources"])
         for a in d.get("agenda", []):
             item = N(s.value + f"/item/{a['number']}")
             self.add(s, ns.IKZ + "agendaItem", item)
             self.typ(item, ns.IKZ + "AgendaItem")
-            self.add(item, ns.IKZ + "agendaNumber", _lit(a["number"]))
-            self.add(item, ns.SCHEMA + "name", _lit(a["name"], lang="de"))
-            self.add(item, ns.RDFS + "label", _lit(a["name"], lang="de"))
+            self.add(item, ns.IKZ + "agendaNumber", literal(a["number"]))
+            self.add(item, ns.SCHEMA + "name", literal(a["name"], lang="de"))
+            self.add(item, ns.RDFS + "label", literal(a["name"], lang="de"))
             if a.get("public") is not None:
-                self.add(item, ns.IKZ + "public", _lit(a["public"]))
+                self.add(item, ns.IKZ + "public", literal(a["public"]))
             if a.get("section"):
-                self.add(item, ns.DCT + "description", _lit(a["section"], lang="de"))
+                self.add(item, ns.DCT + "description", literal(a["section"], lang="de"))
             if a.get("refers_to"):
                 self.add(item, ns.IKZ + "refersToMeeting", self.iri(a["refers_to"]))
         if d.get("note"):
-            self.add(s, ns.RDFS + "comment", _lit(d["note"], lang="en"))
+            self.add(s, ns.RDFS + "comment", literal(d["note"], lang="en"))
         self.sources(s, d["sources"])
 
     def statement(self, r: Record) -> None:
@@ -507,9 +483,9 @@ class _Builder:
         self.typ(s, ns.IKZ + {"goal": "Goal", "vision": "Vision", "quote": "Quote"}[d["type"]])
         self.ident(s, d["id"])
         self.add(s, ns.SCHEMA + "about", self.iri(d["about"]))
-        self.add(s, ns.SCHEMA + "text", _lit(d["text"], lang=d.get("language", "de")))
+        self.add(s, ns.SCHEMA + "text", literal(d["text"], lang=d.get("language", "de")))
         text = d["text"]
-        self.add(s, ns.RDFS + "label", _lit(text if len(text) <= 80 else text[:77] + "...", lang=d.get("language", "de")))
+        self.add(s, ns.RDFS + "label", literal(text if len(text) <= 80 else text[:77] + "...", lang=d.get("language", "de")))
         if d.get("speaker"):
             self.add(s, ns.SCHEMA + "creator", self.iri(d["speaker"]))
         for t in d.get("task_fields", []):

@@ -12,26 +12,36 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import AnalysisError, DataError, IkzError, QueryError
+from .errors import DataError, DateError, IkzError, NotConforming, QueryError
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
 
-def _fail(msg: str, code: int) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(code)
+def exit_code(error: IkzError) -> int:
+    """The exit code of an error: 1 when the data does not conform, 2 when the command could not run."""
+    return EXIT_INVALID if isinstance(error, (DataError, NotConforming)) else EXIT_ERROR
+
+
+class _Commands(click.Group):
+    """The command group; the one place where errors become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except IkzError as e:
+            if isinstance(e, NotConforming):
+                click.echo(e.report.text(), err=True)
+            click.echo(f"error: {e}", err=True)
+            sys.exit(exit_code(e))
 
 
 def _load(data_dir):
-    from .graph import load
+    from .pipeline import load
 
-    try:
-        return load(data_dir)
-    except DataError as e:
-        _fail(str(e), EXIT_INVALID)
+    return load(data_dir)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ikz-graph")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), envvar="IKZ_GRAPH_DATA",
               default=None, help="Folder of curated records (default: data/ of the project; env IKZ_GRAPH_DATA).")
@@ -59,19 +69,15 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool, engine: str) -> 
 
     Nothing is written when the data has a problem (exit 1).
     """
+    from .exports import export
+    from .shacl import validate_graph
+
     kg = _load(ctx.obj["data"])
     if not no_validate:
-        try:
-            report = kg.validate(engine=engine)
-        except IkzError as e:
-            _fail(str(e), EXIT_ERROR)
+        report = validate_graph(kg, engine=engine)
         if not report.conforms:
-            click.echo(report.text(), err=True)
-            _fail("the graph does not conform to the shapes; nothing was written", EXIT_INVALID)
-    try:
-        files = kg.export(out_dir)
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+            raise NotConforming("the graph does not conform to the shapes; nothing was written", report)
+    files = export(kg, out_dir)
     click.echo(f"Built {len(kg)} triples ({len(kg.ontology_triples)} ontology, {len(kg) - len(kg.ontology_triples)} data).")
     for f in files:
         click.echo(f"  wrote {f} ({f.stat().st_size} bytes)")
@@ -87,18 +93,17 @@ def validate(ctx: click.Context, shapes: Path | None, engine: str) -> None:
 
     Exit 0: conforms. 1: violations. 2: validation could not run.
     """
-    kg = _load(ctx.obj["data"])
-    try:
-        report = kg.validate(shapes, engine)
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+    from .shacl import validate_graph
+
+    report = validate_graph(_load(ctx.obj["data"]), shapes, engine)
     click.echo(report.text())
     sys.exit(EXIT_OK if report.conforms else EXIT_INVALID)
 
 
 def _remote_options(f):
     """--endpoint, --graph, --auth, --timeout of `query` (remote endpoints; see ikz_graph.remote)."""
-    from .publish import AUTH_SCHEMES, GRAPH_PUBLISHED
+    from .http import AUTH_SCHEMES
+    from .namespaces import GRAPH_PUBLISHED
 
     for opt in reversed([
         click.option("--endpoint", metavar="URL", default=None,
@@ -120,10 +125,7 @@ def _source(ctx: click.Context, endpoint: str | None, graph: str, auth: str, tim
         return _load(ctx.obj["data"])
     from .remote import RemoteEndpoint
 
-    try:
-        return RemoteEndpoint(endpoint, None if graph == "default" else graph, auth=auth, timeout=timeout)
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+    return RemoteEndpoint(endpoint, None if graph == "default" else graph, auth=auth, timeout=timeout)
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
@@ -152,23 +154,17 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
     from .queries import format_result, get_query, bind_params
 
     kv = _parse_params(params)
-    try:
-        q = get_query(name)
-    except QueryError as e:
-        _fail(str(e), EXIT_ERROR)
+    q = get_query(name)
     if endpoint and includes:
-        _fail("--include works on the embedded store only, not with --endpoint", EXIT_ERROR)
+        raise QueryError("--include works on the embedded store only, not with --endpoint")
     kg = _source(ctx, endpoint, graph, auth, timeout)
     if not endpoint:
         for f in includes:
             try:
                 kg.add_file(f)
-            except DataError as e:
-                _fail(str(e), EXIT_ERROR)
-    try:
-        result = kg.query(q.text, bind_params(kg, q, kv))
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+            except DataError as e:  # a file the user named, not the project's data: exit 2
+                raise QueryError(str(e)) from None
+    result = kg.query(q.text, bind_params(kg, q, kv))
     click.echo(format_result(result, fmt), nl=False)
 
 
@@ -177,11 +173,7 @@ def list_named_queries() -> None:
     """List the named queries with their titles and parameters."""
     from .queries import list_queries
 
-    try:
-        qs = list_queries()
-    except QueryError as e:
-        _fail(str(e), EXIT_ERROR)
-    for q in qs:
+    for q in list_queries():
         click.echo(f"{q.name}\n    {q.title}")
         for p in q.params:
             opt = ", optional" if p.optional else ""
@@ -193,20 +185,17 @@ def list_named_queries() -> None:
 def _config(path: Path | None) -> dict:
     from .config import load_config
 
-    try:
-        return load_config(path)
-    except AnalysisError as e:
-        _fail(str(e), EXIT_ERROR)
+    return load_config(path)
 
 
 def _day(value: str | None):
-    from .network import parse_day
+    from .dates import parse_day
 
     if value is None:
         return None
     try:
         return parse_day(value)
-    except AnalysisError as e:
+    except DateError as e:
         raise click.BadParameter(str(e), param_hint="--as-of") from None
 
 
@@ -230,7 +219,7 @@ def analyze(ctx: click.Context, as_of: str | None, out_dir: Path, config_path: P
     Prints a summary and the clusters; writes the results as RDF (with the run's provenance),
     CSV and Markdown to --out. With --endpoint it reads a published graph from a SPARQL endpoint.
     """
-    from .exports import atomic_write_files
+    from .atomic import write_files
     from .network import analyze as run_analysis
     from .results import analysis_files, analysis_summary
     from .tables import text_table
@@ -238,11 +227,8 @@ def analyze(ctx: click.Context, as_of: str | None, out_dir: Path, config_path: P
     day = _day(as_of)
     cfg = _config(config_path)
     kg = _source(ctx, endpoint, graph, auth, timeout)
-    try:
-        result = run_analysis(kg, day, cfg)
-        files = atomic_write_files(out_dir, analysis_files(result))
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+    result = run_analysis(kg, day, cfg)
+    files = write_files(out_dir, analysis_files(result))
     for label, value in analysis_summary(result):
         click.echo(f"{label + ':':22}{value}")
     click.echo()
@@ -275,7 +261,7 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
     """
     import json
 
-    from .exports import atomic_write_files
+    from .atomic import write_files
     from .results import transfer_files
     from .tables import csv_text, text_table
     from .transferability import FACTOR_LABELS, rank
@@ -283,14 +269,11 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
     day = _day(as_of)
     cfg = _config(config_path)
     kg = _source(ctx, endpoint, graph, auth, timeout)
-    try:
-        t = rank(kg, approach, day, cfg)
-        groups = t.groups(group_size, top) if group_size >= 2 else []
-        if out_dir is not None:
-            all_groups = groups if groups else t.groups(2, top) + t.groups(3, top)
-            atomic_write_files(out_dir, transfer_files(t, all_groups))
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+    t = rank(kg, approach, day, cfg)
+    groups = t.groups(group_size, top) if group_size >= 2 else []
+    if out_dir is not None:
+        all_groups = groups if groups else t.groups(2, top) + t.groups(3, top)
+        write_files(out_dir, transfer_files(t, all_groups))
     if group_size >= 2:
         rows = [{"rank": g.rank, "units": ", ".join(g.labels), "score": round(g.score, 4), "fit": round(g.fit, 4),
                  "cohesion": round(g.cohesion, 4), "explanation": g.explanation} for g in groups]
@@ -342,11 +325,7 @@ def evaluate(ctx: click.Context, fmt: str, config_path: Path | None, endpoint: s
     from .tables import text_table
 
     cfg = _config(config_path)
-    kg = _source(ctx, endpoint, graph, auth, timeout)
-    try:
-        ev = run_evaluation(kg, cfg)
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+    ev = run_evaluation(_source(ctx, endpoint, graph, auth, timeout), cfg)
     if fmt == "json":
         def case(c):
             return {"cooperation": c.cooperation, "cooperation_label": c.cooperation_label, "tie": c.tie,
@@ -390,11 +369,8 @@ def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, ou
     from .viz import build_view, render_graph, write_page
 
     kg = _load(ctx.obj["data"])
-    try:
-        g = build_view(kg, view, target, as_of)
-        path = write_page(render_graph(g), out_file)
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+    g = build_view(kg, view, target, as_of)
+    path = write_page(render_graph(g), out_file)
     click.echo(f"Wrote {path} ({g.title}: {len(g.nodes)} nodes, {len(g.edges)} edges"
                + (f", as of {g.as_of}" if g.as_of else "") + f"; {path.stat().st_size} bytes).")
 
@@ -417,13 +393,10 @@ def publish_cmd(ctx: click.Context, endpoint: str, graph: str | None, protocol: 
 
     A failed upload leaves the graph on the server as it was. Exit 2 when publishing failed.
     """
-    from .publish import GRAPH_PUBLISHED, publish
+    from .namespaces import GRAPH_PUBLISHED
+    from .publish import publish
 
-    kg = _load(ctx.obj["data"])
-    try:
-        rep = publish(kg, endpoint, graph or GRAPH_PUBLISHED, protocol, auth=auth, timeout=timeout)
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+    rep = publish(_load(ctx.obj["data"]), endpoint, graph or GRAPH_PUBLISHED, protocol, auth=auth, timeout=timeout)
     click.echo(f"Published {rep.triples} triples to graph {rep.graph} at {rep.endpoint} "
                f"({rep.protocol}, {rep.requests} request{'s' if rep.requests != 1 else ''}, {rep.seconds:.1f} s).")
 
@@ -436,13 +409,11 @@ def serve(ctx: click.Context, port: int) -> None:
     """Serve the built graph as a read-only SPARQL endpoint on 127.0.0.1 until stopped (Ctrl-C)."""
     import signal
 
+    from .errors import ServeError
     from .serve import start_server
 
     kg = _load(ctx.obj["data"])
-    try:
-        server = start_server(kg, port)
-    except IkzError as e:
-        _fail(str(e), EXIT_ERROR)
+    server = start_server(kg, port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         click.echo(f"SPARQL endpoint: {server.query_url} ({len(kg)} triples in graph {server.graph}, "
@@ -450,7 +421,7 @@ def serve(ctx: click.Context, port: int) -> None:
         click.echo("Stop with Ctrl-C.")
         sys.stdout.flush()
         code = server.wait()
-        _fail(f"the Oxigraph server stopped (exit {code})", EXIT_ERROR)
+        raise ServeError(f"the Oxigraph server stopped (exit {code})")
     except KeyboardInterrupt:
         pass
     finally:
@@ -472,10 +443,7 @@ def synth(size: str, out_dir: Path, seed: int) -> None:
     """
     from .synthetic import generate
 
-    try:
-        s = generate(size, out_dir, seed)
-    except (IkzError, OSError) as e:
-        _fail(str(e), EXIT_ERROR)
+    s = generate(size, out_dir, seed)
     click.echo(f"Wrote synthetic data ({size}, seed {seed}) to {out_dir}: {s['states']} states, "
                f"{s['districts']} districts and cities, {s['municipalities']} municipalities, "
                f"{s['bodies']} cooperation bodies, {s['memberships']} memberships, "

@@ -1,13 +1,17 @@
-"""Exception types of ikz-graph.
+"""Exception types of ikz-graph: every one of them is defined here.
 
 Modules below the CLI never print or exit; they raise these, and the CLI turns them into
-messages and exit codes.
+messages and exit codes in one place (``ikz_graph.cli``): :class:`DataError` and
+:class:`NotConforming` mean "the data does not conform" (exit 1), every other :class:`IkzError`
+means "the command could not run" (exit 2).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["IkzError", "Problem", "DataError", "QueryError", "ExportError", "AnalysisError", "ShapesError"]
+__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "ExportError", "AnalysisError",
+           "ShapesError", "DateError", "VizError", "RemoteError", "PublishError", "ServeError"]
 
 
 class IkzError(Exception):
@@ -39,6 +43,14 @@ class DataError(IkzError):
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
+class NotConforming(IkzError):
+    """The graph does not conform to the SHACL shapes; ``report`` is the validation report."""
+
+    def __init__(self, message: str, report: Any):
+        super().__init__(message)
+        self.report = report
+
+
 class QueryError(IkzError):
     """A named query is unknown, malformed, or was given bad parameters."""
 
@@ -53,3 +65,28 @@ class AnalysisError(IkzError):
 
 class ShapesError(IkzError):
     """A SHACL shapes file cannot be read, or uses a construct the chosen engine does not support."""
+
+
+class DateError(IkzError, ValueError):
+    """A value is not a date (or not a possible one)."""
+
+
+class VizError(IkzError):
+    """A view cannot be built: unknown view, target missing or of the wrong kind."""
+
+
+class RemoteError(IkzError):
+    """A request to a remote endpoint failed; the message names the endpoint and the HTTP status
+    (also in ``status`` when the server answered)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class PublishError(RemoteError):
+    """Publishing failed; the previously published graph is left as it was."""
+
+
+class ServeError(IkzError):
+    """The local endpoint could not be started."""

@@ -7,22 +7,20 @@ temporary folder first and moved into place only when all of them are complete.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import pyoxigraph as ox
 
 from . import namespaces as ns
+from .atomic import write_files
 from .errors import ExportError
 from .graph import ntriples_text, parse_lines
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
 
-__all__ = ["export", "serialize", "jsonld_context", "FORMATS", "atomic_write_files"]
+__all__ = ["export", "serialize", "jsonld_context", "FORMATS"]
 
 FORMATS = ("ttl", "nt", "trig", "jsonld")
 
@@ -113,38 +111,6 @@ def serialize(kg: "KnowledgeGraph", fmt: str, lines: list[bytes] | None = None) 
     return _jsonld(parse_lines(lines))
 
 
-def atomic_write_files(out_dir: str | Path, files: dict[str, bytes | Callable[[], bytes]]) -> list[Path]:
-    """Write every file to a temporary folder beside ``out_dir``, then move each into place.
-
-    A value may be a function that makes the bytes: it is called when its file is written, so
-    only one big file is in memory at a time. If anything fails before the move, ``out_dir`` is
-    left as it was.
-    """
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".ikz-tmp-", dir=out))
-    except OSError as e:
-        raise ExportError(f"cannot write to {out}: {e}") from None
-    try:
-        for name, data in files.items():
-            if callable(data):
-                data = data()
-            with open(tmp / name, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        written = []
-        for name in files:
-            os.replace(tmp / name, out / name)
-            written.append(out / name)
-        return written
-    except OSError as e:
-        raise ExportError(f"cannot write to {out}: {e}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def export(kg: "KnowledgeGraph", out_dir: str | Path = "dist") -> list[Path]:
     """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.trig``, ``ikz.jsonld`` and ``ikz.context.jsonld``."""
     from .progress import Progress
@@ -160,4 +126,4 @@ def export(kg: "KnowledgeGraph", out_dir: str | Path = "dist") -> list[Path]:
 
         files: dict[str, bytes | Callable[[], bytes]] = {f"ikz.{fmt}": make(fmt) for fmt in FORMATS}
         files["ikz.context.jsonld"] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
-        return atomic_write_files(out_dir, files)
+        return write_files(out_dir, files)

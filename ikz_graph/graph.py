@@ -1,7 +1,7 @@
 """The knowledge graph on the embedded (Oxigraph) store.
 
 >>> from ikz_graph import load
->>> kg = load()                                   # ontology + data/, checked and built
+>>> kg = load()                                   # ontology + data/, checked and built (ikz_graph.pipeline)
 >>> kg.query("SELECT (COUNT(*) AS ?n) WHERE { ?u a ikz:Landkreis ; ikz:inState state:07 }").rows
 [{'n': 24}]
 """
@@ -11,15 +11,16 @@ import datetime as dt
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import DataError, Problem, QueryError
-from .paths import default_data_dir, ontology_dir
+from .paths import ontology_dir
 
-__all__ = ["KnowledgeGraph", "Result", "load", "load_ontology", "concepts_by_scheme", "sort_key"]
+__all__ = ["KnowledgeGraph", "Result", "RESULT_FORMATS", "load_ontology", "concepts_by_scheme", "sort_key",
+           "ntriples_text", "parse_lines"]
 
 
 def sort_key(t: ox.Triple) -> tuple:
@@ -110,32 +111,62 @@ def _py(term: Any) -> Any:
     return term.value
 
 
+#: The W3C SPARQL 1.1 result formats a :class:`Result` can be written in.
+RESULT_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                  "json": ox.QueryResultsFormat.JSON}
+
+
 class Result:
     """Rows of a SELECT query.
 
     ``rows`` is a list of dicts (column -> Python value), so ``pandas.DataFrame(result.rows)``
-    works without pandas being a dependency. ``terms`` keeps the RDF terms.
+    works without pandas being a dependency. ``terms`` keeps the RDF terms. :meth:`serialize`
+    writes the W3C result formats (pyoxigraph's writers).
+
+    ``solutions`` are pyoxigraph query solutions not read yet; ``again`` gives them anew (so a
+    result can be written after its rows were read); ``map_term`` adjusts each term as it is read.
     """
 
-    def __init__(self, columns: list[str], terms: list[dict[str, Any]] | None = None, *, solutions=None):
+    def __init__(self, columns: list[str], terms: list[dict[str, Any]] | None = None, *, solutions=None,
+                 again: Callable[[], ox.QuerySolutions] | None = None,
+                 map_term: Callable[[Any], Any] | None = None):
         self.columns = columns
         self._terms = terms
-        self._solutions = solutions  # pyoxigraph solutions, turned into dicts when first asked for
+        self._solutions = solutions
+        self._again = again
+        self._map = map_term
+
+    def _fresh(self) -> ox.QuerySolutions | None:
+        sols, self._solutions = self._solutions, None
+        if sols is None and self._again is not None:
+            sols = self._again()
+        return sols
 
     @property
     def terms(self) -> list[dict[str, Any]]:
         if self._terms is None:
-            cols = self.columns
-            self._terms = [dict(zip(cols, sol)) for sol in self._solutions]
-            self._solutions = None
+            cols, sols, f = self.columns, self._fresh(), self._map
+            if f is None:
+                self._terms = [dict(zip(cols, sol)) for sol in sols]
+            else:
+                self._terms = [{c: (None if t is None else f(t)) for c, t in zip(cols, sol)} for sol in sols]
         return self._terms
 
     @property
     def rows(self) -> list[dict[str, Any]]:
         return [{c: _py(r.get(c)) for c in self.columns} for r in self.terms]
 
+    def serialize(self, fmt: str) -> bytes:
+        """The result in a W3C SPARQL 1.1 result format: ``csv``, ``tsv`` or ``json``."""
+        if fmt not in RESULT_FORMATS:
+            raise QueryError(f"unknown result format {fmt!r} (known: {', '.join(RESULT_FORMATS)})")
+        sols = self._fresh()
+        if sols is None:
+            raise QueryError("this result holds Python values only and cannot be written in a W3C format")
+        return sols.serialize(format=RESULT_FORMATS[fmt])
+
     def __len__(self) -> int:
-        return len(self._terms) if self._terms is not None else len(self._solutions)
+        return len(self.terms)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.rows)
@@ -147,7 +178,7 @@ class Result:
 class KnowledgeGraph:
     """Ontology and data on an in-memory Oxigraph store.
 
-    Build one with :func:`load`. All triples sit in the store's default graph; the ontology's
+    Build one with :func:`ikz_graph.load`. All triples sit in the store's default graph; the ontology's
     few triples are also kept as a list, so that the data can be told apart from it. Sorted
     triple lists (for deterministic exports) are made only when asked for, from the store.
     """
@@ -205,17 +236,21 @@ class KnowledgeGraph:
         variable must be in the SELECT projection. All prefixes of
         :data:`ikz_graph.namespaces.PREFIXES` are predeclared.
         """
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-        try:
-            res = self.store.query(sparql, prefixes=ns.PREFIXES, substitutions=subs or None)
-        except SyntaxError as e:
-            raise QueryError(f"SPARQL syntax error: {e}") from None
-        except RuntimeError as e:
-            raise QueryError(f"cannot run the query: {e}") from None
-        if not isinstance(res, ox.QuerySolutions):
-            raise QueryError("only SELECT queries are supported here")
-        cols = [v.value for v in res.variables]
-        return Result(cols, solutions=list(res))
+        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
+
+        def run() -> ox.QuerySolutions:
+            try:
+                res = self.store.query(sparql, prefixes=ns.PREFIXES, substitutions=subs)
+            except SyntaxError as e:
+                raise QueryError(f"SPARQL syntax error: {e}") from None
+            except RuntimeError as e:
+                raise QueryError(f"cannot run the query: {e}") from None
+            if not isinstance(res, ox.QuerySolutions):
+                raise QueryError("only SELECT queries are supported here")
+            return res
+
+        first = run()
+        return Result([v.value for v in first.variables], solutions=first, again=run)
 
     def add(self, triples) -> int:
         """Add triples (e.g. analysis results) to the data; returns how many were new.
@@ -230,14 +265,13 @@ class KnowledgeGraph:
         return len(new)
 
     def add_file(self, path: str | Path) -> int:
-        """Add the triples of an RDF file (Turtle, N-Triples, TriG, N-Quads; by extension)."""
+        """Add the triples of an RDF file in any format pyoxigraph reads, by extension (Turtle, N-Triples,
+        TriG, N-Quads, JSON-LD, RDF/XML, N3)."""
         path = Path(path)
-        formats = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".trig": ox.RdfFormat.TRIG,
-                   ".nq": ox.RdfFormat.N_QUADS}
-        fmt = formats.get(path.suffix.lower())
+        fmt = ox.RdfFormat.from_extension(path.suffix[1:]) if path.suffix else None
         if fmt is None:
-            raise DataError([Problem(str(path), 0, "", f"unknown RDF file type {path.suffix!r} "
-                                                       f"(known: {', '.join(sorted(formats))})")])
+            raise DataError([Problem(str(path), 0, "", f"unknown RDF file type {path.suffix!r} (known: .ttl, .nt, "
+                                                       ".trig, .nq, .jsonld, .rdf, .n3)")])
         try:
             quads = list(ox.parse(path=str(path), format=fmt))
         except (SyntaxError, OSError) as e:
@@ -255,36 +289,3 @@ class KnowledgeGraph:
         g.parse(data=self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode("utf-8"),
                 format="nt")
         return g
-
-    def validate(self, shapes: str | Path | None = None, engine: str = "oxigraph"):
-        """Validate against the SHACL shapes; returns a :class:`ikz_graph.shacl.Report`.
-
-        ``engine`` is ``"oxigraph"`` (SPARQL on this store, the default) or ``"pyshacl"``.
-        """
-        from .shacl import validate_graph
-
-        return validate_graph(self, shapes, engine)
-
-    def export(self, out_dir: str | Path = "dist") -> list[Path]:
-        """Write ``ikz.ttl``, ``ikz.nt``, ``ikz.jsonld``, ``ikz.context.jsonld`` and ``ikz.trig``."""
-        from .exports import export
-
-        return export(self, out_dir)
-
-
-def load(data_dir: str | Path | None = None, ontology: str | Path | None = None) -> KnowledgeGraph:
-    """Read, check and build ontology and data; raise :class:`DataError` on any problem."""
-    from .build import build_triples
-    from .gcpause import gc_paused
-    from .progress import stage
-    from .records import load_records
-
-    onto = load_ontology(ontology)
-    with gc_paused():
-        with stage("Reading and checking records"):
-            records = load_records(data_dir or default_data_dir(), concepts_by_scheme(onto))
-        with stage("Building triples"):
-            triples = build_triples(records)
-        del records  # the store is built next: free the records first (memory at a million triples)
-        with stage(f"Loading {len(triples)} triples into the store"):
-            return KnowledgeGraph(onto, triples)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 __all__ = ["compact", "BASE", "IKZ", "IKZC", "ID", "PREFIXES", "DATA_PREFIXES", "ONTOLOGY_IRI",
-           "GRAPH_ONTOLOGY", "GRAPH_DATA"]
+           "GRAPH_ONTOLOGY", "GRAPH_DATA", "GRAPH_PUBLISHED"]
 
 BASE = "https://w3id.org/ikz-graph/"
 IKZ = BASE + "ontology/"
@@ -11,6 +11,8 @@ ID = BASE + "id/"
 ONTOLOGY_IRI = BASE + "ontology"
 GRAPH_ONTOLOGY = BASE + "graph/ontology"
 GRAPH_DATA = BASE + "graph/data"
+#: The graph that ``publish`` writes and ``serve`` serves: ontology and data together, so every named query runs.
+GRAPH_PUBLISHED = BASE + "graph/all"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

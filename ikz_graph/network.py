@@ -25,10 +25,11 @@ from typing import Any, Protocol
 
 from . import namespaces as ns
 from .config import TIE_TYPES, expand, load_config
+from .dates import existed, parse_day, running
 from .errors import AnalysisError
 from .gcpause import gc_paused
 
-__all__ = ["fetch", "cooperation_network", "analyze", "unit", "parse_day", "CoopData", "Unit",
+__all__ = ["fetch", "cooperation_network", "analyze", "unit", "CoopData", "Unit",
            "Membership", "ServiceRole", "Analysis", "Cluster", "adjusted_rand_index"]
 
 
@@ -39,24 +40,6 @@ class SparqlSource(Protocol):
 def unit(key: str) -> str:
     """The IRI of the unit with Kreisschlüssel (or Gemeindeschlüssel) ``key``."""
     return ns.ID + "unit/" + key
-
-
-def parse_day(value: Any, *, end: bool = False) -> dt.date | None:
-    """A date, or ``YYYY`` / ``YYYY-MM`` read as its first day (or last, with ``end=True``).
-
-    Uses the records' own date rules (:func:`ikz_graph.records.parse_date`).
-    """
-    from .records import _Bad, parse_date
-
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    try:
-        d = parse_date(value if isinstance(value, dt.date) else str(value).strip())
-    except _Bad:
-        raise AnalysisError(f"not a date: {value!r} (write 2023-10-04, 2023-10 or 2021)") from None
-    return d.latest if end else d.earliest
 
 
 # --------------------------------------------------------------------------- what is read
@@ -288,13 +271,6 @@ def _fetch(source: SparqlSource) -> CoopData:
 
 # --------------------------------------------------------------------------- the network
 
-def _running(start: dt.date | None, end: dt.date | None, as_of: dt.date | None) -> bool:
-    """The as-of rule of the queries: running if it may have been running that day."""
-    if as_of is None:
-        return True
-    return (start is None or start <= as_of) and (end is None or end >= as_of)
-
-
 def tie_type_of(data: CoopData, org: str, cfg: dict) -> str | None:
     """The tie type an organisation creates (``project``, ``body``, ``planning``) or None."""
     classes = data.org_classes.get(org, set())
@@ -316,14 +292,11 @@ def groups(data: CoopData, as_of: dt.date | None = None, cfg: dict | None = None
         tie = tie_of[m.org]
         if tie is None or m.unit not in data.units or (m.role is not None and m.role not in roles):
             continue
-        if not _running(m.start, m.end, as_of):
-            continue
-        founded = data.founded.get(m.org)
-        if as_of is not None and founded is not None and founded > as_of:
+        if not running(m.start, m.end, as_of) or not existed(data.founded.get(m.org), as_of):
             continue
         out.setdefault(m.org, (tie, set()))[1].add(m.unit)
     for s in data.services:
-        if s.unit in data.units and _running(s.start, None, as_of):
+        if s.unit in data.units and running(s.start, None, as_of):
             out.setdefault(s.service, ("service", set()))[1].add(s.unit)
     return {k: (t, sorted(us)) for k, (t, us) in sorted(out.items())}
 

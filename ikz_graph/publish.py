@@ -1,4 +1,4 @@
-"""Publish the graph to a triple store over HTTP, and the HTTP plumbing shared with remote queries.
+"""Publish the graph to a triple store over HTTP (endpoints, credentials and retries: :mod:`ikz_graph.http`).
 
 Two ways to replace a named graph on a server with the current build:
 
@@ -12,65 +12,30 @@ Two ways to replace a named graph on a server with the current build:
     ``MOVE`` the staging graph onto the target graph. A failure before that leaves the target
     untouched (and the staging graph is dropped).
 
-Credentials come from the environment (``IKZ_GRAPH_USER``, ``IKZ_GRAPH_PASSWORD``) or a netrc file
-(``$NETRC`` or ``~/.netrc``, entry for the endpoint's host), never from the command line; they are
-never part of an error message. HTTP basic and digest authentication are supported; ``auto`` asks
-the server which one it wants.
+Credentials come from the environment or a netrc file, never from the command line, and are
+never part of an error message (:func:`ikz_graph.http.credentials_for`).
 """
 from __future__ import annotations
 
-import netrc
-import os
 import time
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
-from .errors import IkzError
+from .errors import PublishError, RemoteError
+from .http import ENV_PASSWORD, ENV_USER, check_endpoint, credentials_for, http_auth, request_with_retry
+from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph as ox
-    import requests
 
     from .graph import KnowledgeGraph
 
-__all__ = ["RemoteError", "PublishError", "Credentials", "PublishReport", "publish", "credentials_for", "check_endpoint",
-           "GRAPH_PUBLISHED", "PROTOCOLS", "AUTH_SCHEMES", "http_auth", "request_with_retry"]
+__all__ = ["PublishReport", "publish", "PROTOCOLS"]
 
-#: Default IRI of the published graph: ontology and data together, so that every named query runs.
-GRAPH_PUBLISHED = "https://w3id.org/ikz-graph/graph/all"
 PROTOCOLS = ("gsp", "update")
-AUTH_SCHEMES = ("auto", "basic", "digest", "none")
-ENV_USER, ENV_PASSWORD = "IKZ_GRAPH_USER", "IKZ_GRAPH_PASSWORD"
-#: Attempts per request (the first try and two retries) on connection errors and 502/503/504.
-ATTEMPTS = 3
-RETRY_STATUS = (502, 503, 504)
 #: Triples per ``INSERT DATA`` request with ``--protocol update``.
 CHUNK = 2000
-
-
-class RemoteError(IkzError):
-    """A request to a remote endpoint failed; the message names the endpoint and the HTTP status
-    (also in ``status`` when the server answered)."""
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-class PublishError(RemoteError):
-    """Publishing failed; the previously published graph is left as it was."""
-
-
-@dataclass(frozen=True)
-class Credentials:
-    user: str
-    password: str
-    origin: str  # where they came from: "environment" or the netrc path (never the secret itself)
-
-    def __repr__(self) -> str:  # keep the password out of tracebacks and logs
-        return f"Credentials(user={self.user!r}, password=***, origin={self.origin!r})"
 
 
 @dataclass(frozen=True)
@@ -81,114 +46,6 @@ class PublishReport:
     triples: int
     requests: int
     seconds: float
-
-
-def check_endpoint(url: str) -> str:
-    """An http(s) URL without credentials in it; raise :class:`RemoteError` otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RemoteError(f"endpoint {url!r} is not an http(s) URL")
-    if parts.username is not None or parts.password is not None:
-        safe = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl()
-        raise RemoteError(f"endpoint {safe}: credentials in the URL are not accepted; set {ENV_USER} and "
-                           f"{ENV_PASSWORD} or use a netrc file")
-    return url
-
-
-def credentials_for(url: str, env: dict[str, str] | None = None) -> Credentials | None:
-    """Credentials for ``url``: environment variables first, then ``$NETRC`` or ``~/.netrc``."""
-    env = os.environ if env is None else env
-    user, password = env.get(ENV_USER), env.get(ENV_PASSWORD)
-    if user or password:
-        if not (user and password is not None):
-            raise RemoteError(f"set both {ENV_USER} and {ENV_PASSWORD} (only one of them is set)")
-        return Credentials(user, password, "environment")
-    path = env.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
-    if not os.path.isfile(path):
-        return None
-    try:
-        entry = netrc.netrc(path).authenticators(urlsplit(url).hostname or "")
-    except netrc.NetrcParseError as e:  # its message may quote a token, so only the line is given
-        raise RemoteError(f"cannot read the netrc file {path}: syntax error in line {e.lineno}") from None
-    except OSError as e:
-        raise RemoteError(f"cannot read the netrc file {path}: {e.strerror}") from None
-    if not entry:
-        return None
-    login, _, password = entry
-    return Credentials(login, password or "", path)
-
-
-def http_auth(session: "requests.Session", url: str, creds: Credentials | None, scheme: str, timeout: float):
-    """The ``requests`` auth object for ``scheme``, or None.
-
-    ``auto`` asks the server with one ``HEAD``: digest or basic as its 401 challenge demands, and no
-    authentication at all when it does not ask for any (the password is never sent unasked).
-    """
-    from requests.auth import HTTPBasicAuth, HTTPDigestAuth
-
-    if scheme not in AUTH_SCHEMES:
-        raise RemoteError(f"unknown authentication {scheme!r} (known: {', '.join(AUTH_SCHEMES)})")
-    if creds is None or scheme == "none":
-        return None
-    if scheme == "auto":
-        r = request_with_retry(session, "HEAD", url, timeout=timeout, ok=lambda r: r.status_code not in RETRY_STATUS)
-        if r.status_code != 401:
-            return None
-        challenge = r.headers.get("WWW-Authenticate", "")
-        scheme = "digest" if challenge.lower().lstrip().startswith("digest") else "basic"
-    return HTTPDigestAuth(creds.user, creds.password) if scheme == "digest" else HTTPBasicAuth(creds.user, creds.password)
-
-
-def _status_text(r: "requests.Response") -> str:
-    return f"HTTP {r.status_code}" + (f" {r.reason}" if r.reason else "")
-
-
-def request_with_retry(session: "requests.Session", method: str, url: str, *, timeout: float,
-                       ok: Callable[["requests.Response"], bool] | None = None, idempotent: bool = True,
-                       **kw: Any) -> "requests.Response":
-    """Send one request; retry (bounded: :data:`ATTEMPTS` tries, 0.5 s then 1 s apart) on a
-    connection error or HTTP 502/503/504. A request that is not ``idempotent`` is retried only when
-    the connection could not be opened (so it cannot have reached the server).
-
-    Any other failure raises :class:`RemoteError` naming method, endpoint and HTTP status.
-    """
-    import requests
-
-    ok = ok or (lambda r: 200 <= r.status_code < 300)
-    where = urlsplit(url)._replace(query="", fragment="").geturl()
-    last, status = "", None
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            r = session.request(method, url, timeout=timeout, **kw)
-        except requests.exceptions.ConnectTimeout:
-            last = f"no connection within {timeout:g} s"
-        except requests.exceptions.Timeout:
-            last = f"no answer within {timeout:g} s"
-            if not idempotent:
-                break
-        except requests.exceptions.ConnectionError as e:
-            never_sent = _never_sent(e)
-            last = "the connection failed" if never_sent else "the connection broke off"
-            if not idempotent and not never_sent:
-                break
-        else:
-            if ok(r):
-                return r
-            last, status = _status_text(r), r.status_code
-            if r.status_code not in RETRY_STATUS:
-                break
-        if attempt < ATTEMPTS:
-            time.sleep(0.5 * attempt)
-    tries = f" after {attempt} attempts" if attempt > 1 else ""
-    raise RemoteError(f"{method} {where} failed: {last}{tries}", status)
-
-
-def _never_sent(e: Exception) -> bool:
-    """True when the connection could not even be opened (so the server saw nothing)."""
-    from urllib3.exceptions import NewConnectionError
-
-    reason = getattr(e.args[0], "reason", None) if e.args else None
-    return isinstance(reason, NewConnectionError) or isinstance(e.args[0] if e.args else None, NewConnectionError)
 
 
 def _ntriples(triples: list["ox.Triple"]) -> bytes:

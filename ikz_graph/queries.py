@@ -12,10 +12,7 @@ variables of the same name as RDF terms (SEP-0007 substitution), never spliced i
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,7 +192,8 @@ def _cell(term: Any) -> str:
 
 
 def format_result(result: "Result", fmt: str = "table") -> str:
-    """Render a result as a text table, or as W3C SPARQL 1.1 CSV, TSV or JSON results."""
+    """Render a result as a text table, or as W3C SPARQL 1.1 CSV, TSV or JSON results
+    (written by pyoxigraph; JSON ends with a newline)."""
     if fmt == "table":
         cols = result.columns
         from .tables import align
@@ -204,44 +202,7 @@ def format_result(result: "Result", fmt: str = "table") -> str:
         out = align(cols, rows)
         out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
         return "\n".join(out) + "\n"
-    writers = {"csv": _csv, "tsv": _tsv, "json": _json}
-    if fmt not in writers:
+    if fmt not in OUTPUT_FORMATS:
         raise QueryError(f"unknown format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
-    return writers[fmt](result)
-
-
-# W3C SPARQL 1.1 Query Results CSV/TSV (https://www.w3.org/TR/sparql11-results-csv-tsv/) and JSON
-# (https://www.w3.org/TR/sparql11-results-json/).
-def _csv(result: "Result") -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(result.columns)
-    for r in result.terms:
-        w.writerow(["" if r.get(c) is None else
-                    ("_:" + r[c].value if isinstance(r[c], ox.BlankNode) else r[c].value) for c in result.columns])
-    return buf.getvalue()
-
-
-def _tsv(result: "Result") -> str:
-    lines = ["\t".join("?" + c for c in result.columns)]
-    lines += ["\t".join("" if r.get(c) is None else str(r[c]) for c in result.columns) for r in result.terms]
-    return "\n".join(lines) + "\n"
-
-
-def _json_term(t: Any) -> dict:
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    out = {"type": "literal", "value": t.value}
-    if t.language:
-        out["xml:lang"] = t.language
-    elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        out["datatype"] = t.datatype.value
-    return out
-
-
-def _json(result: "Result") -> str:
-    bindings = [{c: _json_term(r[c]) for c in result.columns if r.get(c) is not None} for r in result.terms]
-    doc = {"head": {"vars": result.columns}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    text = result.serialize(fmt).decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"

@@ -16,9 +16,10 @@ from typing import Any
 import yaml
 
 from . import namespaces as ns
-from .errors import DataError, Problem
+from .dates import Date, parse_date
+from .errors import DataError, DateError, Problem
 
-__all__ = ["Date", "Record", "Records", "load_records", "slugify", "unit_id", "COLLECTIONS"]
+__all__ = ["Record", "Records", "load_records", "slugify", "unit_id", "COLLECTIONS"]
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KEY_RE = re.compile(r"^\d{5}$")
@@ -27,43 +28,9 @@ LAND_KEY_RE = re.compile(r"^\d{2}$")
 NUTS3_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
 QID_RE = re.compile(r"^Q[1-9]\d*$")
 URL_RE = re.compile(r"^https?://\S+$")
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 VALID_LAND_KEYS = {f"{i:02d}" for i in range(1, 17)}
-
-
-@dataclass(frozen=True, order=True)
-class Date:
-    """A calendar date known to the day, the month or the year (as precise as its source)."""
-
-    year: int
-    month: int | None = None
-    day: int | None = None
-
-    @property
-    def precision(self) -> str:
-        return "day" if self.day else "month" if self.month else "year"
-
-    def __str__(self) -> str:
-        if self.day:
-            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-        if self.month:
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}"
-
-    @property
-    def earliest(self) -> dt.date:
-        return dt.date(self.year, self.month or 1, self.day or 1)
-
-    @property
-    def latest(self) -> dt.date:
-        if self.day:
-            return self.earliest
-        if self.month:
-            nxt = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
-            return nxt - dt.timedelta(days=1)
-        return dt.date(self.year, 12, 31)
 
 
 @dataclass
@@ -133,27 +100,11 @@ class _Bad(Exception):
     pass
 
 
-def parse_date(value: Any) -> Date:
-    """Turn a YAML value (``2021``, ``"2023-10"``, ``2023-10-04``) into a :class:`Date`."""
-    if isinstance(value, dt.datetime):
-        raise _Bad(f"expected a date, got a date and time {value}")
-    if isinstance(value, dt.date):
-        return Date(value.year, value.month, value.day)
-    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
-        return Date(value)
-    if isinstance(value, str):
-        m = DATE_RE.match(value.strip())
-        if m:
-            y, mo, d = (int(x) if x else None for x in m.groups())
-            try:
-                if d:
-                    dt.date(y, mo, d)
-                elif mo and not 1 <= mo <= 12:
-                    raise ValueError
-            except ValueError:
-                raise _Bad(f"{value!r} is not a valid calendar date") from None
-            return Date(y, mo, d)
-    raise _Bad(f"{value!r} is not a date (write 2023-10-04, 2023-10 or 2021)")
+def _date(v: Any) -> Date:
+    try:
+        return parse_date(v)
+    except DateError as e:
+        raise _Bad(str(e)) from None
 
 
 def _str(v: Any) -> str:
@@ -264,7 +215,7 @@ SOURCES = (_list(_ref), True)
 OPT_SOURCES = (_list(_ref), False)
 TEXT = (_str, True)
 OPT_TEXT = (_str, False)
-DATE = (parse_date, False)
+DATE = (_date, False)
 
 SPEC: dict[str, dict[str, tuple]] = {
     "sources": {
@@ -276,7 +227,7 @@ SPEC: dict[str, dict[str, tuple]] = {
         "country": (_pattern(COUNTRY_RE, "ISO country code"), False),
         "name": TEXT, "label": TEXT, "type": TEXT, "seat": OPT_TEXT, "district": (_ref, False),
         "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False),
-        "population": (_one_or_many(_sub({"value": (_int, True), "date": (parse_date, True),
+        "population": (_one_or_many(_sub({"value": (_int, True), "date": (_date, True),
                                           "source": (_ref, True)})), False),
         "area_km2": (_one_or_many(_sub({"value": (_number, True), "date": DATE, "source": (_ref, True)})), False),
         "head": (_sub({"name": TEXT, "role": TEXT, "title": OPT_TEXT, "since": DATE, "until": DATE,

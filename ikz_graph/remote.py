@@ -17,12 +17,12 @@ FILTER inside a UNION branch is evaluated before the join and would not see the 
 from __future__ import annotations
 
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 from . import namespaces as ns
-from .errors import QueryError
-from .publish import ATTEMPTS, GRAPH_PUBLISHED, RETRY_STATUS, RemoteError, check_endpoint, credentials_for
+from .errors import QueryError, RemoteError
+from .http import RETRY_STATUS, GiveUp, TryAgain, check_endpoint, credentials_for, http_auth, retrying
+from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -109,26 +109,14 @@ def substitute(sparql: str, bindings: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _term(b: dict[str, Any]):
+def _canonical(term):
+    """Virtuoso writes ``xsd:boolean`` values as 1/0: valid lexical forms of the same values; the
+    canonical ones are used, as the embedded store writes them."""
     import pyoxigraph as ox
 
-    kind, value = b.get("type"), b.get("value", "")
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if kind == "bnode":
-        return ox.BlankNode(value)
-    if kind in ("literal", "typed-literal"):
-        if b.get("xml:lang"):
-            return ox.Literal(value, language=b["xml:lang"])
-        dtype = b.get("datatype")
-        if dtype == _XSD_BOOLEAN and value in _BOOLEAN_CANONICAL:
-            # Virtuoso writes booleans as 1/0: valid lexical forms of the same values; use the canonical ones
-            value = _BOOLEAN_CANONICAL[value]
-        return ox.Literal(value, datatype=ox.NamedNode(dtype)) if dtype and dtype != _XSD_STRING else ox.Literal(value)
-    if kind == "triple":  # SPARQL-star; not used by the named queries
-        v = b["value"]
-        return ox.Triple(_term(v["subject"]), _term(v["predicate"]), _term(v["object"]))
-    raise QueryError(f"unknown term type {kind!r} in the endpoint's answer")
+    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_BOOLEAN and term.value in _BOOLEAN_CANONICAL:
+        return ox.Literal(_BOOLEAN_CANONICAL[term.value], datatype=term.datatype)
+    return term
 
 
 class RemoteEndpoint:
@@ -160,8 +148,6 @@ class RemoteEndpoint:
                 import requests
                 from requests.auth import HTTPDigestAuth
 
-                from .publish import http_auth
-
                 with requests.Session() as s:
                     s.trust_env = False
                     a = http_auth(s, self.url, self._creds, "auto", self.timeout)
@@ -170,7 +156,8 @@ class RemoteEndpoint:
                 self._scheme = self._auth
         return None if self._scheme == "none" else self._scheme
 
-    def _request(self, text: str) -> tuple[dict, int | None]:
+    def _request(self, text: str) -> tuple[bytes, int | None]:
+        """The body of the endpoint's JSON answer and its ``X-SPARQL-MaxRows`` limit, if it sent one."""
         import socket
         import urllib.error
         import urllib.request
@@ -189,52 +176,59 @@ class RemoteEndpoint:
         if scheme:
             sw.setHTTPAuth(DIGEST if scheme == "digest" else BASIC)
             sw.setCredentials(self._creds.user, self._creds.password)
-        last, status = "", None
-        for attempt in range(1, ATTEMPTS + 1):
+
+        def attempt() -> tuple[bytes, int | None]:
             try:
                 res = sw.query()
                 limit = res.response.headers.get("X-SPARQL-MaxRows")
-                return res.convert(), int(limit) if limit and limit.strip().isdigit() else None
+                return res.response.read(), int(limit) if limit and limit.strip().isdigit() else None
             except urllib.error.HTTPError as e:
-                last, status = f"HTTP {e.code} {e.reason}", e.code
-                if e.code not in RETRY_STATUS:
-                    break
+                raise (TryAgain if e.code in RETRY_STATUS else GiveUp)(f"HTTP {e.code} {e.reason}", e.code) from None
             except SPARQLWrapperException as e:  # 400 (query rejected), 401, 404, 500 …
                 code = {"QueryBadFormed": 400, "Unauthorized": 401, "URITooLong": 414,
                         "EndPointNotFound": 404, "EndPointInternalError": 500}.get(type(e).__name__)
-                last, status = (f"HTTP {code}" if code else type(e).__name__), code
+                reason = f"HTTP {code}" if code else type(e).__name__
                 if code == 400:
                     detail = str(e).split("Response:", 1)[-1].strip().splitlines()
-                    last += " (the endpoint rejected the query" + (f": {detail[0][:200]}" if detail else "") + ")"
-                break
+                    reason += " (the endpoint rejected the query" + (f": {detail[0][:200]}" if detail else "") + ")"
+                raise GiveUp(reason, code) from None
             except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as e:
-                reason = getattr(e, "reason", e)
-                last = f"no answer within {self.timeout:g} s" if isinstance(reason, (socket.timeout, TimeoutError)) \
-                    else f"the connection failed ({reason})"
-            except ValueError as e:  # includes json.JSONDecodeError
-                last = f"the answer is not SPARQL JSON results ({e})"
-                break
+                cause = getattr(e, "reason", e)
+                raise TryAgain(f"no answer within {self.timeout:g} s" if isinstance(cause, (socket.timeout, TimeoutError))
+                               else f"the connection failed ({cause})") from None
             finally:
                 # SPARQLWrapper installs a process-wide urllib opener holding the credentials: remove it.
                 urllib.request.install_opener(None)
-            if attempt < ATTEMPTS:
-                time.sleep(0.5 * attempt)
-        raise RemoteError(f"query at {self.url} failed: {last}", status)
+
+        return retrying(attempt, f"query at {self.url}")
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> "Result":
-        """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`."""
+        """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`.
+
+        The answer is read by pyoxigraph's SPARQL JSON results parser.
+        """
+        import pyoxigraph as ox
+
         from .graph import Result
 
-        doc, limit = self._request(prologue() + substitute(sparql, bindings or {}))
-        if not isinstance(doc, dict) or "results" not in doc:
-            raise QueryError(f"the endpoint {self.url} did not return SELECT results")
-        cols = list(doc.get("head", {}).get("vars", []))
-        rows = [{c: (_term(b[c]) if c in b else None) for c in cols} for b in doc["results"].get("bindings", [])]
-        if limit is not None and len(rows) >= limit:
+        body, limit = self._request(prologue() + substitute(sparql, bindings or {}))
+
+        def parse() -> ox.QuerySolutions:
+            try:
+                res = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            except (SyntaxError, ValueError) as e:
+                raise RemoteError(f"query at {self.url}: the answer is not SPARQL JSON results ({e})") from None
+            if not isinstance(res, ox.QuerySolutions):
+                raise QueryError(f"the endpoint {self.url} did not return SELECT results")
+            return res
+
+        first = parse()
+        result = Result([v.value for v in first.variables], solutions=first, again=parse, map_term=_canonical)
+        if limit is not None and len(result) >= limit:
             # Virtuoso cuts result sets at ResultSetMaxRows without an error; this header is the only sign
             raise RemoteError(f"query at {self.url}: the endpoint cut the result off at {limit} rows "
                               "(X-SPARQL-MaxRows; on Virtuoso raise ResultSetMaxRows in the [SPARQL] section)")
-        return Result(cols, rows)
+        return result
 
 
 def run_remote(endpoint: RemoteEndpoint, name_or_file: "str | Path", params: dict[str, str] | None = None) -> "Result":

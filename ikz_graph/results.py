@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from decimal import Decimal
 from typing import Any, Iterable
 
 import pyoxigraph as ox
@@ -17,6 +16,7 @@ import pyoxigraph as ox
 from . import namespaces as ns
 from .config import FACTORS, flatten
 from .errors import AnalysisError
+from .terms import literal
 
 __all__ = ["analysis_triples", "transfer_triples", "to_turtle", "run_time", "analysis_files", "transfer_files",
            "analysis_summary"]
@@ -39,24 +39,15 @@ def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
+#: Analysis figures (PageRank, scores, shares) are written to this many decimals.
+DECIMALS = 6
+
+
 def _lit(value: Any, lang: str | None = None) -> ox.Literal:
-    if lang:
-        return ox.Literal(str(value), language=lang)
-    if isinstance(value, bool):
-        return ox.Literal("true" if value else "false", datatype=_n(ns.XSD + "boolean"))
-    if isinstance(value, int):
-        return ox.Literal(str(value), datatype=_n(ns.XSD + "integer"))
+    """A literal of a run's value; floats are rounded to :data:`DECIMALS` places first."""
     if isinstance(value, float):
-        d = Decimal(repr(round(value, 6))).normalize()
-        text = format(d, "f")
-        if "." not in text:
-            text += ".0"
-        return ox.Literal(text, datatype=_n(ns.XSD + "decimal"))
-    if isinstance(value, dt.datetime):
-        return ox.Literal(value.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=_n(ns.XSD + "dateTime"))
-    if isinstance(value, dt.date):
-        return ox.Literal(value.isoformat(), datatype=_n(ns.XSD + "date"))
-    return ox.Literal(str(value))
+        value = round(value, DECIMALS)
+    return literal(value, lang=lang)
 
 
 class _Triples:

@@ -1,7 +1,7 @@
 """A local SPARQL endpoint over the built graph, with the Oxigraph server (pip package ``oxigraph``).
 
 The graph is loaded into a temporary Oxigraph database, in the named graph
-:data:`ikz_graph.publish.GRAPH_PUBLISHED`, and served read-only on 127.0.0.1 with the union of all
+:data:`ikz_graph.namespaces.GRAPH_PUBLISHED`, and served read-only on 127.0.0.1 with the union of all
 graphs as the default graph, so YASGUI, notebooks and ``ikz-graph query --endpoint`` need no
 ``GRAPH`` clause. Cross-origin requests are allowed, for browser tools such as YASGUI::
 
@@ -21,17 +21,13 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import IkzError
-from .publish import GRAPH_PUBLISHED
+from .errors import ServeError
+from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import KnowledgeGraph
 
 __all__ = ["ServeError", "Server", "start_server", "oxigraph_command", "free_port"]
-
-
-class ServeError(IkzError):
-    """The local endpoint could not be started."""
 
 
 def oxigraph_command() -> str:

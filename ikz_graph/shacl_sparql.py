@@ -28,10 +28,10 @@ import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import ShapesError
+from .shacl_report import Report, Violation
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
-    from .shacl import Report
 
 __all__ = ["ShapesError", "Shapes", "read_shapes", "validate_oxigraph", "SUPPORTED"]
 
@@ -527,10 +527,9 @@ def _text(term) -> str:
     return term.value
 
 
-def validate_oxigraph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> "Report":
+def validate_oxigraph(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Report:
     """Validate ``kg`` against ``shapes`` (default ``ontology/shapes.ttl``) with SPARQL on ``kg.store``."""
     from .paths import ontology_dir
-    from .shacl import Report, Violation
 
     parsed = read_shapes(Path(shapes) if shapes else ontology_dir() / "shapes.ttl")
     rows: set = set()  # (focus term, path str, message, value term or None, severity)

@@ -29,14 +29,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
-import shutil
-import tempfile
 from collections import deque
 from pathlib import Path
 from typing import Any
 
+from .atomic import replace_dir
 from .errors import IkzError
 
 __all__ = ["SIZES", "generate"]
@@ -375,26 +373,5 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
                "model_projects": n_projects, "contiguity_pairs": len(edges), **{"bench": bench}}
     files = w.texts()
     files["_bench.json"] = json.dumps(bench, indent=2, sort_keys=True) + "\n"
-    _replace_dir(out, files)
+    replace_dir(out, files)
     return summary
-
-
-def _replace_dir(out: Path, files: dict[str, str]) -> None:
-    """Write ``files`` into a new directory beside ``out`` and swap it in."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8")
-        if out.exists():
-            old = out.with_name(f".{out.name}-old-{os.getpid()}")
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

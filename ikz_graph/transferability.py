@@ -25,7 +25,8 @@ from . import namespaces as ns
 from .config import FACTORS, expand, load_config
 from .errors import AnalysisError
 from .gcpause import gc_paused
-from .network import CoopData, _running, _software, cooperation_network, fetch, groups, parse_day, run_id
+from .dates import existed, parse_day, running
+from .network import CoopData, _software, cooperation_network, fetch, groups, run_id
 
 __all__ = ["rank", "resolve_approach", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
            "FACTOR_LABELS"]
@@ -151,11 +152,10 @@ def participants_of(data: CoopData, approach: str, as_of: dt.date | None = None,
     if approach in g:
         return list(g[approach][1])
     # A body of a class that creates no tie (e.g. an umbrella association): its members directly.
-    founded = data.founded.get(approach)
-    if as_of is not None and founded is not None and founded > as_of:
+    if not existed(data.founded.get(approach), as_of):
         return []
     return sorted({m.unit for m in data.memberships if m.org == approach and m.unit in data.units
-                   and _running(m.start, m.end, as_of)})
+                   and running(m.start, m.end, as_of)})
 
 
 def _task_fields(data: CoopData, approach: str) -> set[str]:

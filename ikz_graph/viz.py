@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import namespaces as ns
-from .errors import AnalysisError, IkzError, QueryError
+from .errors import AnalysisError, DateError, QueryError, VizError
 from .gcpause import gc_paused
 
 if TYPE_CHECKING:
@@ -112,10 +112,6 @@ _UNIT_KINDS = ("district", "city", "municipality", "foreign region")
 
 #: Above this many nodes the page starts with physics off (precomputed layout only).
 PHYSICS_LIMIT = 400
-
-
-class VizError(IkzError):
-    """A view cannot be built: unknown view, target missing or of the wrong kind."""
 
 
 @dataclass
@@ -381,12 +377,12 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
 
 # ------------------------------------------------------------------------------------------ as-of rule
 def _check_date(as_of: Any) -> str | None:
-    """The day as ISO text; dates are read as everywhere else (:func:`ikz_graph.network.parse_day`)."""
-    from .network import parse_day
+    """The day as ISO text; dates are read as everywhere else (:func:`ikz_graph.dates.parse_day`)."""
+    from .dates import parse_day
 
     try:
         day = parse_day(as_of)
-    except AnalysisError:
+    except DateError:
         raise VizError(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
     return day.isoformat() if day else None
 
@@ -918,8 +914,8 @@ def write_html(kg: "KnowledgeGraph", path: str | Path, view: str = "overview", t
 
 
 def write_page(page: str, path: str | Path) -> Path:
-    """Write a page atomically (:func:`ikz_graph.exports.atomic_write_files`): all or nothing."""
-    from .exports import atomic_write_files
+    """Write a page atomically (:func:`ikz_graph.atomic.write_files`): all or nothing."""
+    from .atomic import write_files
 
     out = Path(path)
-    return atomic_write_files(out.parent, {out.name: page.encode("utf-8")})[0]
+    return write_files(out.parent, {out.name: page.encode("utf-8")})[0]

@@ -74,7 +74,7 @@ def test_as_of_drops_memberships_that_start_later(small, data):
     after = cooperation_network(data, as_of="2023-10-01").edges[unit("07232"), unit("07233")]["ties"]
     assert "project" not in before and "project" in after
     emh = "https://w3id.org/ikz-graph/id/org/emh"
-    assert unit("07232") not in participants_of(data, emh, ikz_graph.network.parse_day("2023-09-30"))
+    assert unit("07232") not in participants_of(data, emh, ikz_graph.dates.parse_day("2023-09-30"))
     # Vorderpfalz ended in 12/2023: on 2024-01-01 it ties nobody.
     late = cooperation_network(data, as_of="2024-01-01")
     assert not any("https://w3id.org/ikz-graph/id/org/vorderpfalz" in e["ties"].get("project", [])

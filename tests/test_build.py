@@ -1,6 +1,8 @@
 """Exports: byte-identical across runs, readable by parsers, written atomically."""
 from __future__ import annotations
 
+import ikz_graph
+
 import json
 import os
 
@@ -10,7 +12,7 @@ import rdflib
 
 from ikz_graph import namespaces as ns
 from ikz_graph.errors import ExportError
-from ikz_graph.exports import atomic_write_files
+from ikz_graph.atomic import write_files
 
 from .conftest import run_module
 
@@ -33,7 +35,7 @@ def test_two_builds_in_separate_processes_are_byte_identical(tmp_path):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, kg):
     out = tmp_path_factory.mktemp("dist")
-    kg.export(out)
+    ikz_graph.export(kg, out)
     return out
 
 
@@ -125,10 +127,10 @@ def test_turtle_uses_prefixes_and_keeps_umlauts(built):
 
 def test_failed_write_leaves_the_previous_output_intact(tmp_path):
     out = tmp_path / "dist"
-    atomic_write_files(out, {"a.ttl": b"old a", "b.ttl": b"old b"})
+    write_files(out, {"a.ttl": b"old a", "b.ttl": b"old b"})
     files = {"a.ttl": b"new a", "no-such-folder/b.ttl": b"new b"}   # writing the second file fails
     with pytest.raises(ExportError, match="cannot write to"):
-        atomic_write_files(out, files)
+        write_files(out, files)
     assert (out / "a.ttl").read_bytes() == b"old a"
     assert (out / "b.ttl").read_bytes() == b"old b"
     assert sorted(p.name for p in out.iterdir()) == ["a.ttl", "b.ttl"]

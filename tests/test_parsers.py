@@ -6,6 +6,8 @@ is checked too, so the matrix is revisited when it changes.
 """
 from __future__ import annotations
 
+import ikz_graph
+
 import os
 import re
 import shutil
@@ -28,7 +30,7 @@ RIOT = ROOT / "scripts" / "riot"
 @pytest.fixture(scope="module")
 def exports(kg, tmp_path_factory):
     d = tmp_path_factory.mktemp("exports")
-    kg.export(d)
+    ikz_graph.export(kg, d)
     out = {}
     for fmt in FORMATS:
         good = d / f"ikz.{fmt}"

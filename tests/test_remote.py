@@ -8,7 +8,8 @@ import pyoxigraph as ox
 import pytest
 
 from ikz_graph.errors import QueryError
-from ikz_graph.publish import RemoteError, check_endpoint, credentials_for
+from ikz_graph.errors import RemoteError
+from ikz_graph.http import check_endpoint, credentials_for
 from ikz_graph.queries import list_queries
 from ikz_graph.remote import prologue, substitute
 

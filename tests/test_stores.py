@@ -14,7 +14,9 @@ import time
 
 import pytest
 
-from ikz_graph.publish import GRAPH_PUBLISHED, PublishError, publish
+from ikz_graph.errors import PublishError
+from ikz_graph.namespaces import GRAPH_PUBLISHED
+from ikz_graph.publish import publish
 from ikz_graph.queries import list_queries, run_query
 from ikz_graph.remote import RemoteEndpoint, run_remote
 
