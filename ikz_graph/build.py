@@ -18,7 +18,8 @@ from pyoxigraph import NamedNode, Triple
 
 from . import namespaces as ns
 from .dates import Date
-from .records import ORG_TYPES, UNIT_TYPES, Record, Records, slugify, unit_id
+from .levels import UNIT_TYPES
+from .schema import ORG_TYPES, Record, Records, slugify, unit_id
 from .terms import date_literal, decimal_text, literal
 
 __all__ = ["build_triples"]
@@ -192,15 +193,14 @@ class _Builder:
         uid = unit_id(d)
         s = self.iri(uid)
         t = d["type"]
-        self.typ(s, UNIT_TYPES[t])
+        self.typ(s, UNIT_TYPES[t].cls)
         self.ident(s, uid)
         self.names(s, d["name"], d["label"])
         self.add(s, ns.IKZ + "unitType", self.concept(t))
+        if d.get("key"):
+            self.add(s, UNIT_TYPES[t].key_property, literal(d["key"]))
         if d.get("district"):
-            self.add(s, ns.IKZ + "gemeindeschluessel", literal(d["key"]))
             self.add(s, ns.IKZ + "inDistrict", self.iri(d["district"]))
-        elif d.get("key"):
-            self.add(s, ns.IKZ + "kreisschluessel", literal(d["key"]))
         if d.get("key"):
             if d["key"][:2] in self.states:
                 self.add(s, ns.IKZ + "inState", self.iri(d["key"][:2]))

@@ -29,7 +29,7 @@ def test_readme_example_output_is_real(cmd, expected, tmp_path):
 
 
 def test_data_format_documents_every_collection_and_field():
-    from ikz_graph.records import SPEC
+    from ikz_graph.schema import SPEC
 
     doc = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
     missing = [f"{coll}.{name}" for coll, fields in SPEC.items() for name in [coll, *fields]

@@ -1,0 +1,313 @@
+"""The record format of ``data/*.yaml``: collections, their fields and field types, record ids.
+
+:data:`SPEC` names, per collection, every field with its check and whether it is required; an
+unknown field is an error. Reading the files is :mod:`ikz_graph.records`, the checks across
+records are :mod:`ikz_graph.checks`. The format is documented in ``docs/data-format.md``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import namespaces as ns
+from .dates import Date, parse_date
+from .errors import DateError
+
+__all__ = ["Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STATEMENT_TYPES", "FieldError", "read_fields",
+           "slugify", "unit_id", "KEY_RE"]
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+KEY_RE = re.compile(r"^\d{5}$")
+AGS_RE = re.compile(r"^\d{5}(\d{3})?$")
+LAND_KEY_RE = re.compile(r"^\d{2}$")
+NUTS3_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
+QID_RE = re.compile(r"^Q[1-9]\d*$")
+URL_RE = re.compile(r"^https?://\S+$")
+DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+VALID_LAND_KEYS = {f"{i:02d}" for i in range(1, 17)}
+
+
+@dataclass
+class Record:
+    """One record of a collection, with where it was read."""
+
+    collection: str
+    data: dict[str, Any]
+    file: str
+    line: int
+
+    @property
+    def label(self) -> str:
+        d = self.data
+        for k in ("id", "key", "unit", "nuts3"):
+            if isinstance(d.get(k), str):
+                return f"{self.collection[:-1] if self.collection.endswith('s') else self.collection} {d[k]}"
+        if self.collection == "memberships":
+            return f"membership {d.get('member')} in {d.get('organisation')}"
+        return f"{self.collection} record"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+@dataclass
+class Records:
+    """All records of a data directory, checked.
+
+    ``kinds`` maps every id (Kreisschlüssel, NUTS-3 code, Länderschlüssel, record id, and the
+    person ids derived from unit heads) to its kind: ``unit``, ``state``, ``organisation``,
+    ``person``, ``source``, ``grant``, ``programme``, ``service``, ``agreement``, ``law``,
+    ``meeting`` or ``statement``.
+    """
+
+    by_collection: dict[str, list[Record]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, collection: str) -> list[Record]:
+        return self.by_collection.get(collection, [])
+
+
+# ---------------------------------------------------------------- field types
+class FieldError(Exception):
+    """A field of a record has a wrong value (the reader turns it into a problem with file and line)."""
+
+
+def _date(v: Any) -> Date:
+    try:
+        return parse_date(v)
+    except DateError as e:
+        raise FieldError(str(e)) from None
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise FieldError(f"expected a non-empty text, got {v!r}")
+    return v.strip()
+
+
+def _pattern(regex: re.Pattern, what: str):
+    def check(v: Any) -> str:
+        if isinstance(v, int) and not isinstance(v, bool):
+            raise FieldError(f"{what} {v!r} must be a quoted string (YAML drops leading zeros of numbers)")
+        s = _str(v)
+        if not regex.match(s):
+            raise FieldError(f"{s!r} is not a valid {what}")
+        return s
+    return check
+
+
+def _key(v: Any) -> str:
+    s = _pattern(AGS_RE, "Kreisschlüssel (5 digits) or Gemeindeschlüssel (8 digits)")(v)
+    if s[:2] not in VALID_LAND_KEYS:
+        raise FieldError(f"{s!r} is not a valid key: {s[:2]!r} is no Länderschlüssel (01-16)")
+    return s
+
+
+def _ref(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        raise FieldError(f"reference {v!r} must be a quoted string (YAML drops leading zeros of numbers)")
+    return _str(v)
+
+
+def _number(v: Any) -> float | int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise FieldError(f"expected a number, got {v!r}")
+    if v < 0:
+        raise FieldError(f"expected a non-negative number, got {v!r}")
+    return v
+
+
+def _int(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise FieldError(f"expected a whole number, got {v!r}")
+    return v
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise FieldError(f"expected true or false, got {v!r}")
+    return v
+
+
+def _datetime(v: Any) -> str:
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:
+            raise FieldError(f"{v} has no time-zone offset (write 2023-10-09T18:00:00+02:00)")
+        return v.isoformat()
+    s = _str(v)
+    if not DATETIME_RE.match(s):
+        raise FieldError(f"{s!r} is not a date-time with offset (write 2023-10-09T18:00:00+02:00)")
+    return s
+
+
+def _list(item):
+    def check(v: Any) -> list:
+        if not isinstance(v, list):
+            raise FieldError(f"expected a list, got {v!r}")
+        return [item(x) for x in v]
+    return check
+
+
+def _sub(spec: dict):
+    """A nested mapping with its own fields."""
+    def check(v: Any) -> dict:
+        if not isinstance(v, dict):
+            raise FieldError(f"expected a mapping, got {v!r}")
+        return read_fields(v, spec)
+    return check
+
+
+def _one_or_many(check):
+    """A mapping, or a list of mappings (one per source when sources differ); always a list."""
+    def run(v: Any) -> list:
+        return [check(x) for x in v] if isinstance(v, list) else [check(v)]
+    return run
+
+
+def read_fields(raw: dict, spec: dict[str, tuple]) -> dict:
+    """The fields of ``raw`` checked against ``spec``; raises :class:`FieldError` for the first problem."""
+    out: dict[str, Any] = {"__line__": raw.get("__line__", 0)}
+    unknown = sorted(k for k in raw if k != "__line__" and k not in spec)
+    if unknown:
+        raise FieldError(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+                   f" (allowed: {', '.join(sorted(spec))})")
+    for name, (check, required) in spec.items():
+        if name not in raw or raw[name] is None:
+            if required:
+                raise FieldError(f"missing required field {name!r}")
+            continue
+        try:
+            out[name] = check(raw[name])
+        except FieldError as e:
+            raise FieldError(f"field {name!r}: {e}") from None
+    return out
+
+
+ID = (_pattern(ID_RE, "identifier (lower-case letters, digits, hyphens)"), True)
+SOURCES = (_list(_ref), True)
+OPT_SOURCES = (_list(_ref), False)
+TEXT = (_str, True)
+OPT_TEXT = (_str, False)
+DATE = (_date, False)
+
+SPEC: dict[str, dict[str, tuple]] = {
+    "sources": {
+        "id": ID, "title": TEXT, "url": (_pattern(URL_RE, "URL"), False), "document": OPT_TEXT,
+        "publisher": OPT_TEXT, "published": DATE, "accessed": DATE, "note": OPT_TEXT,
+    },
+    "units": {
+        "key": (_key, False), "nuts3": (_pattern(NUTS3_RE, "NUTS-3 code"), False),
+        "country": (_pattern(COUNTRY_RE, "ISO country code"), False),
+        "name": TEXT, "label": TEXT, "type": TEXT, "seat": OPT_TEXT, "district": (_ref, False),
+        "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False),
+        "population": (_one_or_many(_sub({"value": (_int, True), "date": (_date, True),
+                                          "source": (_ref, True)})), False),
+        "area_km2": (_one_or_many(_sub({"value": (_number, True), "date": DATE, "source": (_ref, True)})), False),
+        "head": (_sub({"name": TEXT, "role": TEXT, "title": OPT_TEXT, "since": DATE, "until": DATE,
+                       "source": (_ref, True)}), False),
+        "sources": SOURCES, "note": OPT_TEXT,
+    },
+    "states": {
+        "key": (_pattern(LAND_KEY_RE, "Länderschlüssel (2 digits)"), True), "name": TEXT, "label": TEXT,
+        "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False), "sources": SOURCES,
+    },
+    "neighbours": {"unit": (_ref, True), "neighbours": (_list(_ref), True), "sources": SOURCES, "note": OPT_TEXT},
+    "organisations": {
+        "id": ID, "type": TEXT, "name": TEXT, "label": OPT_TEXT, "alt_names": (_list(_str), False),
+        "legal_form": OPT_TEXT, "task_fields": (_list(_str), False), "founded": DATE, "dissolved": DATE,
+        "parent": (_ref, False), "seat": OPT_TEXT, "homepage": (_pattern(URL_RE, "URL"), False),
+        "description": OPT_TEXT, "sites": (_list(_str), False), "developed_in": (_ref, False),
+        "legal_basis": (_list(_ref), False), "accompanies": (_list(_ref), False),
+        "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False),
+        "phases": (_list(_sub({
+            "number": (_int, True), "name": OPT_TEXT, "start": DATE, "end": DATE,
+            "task_fields": (_list(_str), False), "description": OPT_TEXT, "sources": SOURCES,
+        })), False),
+        "sources": SOURCES, "note": OPT_TEXT,
+    },
+    "memberships": {
+        "member": (_ref, True), "organisation": (_ref, True), "role": OPT_TEXT, "start": DATE, "end": DATE,
+        "phases": (_list(_int), False), "sources": SOURCES, "note": OPT_TEXT,
+    },
+    "persons": {
+        "id": ID, "name": TEXT,
+        "positions": (_list(_sub({
+            "organisation": (_ref, True), "role": TEXT, "title": OPT_TEXT, "start": DATE, "end": DATE,
+            "sources": SOURCES,
+        })), False),
+        "sources": SOURCES, "note": OPT_TEXT,
+    },
+    "grants": {
+        "id": ID, "funder": (_ref, True), "recipients": (_list(_ref), False), "project": (_ref, True),
+        "phase": (_int, False), "programme": (_ref, False), "amount": (_number, True),
+        "currency": OPT_TEXT, "approximate": (_bool, False), "date": DATE, "start": DATE, "end": DATE,
+        "rate": (_number, False),
+        "eligible_costs": (_list(_sub({"value": (_number, True), "approximate": (_bool, False),
+                                       "source": (_ref, True)})), False),
+        "description": OPT_TEXT, "sources": SOURCES, "note": OPT_TEXT,
+    },
+    "programmes": {
+        "id": ID, "name": TEXT, "funder": (_ref, True), "description": OPT_TEXT,
+        "stated_totals": (_list(_sub({"amount": (_number, True), "currency": OPT_TEXT, "approximate": (_bool, False),
+                                      "scope": OPT_TEXT, "source": (_ref, True)})), False),
+        "sources": SOURCES,
+    },
+    "services": {
+        "id": ID, "title": TEXT, "description": TEXT, "task_field": OPT_TEXT,
+        "competent_authorities": (_list(_ref), True), "operator": (_ref, False), "institution": (_ref, False),
+        "developed_in": (_ref, False), "agreement": (_ref, False), "start": DATE, "end": DATE,
+        "sources": SOURCES, "note": OPT_TEXT,
+    },
+    "agreements": {
+        "id": ID, "title": TEXT, "legal_form": OPT_TEXT, "parties": (_list(_ref), False), "date": DATE,
+        "legal_basis": (_list(_ref), False), "description": OPT_TEXT, "sources": SOURCES,
+    },
+    "legal_acts": {
+        "id": ID, "title": TEXT, "short_title": OPT_TEXT, "url": (_pattern(URL_RE, "URL"), False),
+        "date": DATE, "sources": SOURCES,
+    },
+    "meetings": {
+        "id": ID, "organisation": (_ref, True), "name": TEXT, "start": (_datetime, False), "date": DATE,
+        "public": (_bool, False),
+        "location": (_sub({"name": TEXT, "address": OPT_TEXT}), False),
+        "invitation": (_sub({"date": DATE, "title": OPT_TEXT, "signed_by": (_ref, False),
+                             "place": OPT_TEXT}), False),
+        "agenda": (_list(_sub({"number": TEXT, "name": TEXT, "public": (_bool, False),
+                               "section": OPT_TEXT, "refers_to": (_ref, False)})), False),
+        "sources": SOURCES, "note": OPT_TEXT,
+    },
+    "statements": {
+        "id": ID, "type": TEXT, "about": (_ref, True), "text": TEXT, "language": OPT_TEXT,
+        "speaker": (_ref, False), "task_fields": (_list(_str), False), "sources": SOURCES,
+    },
+}
+
+COLLECTIONS = tuple(SPEC)
+for _spec in SPEC.values():  # generated test data marks every record (ikz-graph synth)
+    _spec["synthetic"] = (_bool, False)
+
+#: Organisation types and the class each becomes.
+ORG_TYPES = {"ministry": ns.IKZ + "Ministry", "state-authority": ns.IKZ + "StateAuthority",
+             "umbrella-association": ns.IKZ + "MunicipalUmbrellaAssociation",
+             "model-project": ns.IKZ + "ModelProject", "zweckverband": ns.IKZ + "Zweckverband",
+             "planning-community": ns.IKZ + "PlanningCommunity",
+             "regional-association": ns.IKZ + "RegionalAssociation", "association": ns.IKZ + "Association",
+             "company": ns.IKZ + "Company", "shared-institution": ns.IKZ + "SharedInstitution",
+             "committee": ns.IKZ + "Committee", "organisation": ns.ORG + "Organization"}
+STATEMENT_TYPES = {"goal", "vision", "quote"}
+
+
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e"})
+
+
+def slugify(text: str) -> str:
+    """The identifier derived from a name: ``"Julia Gieseking"`` -> ``"julia-gieseking"``."""
+    s = text.lower().translate(_TRANSLIT)
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+
+
+def unit_id(d: dict) -> str | None:
+    return d.get("key") or d.get("nuts3")
