@@ -6,13 +6,14 @@ bad configuration, unreadable shapes, failed write).
 """
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import DataError, DateError, IkzError, NotConforming, QueryError
+from .errors import DataError, DateError, IkzError, Interrupted, NotConforming, QueryError
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -26,13 +27,40 @@ class _Commands(click.Group):
     """The command group; the one place where errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context):
+        previous = _stop_on_signals()
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted (Ctrl-C)", err=True)
+            sys.exit(EXIT_ERROR)
         except IkzError as e:
             if isinstance(e, NotConforming):
                 click.echo(e.report.text(), err=True)
             click.echo(f"error: {e}", err=True)
             sys.exit(exit_code(e))
+        finally:
+            _restore(previous)
+
+
+def _raise_interrupted(signum, _frame) -> None:
+    raise Interrupted(f"stopped by {signal.Signals(signum).name}")
+
+
+def _stop_on_signals() -> dict:
+    """SIGTERM and SIGHUP raise :class:`Interrupted`, so that every command cleans up (temporaries
+    removed, outputs as they were or complete) and exits with 2; returns the previous handlers."""
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, _raise_interrupted)
+        except ValueError:  # not the main thread: signals stay as they are
+            break
+    return previous
+
+
+def _restore(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 def _load(data_dir):

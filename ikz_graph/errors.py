@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "ExportError", "AnalysisError",
-           "ShapesError", "DateError", "VizError", "RemoteError", "PublishError", "ServeError"]
+           "ShapesError", "DateError", "VizError", "RemoteError", "PublishError", "ServeError", "Interrupted"]
 
 
 class IkzError(Exception):
@@ -90,3 +90,8 @@ class PublishError(RemoteError):
 
 class ServeError(IkzError):
     """The local endpoint could not be started."""
+
+
+class Interrupted(IkzError):
+    """The command was stopped by a signal (SIGTERM, SIGHUP) or Ctrl-C before it finished; outputs are
+    as they were before it or complete (never half-written), temporaries are removed."""
