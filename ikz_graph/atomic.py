@@ -15,7 +15,8 @@
     so every reader sees either the old set or the new one, never a mix. Other files in the folder
     are never touched.
 ``replace_dir``
-    A whole folder (``ikz-graph synth``), written beside it and swapped in by renames.
+    A whole folder (``ikz-graph synth``), replaced only when it holds exactly what an earlier run
+    wrote there (its manifest says which files with which checksums).
 
 A run that is killed leaves at most hidden temporaries (``.ikz-tmp-*``, unused version folders);
 the next write into that folder removes them. Writers of one folder take a lock on it
@@ -25,6 +26,8 @@ the next write into that folder removes them. Writers of one folder take a lock 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import re
 import secrets
@@ -36,11 +39,13 @@ from typing import Callable, Iterator, Mapping
 
 from .errors import ExportError
 
-__all__ = ["write_file", "write_files", "replace_dir", "TMP_PREFIX"]
+__all__ = ["write_file", "write_files", "replace_dir", "check_replaceable", "MANIFEST", "TMP_PREFIX"]
 
 Content = bytes | str | Callable[[], bytes]
 #: Prefix of every temporary file or folder ikz-graph makes beside an output.
 TMP_PREFIX = ".ikz-tmp-"
+#: The manifest :func:`replace_dir` writes into the folder: which files, with which SHA-256.
+MANIFEST = "_manifest.json"
 
 
 def _bytes(data: Content) -> bytes:
@@ -251,12 +256,53 @@ def _drop_old_members(out: Path, old: str | None, names: set[str], link: str) ->
             (out / n).unlink()
 
 
-def replace_dir(out_dir: str | Path, files: Mapping[str, Content]) -> Path:
-    """Replace the folder ``out_dir`` as a whole by one holding exactly ``files``.
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
-    The new folder is written beside it and swapped in by renames; returns its path.
+
+def check_replaceable(out: Path, what: str) -> None:
+    """Refuse to replace ``out`` unless it is missing, empty, or holds exactly what its manifest lists."""
+    out = Path(out).resolve()
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ExportError(f"{out} exists and is not a folder")
+    cwd = Path.cwd().resolve()
+    if out == cwd or out in cwd.parents:
+        raise ExportError(f"{out} is the current folder or holds it; {what} writes only to a new or empty folder")
+    present = set(os.listdir(out))
+    if not present:
+        return
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        listed = dict(manifest["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ExportError(f"{out} is not empty and was not written by {what} (no {MANIFEST}); "
+                          "choose an empty or new folder") from None
+    foreign = sorted(present - set(listed) - {MANIFEST})
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise ExportError(f"{out} holds files that {what} did not write ({shown}); nothing was replaced")
+    changed = sorted(n for n, digest in listed.items()
+                     if not (out / n).is_file() or (out / n).is_symlink() or _sha256(out / n) != digest)
+    if changed:
+        raise ExportError(f"{out}: {', '.join(changed[:5])} changed or went missing since {what} wrote it; "
+                          "nothing was replaced")
+
+
+def replace_dir(out_dir: str | Path, files: Mapping[str, Content], what: str = "ikz-graph") -> Path:
+    """Replace the folder ``out_dir`` as a whole by one holding exactly ``files`` and a manifest.
+
+    Refused (nothing changed) unless the folder is new or empty, or holds exactly the files its
+    manifest lists, unchanged: ``what`` (the writer, e.g. ``ikz-graph synth``) never deletes
+    anything it did not write. The new folder is written beside it and swapped in by renames.
     """
     out = Path(out_dir).resolve()
+    check_replaceable(out, what)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -267,9 +313,14 @@ def replace_dir(out_dir: str | Path, files: Mapping[str, Content]) -> Path:
         old = out.parent / f"{TMP_PREFIX}{secrets.token_hex(6)}-{out.name}-old"
         try:
             os.mkdir(tmp)
+            digests = {}
             for n, data in files.items():
                 _write_new(tmp / n, _bytes(data))
+                digests[n] = _sha256(tmp / n)
+            _write_new(tmp / MANIFEST, json.dumps({"written_by": what, "files": digests}, indent=1,
+                                                  sort_keys=True).encode("utf-8") + b"\n")
             _fsync_dir(tmp)
+            check_replaceable(out, what)        # again, under the lock: nobody changed it meanwhile
             if out.exists():
                 os.replace(out, old)
             os.replace(tmp, out)
