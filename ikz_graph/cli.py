@@ -141,7 +141,7 @@ def _remote_options(f):
         click.option("--auth", type=click.Choice(AUTH_SCHEMES), default="auto", show_default=True,
                      help="HTTP authentication (credentials from IKZ_GRAPH_USER/IKZ_GRAPH_PASSWORD or netrc)."),
         click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-                     help="Seconds to wait for the server (per request)."),
+                     help="Seconds one request may take as a whole (connect, send, complete answer)."),
     ]):
         f = opt(f)
     return f
@@ -413,7 +413,7 @@ def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, ou
 @click.option("--auth", type=click.Choice(["auto", "basic", "digest", "none"]), default="auto", show_default=True,
               help="HTTP authentication (credentials from IKZ_GRAPH_USER/IKZ_GRAPH_PASSWORD or netrc).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds to wait for the server (per request).")
+              help="Seconds one request may take as a whole (connect, send, complete answer).")
 @click.pass_context
 def publish_cmd(ctx: click.Context, endpoint: str, graph: str | None, protocol: str, auth: str,
                 timeout: float) -> None:

@@ -8,12 +8,21 @@ the server which one it wants.
 
 Retries: a request is tried :data:`ATTEMPTS` times (0.5 s, then 1 s apart) when the connection
 failed or the server answered 502, 503 or 504; any other failure is final at once.
+
+Time limits: ``timeout`` bounds each attempt as a whole — connecting, sending the body and reading
+the complete answer — not only each socket read (:class:`Deadline`): a server that sends one byte
+a second cannot hold a request longer. Every session and opener made here (:func:`session`,
+:func:`urllib_opener`) uses connections that the deadline can cut.
 """
 from __future__ import annotations
 
+import http.client
 import netrc
 import os
+import socket
+import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlsplit
@@ -24,7 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
 __all__ = ["Credentials", "check_endpoint", "credentials_for", "http_auth", "request_with_retry", "retrying",
-           "TryAgain", "GiveUp", "AUTH_SCHEMES", "ATTEMPTS", "RETRY_STATUS", "ENV_USER", "ENV_PASSWORD"]
+           "TryAgain", "GiveUp", "Deadline", "bounded", "session", "urllib_opener", "AUTH_SCHEMES", "ATTEMPTS",
+           "RETRY_STATUS", "ENV_USER", "ENV_PASSWORD"]
 
 AUTH_SCHEMES = ("auto", "basic", "digest", "none")
 ENV_USER, ENV_PASSWORD = "IKZ_GRAPH_USER", "IKZ_GRAPH_PASSWORD"
@@ -115,6 +125,174 @@ def retrying(attempt: Callable[[], T], what: str) -> T:
     raise RemoteError(f"{what} failed: {last.reason}{tries}", last.status)
 
 
+_local = threading.local()
+
+
+class Deadline:
+    """The time limit of one attempt as a whole. While it runs (``with Deadline(s):``), every
+    connection opened or reused in this thread through :func:`session` or :func:`urllib_opener`
+    is watched; when the time is up its socket is shut down, so a blocked read or write returns
+    at once. ``expired`` tells afterwards whether that happened (then no answer is trusted, not
+    even one that looked complete)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> "Deadline":
+        self._outer = getattr(_local, "deadline", None)
+        _local.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        _local.deadline = self._outer
+        with self._lock:
+            self._sockets.clear()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _watch(sock) -> None:
+    deadline = getattr(_local, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+def bounded(attempt: Callable[[], T], seconds: float, opener: "urllib.request.OpenerDirector | None" = None,
+            idempotent: bool = True) -> Callable[[], T]:
+    """``attempt`` run under a :class:`Deadline` of ``seconds`` (with ``opener`` installed as the
+    urllib opener while it runs): an attempt cut off by the deadline raises :class:`TryAgain`
+    (:class:`GiveUp` when not ``idempotent``) "no complete answer within … s", as does an answer
+    that broke off."""
+    def run() -> T:
+        if opener is not None:
+            urllib.request.install_opener(opener)
+        try:
+            with Deadline(seconds) as d:
+                try:
+                    result = attempt()
+                except http.client.HTTPException:   # the answer broke off in the middle
+                    if not d.expired:
+                        raise (TryAgain if idempotent else GiveUp)("the answer broke off") from None
+                    result = None
+                except TryAgain:
+                    if not d.expired:
+                        raise
+            if d.expired:
+                raise (TryAgain if idempotent else GiveUp)(f"no complete answer within {seconds:g} s")
+            return result
+        finally:
+            if opener is not None:
+                urllib.request.install_opener(None)
+    return run
+
+
+def _tracked_connections():
+    """Connection and pool classes (urllib3, http.client) whose sockets the current deadline watches."""
+    import urllib3
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+
+    class Tracked:
+        def _new_conn(self):
+            sock = super()._new_conn()
+            _watch(sock)
+            return sock
+
+        def request(self, *args, **kw):
+            _watch(getattr(self, "sock", None))   # a kept-alive connection, used again
+            return super().request(*args, **kw)
+
+    class Conn(Tracked, HTTPConnection):
+        pass
+
+    class SConn(Tracked, HTTPSConnection):
+        pass
+
+    class Pool(urllib3.HTTPConnectionPool):
+        ConnectionCls = Conn
+
+    class SPool(urllib3.HTTPSConnectionPool):
+        ConnectionCls = SConn
+
+    class UConn(http.client.HTTPConnection):
+        def connect(self):
+            super().connect()
+            _watch(self.sock)
+
+    class USConn(http.client.HTTPSConnection):
+        def connect(self):
+            super().connect()
+            _watch(self.sock)
+
+    return {"http": Pool, "https": SPool}, UConn, USConn
+
+
+def session() -> "requests.Session":
+    """A ``requests`` session for :func:`request_with_retry`: no proxy or netrc from the
+    environment, connections the :class:`Deadline` can cut."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    pools = _tracked_connections()[0]
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kw):
+            super().init_poolmanager(*args, **kw)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+    s = requests.Session()
+    s.trust_env = False  # never pick up a proxy or a netrc behind our back
+    s.mount("http://", Adapter())
+    s.mount("https://", Adapter())
+    return s
+
+
+def urllib_opener(digest: Credentials | None = None) -> "urllib.request.OpenerDirector":
+    """A urllib opener (for SPARQLWrapper) whose connections the :class:`Deadline` can cut; with
+    ``digest``, it answers a digest challenge of any realm with these credentials."""
+    _, conn, sconn = _tracked_connections()
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(conn, req)
+
+    class SHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(sconn, req, context=self._context)
+
+    handlers: list = [Handler(), SHandler()]
+    if digest is not None:
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, "/", digest.user, digest.password)
+        handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
+    return urllib.request.build_opener(*handlers)
+
+
 def _status_text(r: "requests.Response") -> str:
     return f"HTTP {r.status_code}" + (f" {r.reason}" if r.reason else "")
 
@@ -143,11 +321,13 @@ def request_with_retry(session: "requests.Session", method: str, url: str, *, ti
             never_sent = _never_sent(e)
             reason = "the connection failed" if never_sent else "the connection broke off"
             raise (TryAgain if idempotent or never_sent else GiveUp)(reason) from None
+        except requests.exceptions.RequestException:      # e.g. a body that broke off
+            raise (TryAgain if idempotent else GiveUp)("the answer broke off") from None
         if ok(r):
             return r
         raise (TryAgain if r.status_code in RETRY_STATUS else GiveUp)(_status_text(r), r.status_code)
 
-    return retrying(attempt, f"{method} {where}")
+    return retrying(bounded(attempt, timeout, idempotent=idempotent), f"{method} {where}")
 
 
 def _never_sent(e: Exception) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import PublishError, RemoteError
-from .http import ENV_PASSWORD, ENV_USER, check_endpoint, credentials_for, http_auth, request_with_retry
+from .http import ENV_PASSWORD, ENV_USER, check_endpoint, credentials_for, http_auth, request_with_retry, session
 from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,11 +96,9 @@ def publish(kg: "KnowledgeGraph", endpoint: str, graph: str = GRAPH_PUBLISHED, p
 
 def _upload(triples, endpoint, target, protocol, creds, auth, timeout, chunk) -> int:
     import pyoxigraph as ox
-    import requests
 
     sent = 0
-    with requests.Session() as s:
-        s.trust_env = False  # never pick up a proxy or a netrc behind our back
+    with session() as s:
         a = http_auth(s, endpoint, creds, auth, timeout)
         if protocol == "gsp":
             request_with_retry(s, "PUT", endpoint, params={"graph": target.value}, timeout=timeout, auth=a,

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import namespaces as ns
 from .errors import QueryError, RemoteError
-from .http import RETRY_STATUS, GiveUp, TryAgain, check_endpoint, credentials_for, http_auth, retrying
+from .http import (RETRY_STATUS, GiveUp, TryAgain, bounded, check_endpoint, credentials_for, http_auth, retrying, session,
+                   urllib_opener)
 from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,11 +146,9 @@ class RemoteEndpoint:
             return None
         if self._scheme is None:
             if self._auth == "auto":
-                import requests
                 from requests.auth import HTTPDigestAuth
 
-                with requests.Session() as s:
-                    s.trust_env = False
+                with session() as s:
                     a = http_auth(s, self.url, self._creds, "auto", self.timeout)
                 self._scheme = "none" if a is None else "digest" if isinstance(a, HTTPDigestAuth) else "basic"
             else:
@@ -200,7 +199,7 @@ class RemoteEndpoint:
                 # SPARQLWrapper installs a process-wide urllib opener holding the credentials: remove it.
                 urllib.request.install_opener(None)
 
-        return retrying(attempt, f"query at {self.url}")
+        return retrying(bounded(attempt, self.timeout, urllib_opener()), f"query at {self.url}")
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> "Result":
         """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`.

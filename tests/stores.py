@@ -9,6 +9,7 @@ set ``IKZ_GRAPH_SKIP_STORES=1`` to skip them instead; CI never sets it (``make t
 
 :class:`FaultProxy` sits between a client and a real server and breaks requests on purpose: it
 answers the first requests with 503, or cuts large request bodies off half-way.
+:class:`SlowServer` is alive but never done: it answers one byte at a time.
 """
 from __future__ import annotations
 
@@ -292,3 +293,57 @@ class FaultProxy:
                             break
                         conn.sendall(data)
                 return                              # Connection: close towards the client as well
+
+
+class SlowServer:
+    """An HTTP server that answers every request one byte at a time (``drip`` seconds apart): a
+    server that is alive but never done. It answers ``body`` with ``content_type``."""
+
+    def __init__(self, body: bytes = b"", content_type: str = "application/sparql-results+json", drip: float = 0.25):
+        self.body, self.content_type, self.drip = body, content_type, drip
+        self.requests: list[str] = []
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            with conn:
+                conn.settimeout(60)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    head += chunk
+                head, _, body = head.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                self.requests.append(lines[0])
+                length = next((int(h.split(":", 1)[1]) for h in lines[1:] if h.lower().startswith("content-length:")), 0)
+                while len(body) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    body += chunk
+                answer = (f"HTTP/1.1 200 OK\r\nContent-Type: {self.content_type}\r\n"
+                          f"Content-Length: {len(self.body)}\r\nConnection: close\r\n\r\n").encode() + self.body
+                for i in range(len(answer)):
+                    conn.sendall(answer[i:i + 1])
+                    time.sleep(self.drip)
+        except OSError:
+            pass
