@@ -272,9 +272,9 @@ def session() -> "requests.Session":
     return s
 
 
-def urllib_opener(digest: Credentials | None = None) -> "urllib.request.OpenerDirector":
+def urllib_opener(digest: Credentials | None = None, url: str = "") -> "urllib.request.OpenerDirector":
     """A urllib opener (for SPARQLWrapper) whose connections the :class:`Deadline` can cut; with
-    ``digest``, it answers a digest challenge of any realm with these credentials."""
+    ``digest``, it answers a digest challenge of any realm from ``url`` with these credentials."""
     _, conn, sconn = _tracked_connections()
 
     class Handler(urllib.request.HTTPHandler):
@@ -288,7 +288,7 @@ def urllib_opener(digest: Credentials | None = None) -> "urllib.request.OpenerDi
     handlers: list = [Handler(), SHandler()]
     if digest is not None:
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, "/", digest.user, digest.password)
+        passwords.add_password(None, url, digest.user, digest.password)
         handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
     return urllib.request.build_opener(*handlers)
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import namespaces as ns
 from .errors import QueryError, RemoteError
-from .http import (RETRY_STATUS, GiveUp, TryAgain, bounded, check_endpoint, credentials_for, http_auth, retrying, session,
-                   urllib_opener)
+from .http import (RETRY_STATUS, GiveUp, TryAgain, bounded, check_endpoint, credentials_for, http_auth,
+                   retrying, session, urllib_opener)
 from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,7 +161,7 @@ class RemoteEndpoint:
         import urllib.error
         import urllib.request
 
-        from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
+        from SPARQLWrapper import BASIC, JSON, POST, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         sw = SPARQLWrapper(self.url)
@@ -172,9 +172,11 @@ class RemoteEndpoint:
         if self.graph:
             sw.addDefaultGraph(self.graph)
         scheme = self._http_scheme()
-        if scheme:
-            sw.setHTTPAuth(DIGEST if scheme == "digest" else BASIC)
+        if scheme == "basic":
+            sw.setHTTPAuth(BASIC)
             sw.setCredentials(self._creds.user, self._creds.password)
+        # digest through ikz-graph's opener: SPARQLWrapper's answers only a server whose realm is "SPARQL"
+        opener = urllib_opener(self._creds if scheme == "digest" else None, self.url)
 
         def attempt() -> tuple[bytes, int | None]:
             try:
@@ -199,7 +201,7 @@ class RemoteEndpoint:
                 # SPARQLWrapper installs a process-wide urllib opener holding the credentials: remove it.
                 urllib.request.install_opener(None)
 
-        return retrying(bounded(attempt, self.timeout, urllib_opener()), f"query at {self.url}")
+        return retrying(bounded(attempt, self.timeout, opener), f"query at {self.url}")
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> "Result":
         """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`.

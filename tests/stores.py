@@ -84,6 +84,14 @@ class Store:
     update_url: str
     env: dict[str, str] = field(default_factory=dict)      # IKZ_GRAPH_USER / IKZ_GRAPH_PASSWORD, if any
     started_in: float = 0.0
+    sql_port: int = 0                                      # Virtuoso: its SQL port (isql-vt), else 0
+
+    def sql(self, statements: str) -> str:
+        """Run SQL on Virtuoso as dba with isql-vt; returns its output (fails on an error)."""
+        r = subprocess.run(["isql-vt", str(self.sql_port), "dba", "dba", f"exec={statements}"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and "*** Error" not in r.stdout + r.stderr, r.stdout + r.stderr
+        return r.stdout
 
     def select(self, sparql: str) -> list[dict]:
         """Run a query directly (plain HTTP, no ikz-graph code) and return the JSON bindings."""
@@ -193,7 +201,7 @@ def start_virtuoso(folder: Path, max_rows: int = 1000000):
         stop(proc, 60)
         unavailable(f"Virtuoso did not start: {e}")
     return Store("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", base + "/sparql-auth",
-                 {"IKZ_GRAPH_USER": "dba", "IKZ_GRAPH_PASSWORD": "dba"}, took), proc
+                 {"IKZ_GRAPH_USER": "dba", "IKZ_GRAPH_PASSWORD": "dba"}, took, sql_port), proc
 
 
 class FaultProxy:

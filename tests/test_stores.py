@@ -215,6 +215,28 @@ def test_credentials_from_netrc_with_digest(virtuoso_store, kg, tmp_path, cli):
     assert r.exit_code == 2 and "HTTP 401" in r.output and f"check the credentials from {rc}" in r.output
 
 
+#: A Virtuoso endpoint like /sparql-auth (queries and updates), whose digest realm is not "SPARQL"
+REALM_ENDPOINT = ("DB.DBA.VHOST_REMOVE(lpath=>'/sparql-realm'); "
+                  "DB.DBA.VHOST_DEFINE(lpath=>'/sparql-realm', ppath=>'/!sparql/', is_dav=>1, vsp_user=>'dba', "
+                  "sec=>'digest', realm=>'ikz test realm', auth_fn=>'DB.DBA.HP_AUTH_SPARQL_USER', "
+                  "opts=>vector('noinherit', 1));")
+
+
+def test_digest_queries_work_with_any_realm_as_publish_does(virtuoso_store, kg, cli):
+    """Remote queries answered only a digest challenge of the realm "SPARQL" (Virtuoso's stock one);
+    here an endpoint of a real Virtuoso asks for the realm "ikz test realm"."""
+    virtuoso_store.sql(REALM_ENDPOINT)
+    url = virtuoso_store.query_url.rsplit("/", 1)[0] + "/sparql-realm"
+    env = {**os.environ, **virtuoso_store.env}
+    graph = "https://example.org/ikz-test/realm"
+    r = cli("publish", "--endpoint", url, "--protocol", "update", "--graph", graph, env=env)
+    assert r.exit_code == 0, r.output
+    for auth in ("auto", "digest"):
+        r = cli("query", "units", "--endpoint", url, "--graph", graph, "--auth", auth, env=env)
+        assert r.exit_code == 0, r.output
+        assert "(36 rows)" in r.output
+
+
 def test_credentials_never_in_the_url(cli):
     r = cli("publish", "--endpoint", "http://dba:s3cret@127.0.0.1:1/sparql-auth")
     assert r.exit_code == 2 and "credentials in the URL are not accepted" in r.output and "s3cret" not in r.output
