@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
 __all__ = ["Credentials", "check_endpoint", "credentials_for", "http_auth", "request_with_retry", "retrying",
-           "TryAgain", "GiveUp", "Deadline", "bounded", "session", "urllib_opener", "AUTH_SCHEMES", "ATTEMPTS",
+           "TryAgain", "GiveUp", "Deadline", "bounded", "auth_hint", "session", "urllib_opener", "AUTH_SCHEMES", "ATTEMPTS",
            "RETRY_STATUS", "ENV_USER", "ENV_PASSWORD"]
 
 AUTH_SCHEMES = ("auto", "basic", "digest", "none")
@@ -88,6 +88,13 @@ def credentials_for(url: str, env: dict[str, str] | None = None) -> Credentials 
         return None
     login, _, password = entry
     return Credentials(login, password or "", path)
+
+
+def auth_hint(creds: Credentials | None) -> str:
+    """What to add to a 401/403 message: where the credentials came from, or how to give some."""
+    if creds is None:
+        return f" (no credentials found: set {ENV_USER} and {ENV_PASSWORD} or use a netrc file)"
+    return f" (check the credentials from {creds.origin})"
 
 
 class TryAgain(Exception):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import PublishError, RemoteError
-from .http import ENV_PASSWORD, ENV_USER, check_endpoint, credentials_for, http_auth, request_with_retry, session
+from .http import auth_hint, check_endpoint, credentials_for, http_auth, request_with_retry, session
 from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,10 +86,7 @@ def publish(kg: "KnowledgeGraph", endpoint: str, graph: str = GRAPH_PUBLISHED, p
     try:
         sent = _upload(triples, endpoint, target, protocol, creds, auth, timeout, chunk)
     except RemoteError as e:
-        hint = ""
-        if e.status in (401, 403):
-            hint = (f" (no credentials found: set {ENV_USER} and {ENV_PASSWORD} or use a netrc file)" if creds is None
-                    else f" (check the credentials from {creds.origin})")
+        hint = auth_hint(creds) if e.status in (401, 403) else ""
         raise PublishError(f"{e}{hint}; the graph {graph} on the server was not replaced") from None
     return PublishReport(endpoint, graph, protocol, len(triples), sent, time.monotonic() - start)
 

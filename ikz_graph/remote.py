@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import namespaces as ns
 from .errors import QueryError, RemoteError
-from .http import (RETRY_STATUS, GiveUp, TryAgain, bounded, check_endpoint, credentials_for, http_auth,
+from .http import (RETRY_STATUS, GiveUp, TryAgain, auth_hint, bounded, check_endpoint, credentials_for, http_auth,
                    retrying, session, urllib_opener)
 from .namespaces import GRAPH_PUBLISHED
 
@@ -201,7 +201,12 @@ class RemoteEndpoint:
                 # SPARQLWrapper installs a process-wide urllib opener holding the credentials: remove it.
                 urllib.request.install_opener(None)
 
-        return retrying(bounded(attempt, self.timeout, opener), f"query at {self.url}")
+        try:
+            return retrying(bounded(attempt, self.timeout, opener), f"query at {self.url}")
+        except RemoteError as e:
+            if e.status in (401, 403):
+                raise RemoteError(f"{e}{auth_hint(self._creds)}", e.status) from None
+            raise
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> "Result":
         """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`.

@@ -237,6 +237,19 @@ def test_digest_queries_work_with_any_realm_as_publish_does(virtuoso_store, kg, 
         assert "(36 rows)" in r.output
 
 
+def test_a_remote_query_refused_with_401_says_where_the_credentials_came_from(virtuoso_store, cli):
+    secret = "not-the-password-5c1e"
+    wrong = {**os.environ, "IKZ_GRAPH_USER": "dba", "IKZ_GRAPH_PASSWORD": secret}
+    r = cli("query", "units", "--endpoint", virtuoso_store.update_url, env=wrong)
+    assert r.exit_code == 2
+    assert "HTTP 401" in r.output and "(check the credentials from environment)" in r.output
+    assert secret not in r.output
+    none = {k: v for k, v in os.environ.items() if not k.startswith("IKZ_GRAPH_")} | {"NETRC": "/nonexistent"}
+    r = cli("query", "units", "--endpoint", virtuoso_store.update_url, env=none)
+    assert r.exit_code == 2 and "HTTP 401" in r.output
+    assert "no credentials found: set IKZ_GRAPH_USER and IKZ_GRAPH_PASSWORD or use a netrc file" in r.output
+
+
 def test_credentials_never_in_the_url(cli):
     r = cli("publish", "--endpoint", "http://dba:s3cret@127.0.0.1:1/sparql-auth")
     assert r.exit_code == 2 and "credentials in the URL are not accepted" in r.output and "s3cret" not in r.output
