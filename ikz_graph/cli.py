@@ -414,19 +414,26 @@ def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, ou
               help="HTTP authentication (credentials from IKZ_GRAPH_USER/IKZ_GRAPH_PASSWORD or netrc).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds one request may take as a whole (connect, send, complete answer).")
+@click.option("--query-endpoint", metavar="URL", default=None,
+              help="With --protocol update: where to check the outcome if the answer to the final MOVE is lost "
+                   "(default: URL/query beside an endpoint ending in /update, then the update endpoint).")
 @click.pass_context
 def publish_cmd(ctx: click.Context, endpoint: str, graph: str | None, protocol: str, auth: str,
-                timeout: float) -> None:
+                timeout: float, query_endpoint: str | None) -> None:
     """Replace a named graph in a triple store with the current build (ontology + data).
 
-    A failed upload leaves the graph on the server as it was. Exit 2 when publishing failed.
+    A failed upload leaves the graph on the server as it was; the message says so, or that the
+    outcome is unknown, and names a staging graph left behind. Exit 2 when publishing failed.
     """
     from .namespaces import GRAPH_PUBLISHED
     from .publish import publish
 
-    rep = publish(_load(ctx.obj["data"]), endpoint, graph or GRAPH_PUBLISHED, protocol, auth=auth, timeout=timeout)
+    rep = publish(_load(ctx.obj["data"]), endpoint, graph or GRAPH_PUBLISHED, protocol, auth=auth, timeout=timeout,
+                  query_endpoint=query_endpoint)
     click.echo(f"Published {rep.triples} triples to graph {rep.graph} at {rep.endpoint} "
                f"({rep.protocol}, {rep.requests} request{'s' if rep.requests != 1 else ''}, {rep.seconds:.1f} s).")
+    if rep.note:
+        click.echo(f"Note: {rep.note}.")
 
 
 @main.command()

@@ -77,11 +77,13 @@ class VizError(IkzError):
 
 class RemoteError(IkzError):
     """A request to a remote endpoint failed; the message names the endpoint and the HTTP status
-    (also in ``status`` when the server answered)."""
+    (also in ``status`` when the server answered). ``uncertain``: the request was sent whole but
+    no answer came, so the server may have carried it out."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, uncertain: bool = False):
         super().__init__(message)
         self.status = status
+        self.uncertain = uncertain
 
 
 class PublishError(RemoteError):

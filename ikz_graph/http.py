@@ -17,6 +17,7 @@ a second cannot hold a request longer. Every session and opener made here (:func
 from __future__ import annotations
 
 import http.client
+import io
 import netrc
 import os
 import socket
@@ -98,11 +99,12 @@ def auth_hint(creds: Credentials | None) -> str:
 
 
 class TryAgain(Exception):
-    """One attempt failed in a way worth retrying (connection failed, 502/503/504)."""
+    """One attempt failed in a way worth retrying (connection failed, 502/503/504). ``uncertain``:
+    the request was sent whole but no answer came, so the server may have carried it out."""
 
-    def __init__(self, reason: str, status: int | None = None):
+    def __init__(self, reason: str, status: int | None = None, uncertain: bool = False):
         super().__init__(reason)
-        self.reason, self.status = reason, status
+        self.reason, self.status, self.uncertain = reason, status, uncertain
 
 
 class GiveUp(TryAgain):
@@ -129,7 +131,7 @@ def retrying(attempt: Callable[[], T], what: str) -> T:
                 break
             time.sleep(0.5 * n)
     tries = f" after {n} attempts" if n > 1 else ""
-    raise RemoteError(f"{what} failed: {last.reason}{tries}", last.status)
+    raise RemoteError(f"{what} failed: {last.reason}{tries}", last.status, uncertain=last.uncertain)
 
 
 _local = threading.local()
@@ -306,35 +308,74 @@ def _status_text(r: "requests.Response") -> str:
 
 def request_with_retry(session: "requests.Session", method: str, url: str, *, timeout: float,
                        ok: Callable[["requests.Response"], bool] | None = None, idempotent: bool = True,
-                       **kw: Any) -> "requests.Response":
-    """Send one request with :func:`retrying`. A request that is not ``idempotent`` is retried only
-    when the connection could not be opened (so it cannot have reached the server).
+                       data: bytes | None = None, **kw: Any) -> "requests.Response":
+    """Send one request with :func:`retrying`, each attempt bounded by a :class:`Deadline`. A
+    request that is not ``idempotent`` is retried only when the connection could not be opened
+    (so it cannot have reached the server).
 
-    Any failure raises :class:`RemoteError` naming method, endpoint and HTTP status.
+    Any failure raises :class:`RemoteError` naming method, endpoint and HTTP status; its
+    ``uncertain`` is true when the last attempt was sent whole (``data`` handed over to the
+    connection completely) but no complete answer came: the server may have carried it out.
     """
-    import requests
-
     ok = ok or (lambda r: 200 <= r.status_code < 300)
     where = urlsplit(url)._replace(query="", fragment="").geturl()
 
     def attempt() -> "requests.Response":
-        try:
-            r = session.request(method, url, timeout=timeout, **kw)
-        except requests.exceptions.ConnectTimeout:
-            raise TryAgain(f"no connection within {timeout:g} s") from None
-        except requests.exceptions.Timeout:
-            raise (TryAgain if idempotent else GiveUp)(f"no answer within {timeout:g} s") from None
-        except requests.exceptions.ConnectionError as e:
-            never_sent = _never_sent(e)
-            reason = "the connection failed" if never_sent else "the connection broke off"
-            raise (TryAgain if idempotent or never_sent else GiveUp)(reason) from None
-        except requests.exceptions.RequestException:      # e.g. a body that broke off
-            raise (TryAgain if idempotent else GiveUp)("the answer broke off") from None
+        body = _Body(data) if data is not None else None
+        with Deadline(timeout) as d:
+            try:
+                r = session.request(method, url, timeout=timeout, data=body, **kw)
+            except Exception as e:
+                failure = _failure(e, timeout, idempotent, body)
+                if failure is None:
+                    raise
+            else:
+                failure = None
+        if d.expired:
+            sent = body is None or body.sent
+            raise (TryAgain if idempotent else GiveUp)(f"no complete answer within {timeout:g} s", uncertain=sent)
+        if failure is not None:
+            raise failure from None
         if ok(r):
             return r
         raise (TryAgain if r.status_code in RETRY_STATUS else GiveUp)(_status_text(r), r.status_code)
 
-    return retrying(bounded(attempt, timeout, idempotent=idempotent), f"{method} {where}")
+    return retrying(attempt, f"{method} {where}")
+
+
+class _Body(io.BytesIO):
+    """A request body that tells whether it was handed over to the connection completely: the
+    sender reads it block by block and asks for more only after a block went out."""
+
+    sent = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        block = super().read(size)
+        if not block and size != 0:
+            self.sent = True
+        return block
+
+    def seek(self, pos: int, whence: int = 0) -> int:   # sent again (after a digest challenge)
+        self.sent = False
+        return super().seek(pos, whence)
+
+
+def _failure(e: Exception, timeout: float, idempotent: bool, body: "_Body | None") -> TryAgain | None:
+    """The :class:`TryAgain` or :class:`GiveUp` for a ``requests`` error (None: not one of them)."""
+    import requests
+
+    sent = body is None or body.sent
+    if isinstance(e, requests.exceptions.ConnectTimeout):
+        return TryAgain(f"no connection within {timeout:g} s")
+    if isinstance(e, requests.exceptions.Timeout):
+        return (TryAgain if idempotent else GiveUp)(f"no answer within {timeout:g} s", uncertain=sent)
+    if isinstance(e, requests.exceptions.ConnectionError):
+        if _never_sent(e):
+            return TryAgain("the connection failed")
+        return (TryAgain if idempotent else GiveUp)("the connection broke off", uncertain=sent)
+    if isinstance(e, requests.exceptions.RequestException):     # e.g. an answer that broke off
+        return (TryAgain if idempotent else GiveUp)("the answer broke off", uncertain=sent)
+    return None
 
 
 def _never_sent(e: Exception) -> bool:

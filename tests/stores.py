@@ -210,13 +210,18 @@ class FaultProxy:
     ``fail_first``: answer that many requests with ``503 Service Unavailable`` (then forward).
     ``cut_large_after``: let that many requests with a body over ``large`` bytes through, then cut
     every further large request off after half of its body (both connections are closed), so the
-    server receives a broken upload. Every request is forwarded on its own connection.
+    server receives a broken upload. ``hang_after``: let that many large requests through, then
+    hold every further request (of any size) unanswered until the proxy is closed. ``move``: a
+    SPARQL Update ``MOVE`` is answered ``500`` without reaching the server (``"500"``), or reaches
+    the server whose answer is then thrown away and the client's connection reset
+    (``"lose-answer"``). Every request is forwarded on its own connection.
     """
 
     def __init__(self, target_port: int, *, fail_first: int = 0, cut_large_after: int | None = None,
-                 large: int = 20000):
+                 large: int = 20000, hang_after: int | None = None, move: str | None = None):
         self.target_port, self.fail_first, self.cut_large_after, self.large = \
             target_port, fail_first, cut_large_after, large
+        self.hang_after, self.move, self._hanging, self._closed = hang_after, move, False, False
         self.requests: list[tuple[str, int, str, bool]] = []  # (request line, body length, action, authorized)
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -233,6 +238,7 @@ class FaultProxy:
         return server_url.replace(f":{self.target_port}/", f":{self.port}/", 1)
 
     def close(self) -> None:
+        self._closed = True
         self._sock.close()
 
     def _serve(self) -> None:
@@ -242,6 +248,20 @@ class FaultProxy:
             except OSError:
                 return
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _action(self, length: int, body: bytes) -> str:
+        if self.fail_first > 0:
+            self.fail_first -= 1
+            return "503"
+        if self.move and body.lstrip().upper().startswith(b"MOVE"):
+            return self.move
+        if length > self.large and (self.cut_large_after is not None or self.hang_after is not None):
+            self._large_seen += 1
+            if self.hang_after is not None and self._large_seen > self.hang_after:
+                self._hanging = True
+            if self.cut_large_after is not None and self._large_seen > self.cut_large_after:
+                return "cut"
+        return "hang" if self._hanging else "forward"
 
     def _handle(self, conn: socket.socket) -> None:
         try:
@@ -272,19 +292,17 @@ class FaultProxy:
                         return
                     body += chunk
                 with self._lock:
-                    if self.fail_first > 0:
-                        self.fail_first -= 1
-                        action = "503"
-                    elif self.cut_large_after is not None and length > self.large:
-                        self._large_seen += 1
-                        action = "cut" if self._large_seen > self.cut_large_after else "forward"
-                    else:
-                        action = "forward"
+                    action = self._action(length, body)
                     authorized = any(h.lower().startswith("authorization:") for h in lines[1:])
                     self.requests.append((lines[0], length, action, authorized))
-                if action == "503":
-                    conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+                if action in ("503", "500"):
+                    reason = "Service Unavailable" if action == "503" else "Internal Server Error"
+                    conn.sendall(f"HTTP/1.1 {action} {reason}\r\nContent-Length: 0\r\n\r\n".encode())
                     continue
+                if action == "hang":
+                    while not self._closed:
+                        time.sleep(0.05)
+                    return
                 headers = [h for h in lines[1:] if h.partition(":")[0].strip().lower() != "connection"]
                 out = ("\r\n".join([lines[0], *headers, "Connection: close"]) + "\r\n\r\n").encode("latin-1")
                 up = socket.create_connection(("127.0.0.1", self.target_port), timeout=60)
@@ -299,7 +317,10 @@ class FaultProxy:
                         data = up.recv(65536)
                         if not data:
                             break
-                        conn.sendall(data)
+                        if action != "lose-answer":
+                            conn.sendall(data)
+                if action == "lose-answer":                 # the server did it; the client never hears
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 return                              # Connection: close towards the client as well
 
 

@@ -298,8 +298,14 @@ def test_broken_upload_leaves_the_published_graph_intact(store, kg, protocol):
     # gsp: the unauthenticated first PUT of a digest handshake gets through, every real upload is cut
     port = int(url.split(":")[2].split("/")[0])
     proxy = stores.FaultProxy(port, cut_large_after=1 if (protocol == "update" or store.env) else 0, large=20000)
+    # gsp: the proxy took the whole body before it cut, so the client cannot know what the server did;
+    # update: the cut chunk went to the staging graph, which is dropped; the target was never touched
+    expected = (r"the connection broke off after 3 attempts; the whole upload was sent but not answered, so whether "
+                r"the graph .* was replaced is unknown" if protocol == "gsp" else
+                r"the connection broke off after 3 attempts; the graph .* was not replaced; the staging graph "
+                r"urn:uuid:\S+ was dropped")
     try:
-        with pytest.raises(PublishError, match=r"the connection broke off after 3 attempts; the graph .* was not replaced"):
+        with pytest.raises(PublishError, match=expected):
             publish(kg, proxy.url(url), graph, protocol, env=store.env, timeout=30, chunk=2000)
     finally:
         proxy.close()
@@ -314,6 +320,84 @@ def test_broken_upload_leaves_the_published_graph_intact(store, kg, protocol):
     assert sorted(map(key, after)) == sorted(map(key, before))
     assert len(after) == len(kg) + 1
     assert store.graphs() == graphs_before            # the staging graph was dropped
+
+
+def _staging_graphs(store) -> set[str]:
+    return {g for g in store.graphs() if g.startswith("urn:uuid:")}
+
+
+def _published_with_marker(store, kg, graph: str) -> int:
+    """Publish ``kg`` to ``graph`` and add one marker triple; returns the triple count (len + 1)."""
+    publish(kg, store.update_url, graph, "update", env=store.env)
+    publish_junk(store, "INSERT DATA { GRAPH <%s> { <https://example.org/marker> <https://example.org/p> 1 } }" % graph)
+    assert store.count(graph) == len(kg) + 1
+    return len(kg) + 1
+
+
+def test_a_move_answered_with_500_drops_the_staging_graph(store, kg):
+    graph = f"https://example.org/ikz-test/{store.name}/move-500"
+    old = _published_with_marker(store, kg, graph)
+    staging_before = _staging_graphs(store)
+    proxy = stores.FaultProxy(int(store.update_url.split(":")[2].split("/")[0]), move="500")
+    try:
+        with pytest.raises(PublishError) as e:
+            publish(kg, proxy.url(store.update_url), graph, "update", env=store.env, timeout=30)
+    finally:
+        proxy.close()
+    msg = str(e.value)
+    assert "HTTP 500" in msg and f"the graph {graph} on the server was not replaced" in msg
+    assert re.search(r"the staging graph urn:uuid:\S+ was dropped", msg), msg
+    assert store.count(graph) == old
+    assert _staging_graphs(store) == staging_before          # no full copy left in a urn:uuid: graph
+
+
+def test_a_lost_answer_to_the_final_move_is_checked_not_guessed(store, kg, cli):
+    graph = f"https://example.org/ikz-test/{store.name}/move-lost"
+    _published_with_marker(store, kg, graph)
+    staging_before = _staging_graphs(store)
+    port = int(store.update_url.split(":")[2].split("/")[0])
+    env = {**os.environ, **store.env}
+    proxy = stores.FaultProxy(port, move="lose-answer")
+    try:
+        r = cli("publish", "--endpoint", proxy.url(store.update_url), "--protocol", "update", "--graph", graph,
+                "--timeout", "30", env=env)
+    finally:
+        proxy.close()
+    assert r.exit_code == 0, r.output                          # it was replaced, and the server shows it
+    assert "Note: the answer to the final MOVE was lost; checked at" in r.output
+    assert f"graph {graph} holds {len(kg)} triples" in r.output and "so the graph was replaced" in r.output
+    assert store.count(graph) == len(kg) and _staging_graphs(store) == staging_before
+    # where nobody can be asked, the outcome is unknown: never "was not replaced"
+    _published_with_marker(store, kg, graph)
+    proxy = stores.FaultProxy(port, move="lose-answer")
+    try:
+        r = cli("publish", "--endpoint", proxy.url(store.update_url), "--protocol", "update", "--graph", graph,
+                "--query-endpoint", f"http://127.0.0.1:{stores.free_port()}/query", "--timeout", "30", env=env)
+    finally:
+        proxy.close()
+    assert r.exit_code == 2
+    assert f"so whether the graph {graph} was replaced is unknown" in r.output and "was not replaced" not in r.output
+    assert re.search(r"drop it with DROP SILENT GRAPH <urn:uuid:\S+>", r.output)
+
+
+def test_a_server_that_hangs_leaves_a_staging_graph_the_message_names(store, kg):
+    """The first chunk arrives, then the server answers nothing (neither the next chunk nor the
+    DROP): the half-filled staging graph stays, and the message says which one and how to drop it."""
+    graph = f"https://example.org/ikz-test/{store.name}/hang"
+    old = _published_with_marker(store, kg, graph)
+    proxy = stores.FaultProxy(int(store.update_url.split(":")[2].split("/")[0]), hang_after=1, large=20000)
+    try:
+        with pytest.raises(PublishError) as e:
+            publish(kg, proxy.url(store.update_url), graph, "update", env=store.env, timeout=1, chunk=2000)
+    finally:
+        proxy.close()
+    msg = str(e.value)
+    assert f"the graph {graph} on the server was not replaced" in msg
+    m = re.search(r"may be left on the server .*: drop it with DROP SILENT GRAPH <(urn:uuid:[0-9a-f-]+)>", msg)
+    assert m, msg
+    assert 0 < store.count(m.group(1)) < len(kg)               # really there, half-filled
+    publish_junk(store, f"DROP SILENT GRAPH <{m.group(1)}>")   # what the message tells an administrator
+    assert m.group(1) not in store.graphs() and store.count(graph) == old
 
 
 def test_serve_answers_named_queries(kg, tmp_path):
