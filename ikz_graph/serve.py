@@ -1,20 +1,26 @@
 """A local SPARQL endpoint over the built graph, with the Oxigraph server (pip package ``oxigraph``).
 
 The graph is loaded into a temporary Oxigraph database, in the named graph
-:data:`ikz_graph.namespaces.GRAPH_PUBLISHED`, and served read-only on 127.0.0.1 with the union of all
-graphs as the default graph, so YASGUI, notebooks and ``ikz-graph query --endpoint`` need no
-``GRAPH`` clause. Cross-origin requests are allowed, for browser tools such as YASGUI::
+:data:`ikz_graph.namespaces.GRAPH_PUBLISHED`, and served read-only with the union of all graphs
+as the default graph, so YASGUI, notebooks and ``ikz-graph query --endpoint`` need no ``GRAPH``
+clause. Cross-origin requests are allowed, for browser tools such as YASGUI::
 
     with start_server(kg, port=0) as srv:
         print(srv.query_url)          # http://127.0.0.1:41235/query
+
+Users talk to the front (:mod:`ikz_graph.serve_http`) in this process, on the port they chose;
+it is bound before anything else is done, so a port in use is an error at once, never after a
+success line. The Oxigraph server runs behind it on a private port of 127.0.0.1.
 """
 from __future__ import annotations
 
+import errno
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ServeError
 from .namespaces import GRAPH_PUBLISHED
+from .serve_http import Front
 
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import KnowledgeGraph
@@ -47,26 +54,71 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """A running ``oxigraph serve-read-only`` process; :meth:`stop` ends it and removes its folder."""
+def _log_tail(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
 
-    def __init__(self, process: subprocess.Popen, host: str, port: int, folder: Path):
-        self.process, self.host, self.port, self.folder = process, host, port, folder
-        self.url = f"http://{host}:{port}"
+
+class Server:
+    """The running endpoint: the front on ``host:port`` and the Oxigraph server behind it.
+
+    :meth:`wait` blocks until the Oxigraph server stops by itself (then it returns its exit code);
+    :meth:`stop` ends both and removes the temporary database.
+    """
+
+    def __init__(self, front: Front, folder: Path, exe: str):
+        self.front, self.folder, self.exe = front, folder, exe
+        self.host, self.port = front.server_address[:2]
+        self.url = f"http://{self.host}:{self.port}"
         self.query_url = self.url + "/query"
         self.graph = GRAPH_PUBLISHED
+        self.process: subprocess.Popen | None = None
+        self._inner_port = 0
+        self._thread: threading.Thread | None = None
+        front.backend = self
+
+    def upstream(self) -> tuple[str, int]:
+        return "127.0.0.1", self._inner_port
+
+    def _start_oxigraph(self, timeout: float) -> None:
+        """Start ``oxigraph serve-read-only`` on a private port and wait until it answers."""
+        log = self.folder / "server.log"
+        for _ in range(3):  # the private port may be taken between choosing and binding it
+            port = free_port()
+            with open(log, "ab") as fh:
+                proc = subprocess.Popen([self.exe, "serve-read-only", "--location", str(self.folder / "db"),
+                                         "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--cors"],
+                                        stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT)
+            self.process, self._inner_port = proc, port
+            if _answers(proc, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout):
+                return
+            if proc.poll() is None:
+                raise ServeError(f"the Oxigraph server did not answer within {timeout:g} s")
+        raise ServeError(f"the Oxigraph server stopped at once: {_log_tail(log) or 'no message'}")
+
+    def serve_in_background(self) -> None:
+        self._thread = threading.Thread(target=self.front.serve_forever, name="ikz-graph serve", daemon=True)
+        self._thread.start()
 
     def wait(self) -> int:
         return self.process.wait()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
+        if self._thread is not None:
+            self.front.shutdown()
+            self._thread = None
+        self.front.server_close()
+        proc = self.process
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
             try:
-                self.process.wait(10)
+                proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                proc.kill()
+                proc.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> "Server":
@@ -76,73 +128,67 @@ class Server:
         self.stop()
 
 
-def _log_tail(path: Path) -> str:
+def _answers(proc: subprocess.Popen, probe: str, timeout: float) -> bool:
+    """Poll ``probe`` until HTTP 200 (True) or the process ends (False)."""
+    deadline = time.monotonic() + timeout
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: never via a proxy
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with opener.open(probe, timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def _front(host: str, port: int) -> Front:
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    return lines[-1] if lines else ""
+        return Front(host, port, backend=None)
+    except OSError as e:
+        raise ServeError(f"cannot serve on {host}:{port}: "
+                         + ("the port is in use" if e.errno == errno.EADDRINUSE else "the address cannot be used")
+                         + f" ({e.strerror})") from None
 
 
 def start_server(kg: "KnowledgeGraph", port: int = 7878, host: str = "127.0.0.1",
                  timeout: float = 30.0) -> Server:
     """Load ``kg`` into a temporary Oxigraph database and serve it; return when it answers.
 
-    ``port=0`` picks a free port. Raises :class:`ServeError` when the server does not come up
-    (the port is taken, the program is missing) within ``timeout`` seconds.
+    ``port=0`` picks a free port. Raises :class:`ServeError` when the port is in use (at once,
+    before loading), the program is missing, or the server does not come up within ``timeout``
+    seconds; nothing is left running then.
     """
-
     if not 0 <= port <= 65535:
         raise ServeError(f"port {port} is not between 0 and 65535")
     exe = oxigraph_command()
-    if port:
-        with socket.socket() as s:
-            try:
-                s.bind((host, port))
-            except OSError as e:
-                raise ServeError(f"the Oxigraph server on {host}:{port} cannot start: the port is in use ({e.strerror})") \
-                    from None
-    folder = Path(tempfile.mkdtemp(prefix="ikz-graph-serve-"))
+    front = _front(host, port)
     try:
-        nt = folder / "ikz.nt"
-        from .exports import serialize
-
-        nt.write_bytes(serialize(kg, "nt"))
-        db = folder / "db"
-        load = subprocess.run([exe, "load", "--location", str(db), "--file", str(nt), "--graph", GRAPH_PUBLISHED],
-                              capture_output=True, text=True, timeout=300)
-        if load.returncode != 0:
-            raise ServeError(f"oxigraph load failed: {(load.stderr or load.stdout).strip()[-300:]}")
-        nt.unlink()
-        port = port or free_port(host)
-        log = folder / "server.log"
-        with open(log, "wb") as fh:
-            proc = subprocess.Popen([exe, "serve-read-only", "--location", str(db), "--bind", f"{host}:{port}",
-                                     "--union-default-graph", "--cors"],
-                                    stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT)
-    except (OSError, subprocess.SubprocessError) as e:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise ServeError(f"cannot start the Oxigraph server: {e}") from None
-    except ServeError:
-        shutil.rmtree(folder, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix="ikz-graph-serve-"))
+    except OSError as e:
+        front.server_close()
+        raise ServeError(f"cannot make a temporary folder: {e.strerror}") from None
+    server = Server(front, folder, exe)
+    try:
+        _load(kg, exe, folder)
+        server._start_oxigraph(timeout)
+        server.serve_in_background()
+    except BaseException as e:
+        server.stop()
+        if isinstance(e, (OSError, subprocess.SubprocessError)):
+            raise ServeError(f"cannot start the Oxigraph server: {e}") from None
         raise
-    server = Server(proc, host, port, folder)
-    deadline = time.monotonic() + timeout
-    probe = server.query_url + "?query=ASK%7B%7D"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: never via a proxy
-    while True:
-        if proc.poll() is not None:
-            msg = _log_tail(log)
-            server.stop()
-            raise ServeError(f"the Oxigraph server on {host}:{port} stopped at once: {msg or 'no message'}")
-        try:
-            with opener.open(probe, timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            raise ServeError(f"the Oxigraph server on {host}:{port} did not answer within {timeout:g} s")
-        time.sleep(0.1)
+    return server
 
+
+def _load(kg: "KnowledgeGraph", exe: str, folder: Path) -> None:
+    from .exports import serialize
+
+    nt = folder / "ikz.nt"
+    nt.write_bytes(serialize(kg, "nt"))
+    load = subprocess.run([exe, "load", "--location", str(folder / "db"), "--file", str(nt), "--graph",
+                           GRAPH_PUBLISHED], capture_output=True, text=True, timeout=300)
+    if load.returncode != 0:
+        raise ServeError(f"oxigraph load failed: {(load.stderr or load.stdout).strip()[-300:]}")
+    nt.unlink()

@@ -426,7 +426,8 @@ def test_serve_answers_named_queries(kg, tmp_path):
         # a second server on the same port cannot start: a clear error, exit 2
         r2 = subprocess.run([sys.executable, "-m", "ikz_graph", "serve", "--port", str(port)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
-        assert r2.returncode == 2 and r2.stderr.startswith("error: the Oxigraph server on 127.0.0.1:"), r2.stderr
+        assert r2.returncode == 2 and r2.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port}: the port is in use"), \
+            r2.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(30)
