@@ -439,8 +439,11 @@ def publish_cmd(ctx: click.Context, endpoint: str, graph: str | None, protocol: 
 @main.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--allow-service", is_flag=True,
+              help="Let queries call other endpoints with SERVICE. Off by default: any web page open in your "
+                   "browser could then make this endpoint send requests to hosts on your network.")
 @click.pass_context
-def serve(ctx: click.Context, port: int) -> None:
+def serve(ctx: click.Context, port: int, allow_service: bool) -> None:
     """Serve the built graph as a read-only SPARQL endpoint on 127.0.0.1 until stopped (Ctrl-C)."""
     import signal
 
@@ -448,7 +451,7 @@ def serve(ctx: click.Context, port: int) -> None:
     from .serve import start_server
 
     kg = _load(ctx.obj["data"])
-    server = start_server(kg, port)
+    server = start_server(kg, port, allow_service=allow_service)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         click.echo(f"SPARQL endpoint: {server.query_url} ({len(kg)} triples in graph {server.graph}, "

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "ExportError", "AnalysisError",
-           "ShapesError", "DateError", "VizError", "RemoteError", "PublishError", "ServeError", "Interrupted"]
+           "ShapesError", "DateError", "VizError", "RemoteError", "PublishError", "ServeError", "RequestRefused", "Interrupted"]
 
 
 class IkzError(Exception):
@@ -92,6 +92,14 @@ class PublishError(RemoteError):
 
 class ServeError(IkzError):
     """The local endpoint could not be started."""
+
+
+class RequestRefused(IkzError):
+    """The local endpoint refuses a client's request; ``status`` is the HTTP status it answers with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 class Interrupted(IkzError):

@@ -11,10 +11,19 @@ clause. Cross-origin requests are allowed, for browser tools such as YASGUI::
 Users talk to the front (:mod:`ikz_graph.serve_http`) in this process, on the port they chose;
 it is bound before anything else is done, so a port in use is an error at once, never after a
 success line. The Oxigraph server runs behind it on a private port of 127.0.0.1.
+
+**No federation.** The Oxigraph server runs ``SERVICE`` (it sends the inner query to any URL and
+returns the answer, error pages included), and it has no switch to turn that off. With
+cross-origin requests allowed, any web page open in a browser could then make this endpoint POST
+to hosts on the user's network and read their answers. So the front refuses every query that may
+call ``SERVICE`` (:func:`may_call_service`) with HTTP 400 before it reaches Oxigraph, unless the
+server was started with ``allow_service=True`` (``serve --allow-service``).
 """
 from __future__ import annotations
 
 import errno
+import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -27,14 +36,52 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ServeError
+from .errors import RequestRefused, ServeError
 from .namespaces import GRAPH_PUBLISHED
 from .serve_http import Front
 
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import KnowledgeGraph
 
-__all__ = ["ServeError", "Server", "start_server", "oxigraph_command", "free_port"]
+__all__ = ["ServeError", "Server", "start_server", "oxigraph_command", "free_port", "may_call_service"]
+
+
+#: "service" in any case; Oxigraph's parser matches its keywords by ASCII letters, without looking
+#: at what comes before or after them (``SERVICE<…>``, ``trueSERVICE``, ``SERVICEex:x`` all count).
+_SERVICE = re.compile("service", re.IGNORECASE)
+#: A letter written as a \u or \U escape (a parser that undoes escapes first would read a keyword).
+_ESCAPED_LETTER = re.compile(r"\\(?:u00|U000000)(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])")
+#: Letters that start no SPARQL keyword, and no vowels: a word of them is never a keyword.
+_INERT = "bdfghjklmnpqtvwxz"
+
+
+def may_call_service(query: str, base_iri: str | None = None) -> str | None:
+    """Why ``query`` may call ``SERVICE``, or None when it certainly does not.
+
+    A query without the letters "service" cannot. Otherwise every "service" is replaced by a
+    word that is no keyword and occurs nowhere in the query, and the result is parsed by pyoxigraph (the same SPARQL
+    parser as the Oxigraph server): inside a string, an IRI, a comment, a variable or a prefixed
+    name the word changes nothing, so the query still parses; where it was the keyword SERVICE,
+    a bare unknown word cannot parse. A query that does not parse then is refused too, as is one
+    that writes a letter as a \\u escape.
+    """
+    import pyoxigraph as ox
+
+    if _ESCAPED_LETTER.search(query):
+        return "it writes a letter as a \\u escape"
+    if not _SERVICE.search(query):
+        return None
+    lower, word = query.lower(), ""
+    while not word or word in lower:  # 7 letters like "service", so a language subtag stays valid
+        word = "zq" + "".join(secrets.choice(_INERT) for _ in range(5))
+    try:
+        ox.Store().query(_SERVICE.sub(word, query), base_iri=base_iri)
+    except SyntaxError as e:
+        where = str(e).replace(word, "service").splitlines()[0].split(": expected", 1)[0]
+        return f"it calls SERVICE, or it does not parse ({where})"
+    except Exception as e:  # parsed, but could not even start on an empty store: do not guess
+        return f"it could not be checked ({type(e).__name__})"
+    return None
 
 
 def oxigraph_command() -> str:
@@ -69,8 +116,8 @@ class Server:
     :meth:`stop` ends both and removes the temporary database.
     """
 
-    def __init__(self, front: Front, folder: Path, exe: str):
-        self.front, self.folder, self.exe = front, folder, exe
+    def __init__(self, front: Front, folder: Path, exe: str, allow_service: bool = False):
+        self.front, self.folder, self.exe, self.allow_service = front, folder, exe, allow_service
         self.host, self.port = front.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
         self.query_url = self.url + "/query"
@@ -82,6 +129,14 @@ class Server:
 
     def upstream(self) -> tuple[str, int]:
         return "127.0.0.1", self._inner_port
+
+    def check(self, query: str) -> None:
+        """Refuse a query that may call SERVICE (unless federation was allowed)."""
+        if not self.allow_service:
+            why = may_call_service(query, self.query_url)
+            if why:
+                raise RequestRefused(400, f"query refused: {why}. This endpoint answers only from its own graph; "
+                                          "SERVICE (federated queries) is off (ikz-graph serve --allow-service)")
 
     def _start_oxigraph(self, timeout: float) -> None:
         """Start ``oxigraph serve-read-only`` on a private port and wait until it answers."""
@@ -153,12 +208,13 @@ def _front(host: str, port: int) -> Front:
 
 
 def start_server(kg: "KnowledgeGraph", port: int = 7878, host: str = "127.0.0.1",
-                 timeout: float = 30.0) -> Server:
+                 timeout: float = 30.0, *, allow_service: bool = False) -> Server:
     """Load ``kg`` into a temporary Oxigraph database and serve it; return when it answers.
 
-    ``port=0`` picks a free port. Raises :class:`ServeError` when the port is in use (at once,
-    before loading), the program is missing, or the server does not come up within ``timeout``
-    seconds; nothing is left running then.
+    ``port=0`` picks a free port. Queries that may call ``SERVICE`` are refused unless
+    ``allow_service``. Raises :class:`ServeError` when the port is in use (at once, before
+    loading), the program is missing, or the server does not come up within ``timeout`` seconds;
+    nothing is left running then.
     """
     if not 0 <= port <= 65535:
         raise ServeError(f"port {port} is not between 0 and 65535")
@@ -169,7 +225,7 @@ def start_server(kg: "KnowledgeGraph", port: int = 7878, host: str = "127.0.0.1"
     except OSError as e:
         front.server_close()
         raise ServeError(f"cannot make a temporary folder: {e.strerror}") from None
-    server = Server(front, folder, exe)
+    server = Server(front, folder, exe, allow_service)
     try:
         _load(kg, exe, folder)
         server._start_oxigraph(timeout)

@@ -7,8 +7,8 @@ would do:
 * only reading: queries (``GET``/``POST /query``) and ``GET``/``HEAD``/``OPTIONS`` of the other
   pages (the query editor at ``/``, ``/store?graph=…`` downloads); every other method is refused;
 * a query is taken from the request (URL, form or ``application/sparql-query`` body, exactly one
-  ``query``), and Oxigraph receives a new request with exactly that text, so what was checked is
-  what runs.
+  ``query``) and checked by the backend (``ikz-graph serve`` refuses ``SERVICE``); Oxigraph
+  receives a new request with exactly that text, so what was checked is what runs.
 
 The answer is passed back as it comes (streamed); an answer without a length is sent chunked, so
 a client can tell an answer that was cut off from a complete one.
@@ -19,6 +19,8 @@ import http.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
+
+from .errors import RequestRefused
 
 __all__ = ["Front", "Backend", "MAX_BODY"]
 
@@ -37,11 +39,8 @@ class Backend(Protocol):
 
     def upstream(self) -> tuple[str, int]: ...
 
-
-class _Refused(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
+    def check(self, query: str) -> None:
+        """Raise :class:`RequestRefused` for a query that must not run."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -82,8 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif method in ("GET", "OPTIONS") or method == "HEAD" and path != "/query":
                 self._forward(method, self.path, None, self._passed_on())   # pages, downloads, CORS
             else:
-                raise _Refused(405, "this endpoint is read-only: it answers SPARQL queries (GET or POST /query)")
-        except _Refused as e:
+                raise RequestRefused(405, "this endpoint is read-only: it answers SPARQL queries (GET or POST /query)")
+        except RequestRefused as e:
             self._fail(e.status, e.message)
 
     def _passed_on(self) -> dict[str, str]:
@@ -91,15 +90,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding"):
-            raise _Refused(411, "send the request body with a Content-Length")
+            raise RequestRefused(411, "send the request body with a Content-Length")
         if self.headers.get("Content-Encoding", "identity").lower() != "identity":
-            raise _Refused(415, "compressed request bodies are not accepted")
+            raise RequestRefused(415, "compressed request bodies are not accepted")
         try:
             length = int(self.headers.get("Content-Length", "0"))
         except ValueError:
-            raise _Refused(400, "bad Content-Length") from None
+            raise RequestRefused(400, "bad Content-Length") from None
         if length > MAX_BODY:
-            raise _Refused(413, f"the request body is larger than {MAX_BODY} bytes")
+            raise RequestRefused(413, f"the request body is larger than {MAX_BODY} bytes")
         return self.rfile.read(length) if length > 0 else b""
 
     def _query(self, method: str, qs: str) -> None:
@@ -112,15 +111,15 @@ class _Handler(BaseHTTPRequestHandler):
                 params += _params(body.decode("latin-1"))
             elif kind == "application/sparql-query":
                 if any(k == "query" for k, _ in params):
-                    raise _Refused(400, "the query is given both in the URL and in the body")
+                    raise RequestRefused(400, "the query is given both in the URL and in the body")
                 params.append(("query", _text(body)))
             else:
-                raise _Refused(415, "send the query as application/sparql-query or as a form "
+                raise RequestRefused(415, "send the query as application/sparql-query or as a form "
                                     "(application/x-www-form-urlencoded)")
         queries = [v for k, v in params if k == "query"]
         if len(queries) != 1:
-            raise _Refused(400, "give exactly one query")
-        self.server.check(queries[0])
+            raise RequestRefused(400, "give exactly one query")
+        self.server.backend.check(queries[0])
         kept = urlencode([(k, v) for k, v in params if k in _QUERY_PARAMS])
         headers = {**self._passed_on(), "Content-Type": "application/sparql-query; charset=utf-8"}
         self._forward("POST", "/query" + ("?" + kept if kept else ""), queries[0].encode("utf-8"), headers)
@@ -133,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
                 up.request(method, path, body=body, headers=headers)
                 resp = up.getresponse()
             except (OSError, http.client.HTTPException):
-                raise _Refused(503, "the SPARQL server behind this endpoint did not answer; try again") from None
+                raise RequestRefused(503, "the SPARQL server behind this endpoint did not answer; try again") from None
             self._relay(method, resp)
         finally:
             up.close()
@@ -187,21 +186,20 @@ def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _Refused(400, "the query is not UTF-8") from None
+        raise RequestRefused(400, "the query is not UTF-8") from None
 
 
 def _params(qs: str) -> list[tuple[str, str]]:
     try:
         return parse_qsl(qs, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
-        raise _Refused(400, "the parameters are not UTF-8") from None
+        raise RequestRefused(400, "the parameters are not UTF-8") from None
 
 
 class Front(ThreadingHTTPServer):
     """The front, listening on ``(host, port)`` (binding it here: a port in use fails at once).
 
-    ``check(query)`` is called with every query before it is passed on; it raises nothing for a
-    query that may run (see :mod:`ikz_graph.serve`).
+    ``backend.check(query)`` is called with every query before it is passed on.
     """
 
     daemon_threads = True
@@ -210,6 +208,3 @@ class Front(ThreadingHTTPServer):
         self.backend = backend
         self.read_timeout = read_timeout
         super().__init__((host, port), _Handler)
-
-    def check(self, query: str) -> None:
-        """Hook for the endpoint's rules about queries; by default every query may run."""

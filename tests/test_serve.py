@@ -2,9 +2,16 @@
 stopped cleanly. The servers are real (the Oxigraph server behind ikz-graph's front)."""
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import threading
 import time
+
+import pytest
+import requests
+
+from ikz_graph.remote import RemoteEndpoint, run_remote
 
 from . import stores
 from .conftest import ROOT
@@ -38,3 +45,104 @@ def test_two_servers_on_one_port_one_says_so_and_never_claims_success():
             if p.poll() is None:
                 p.terminate()
                 p.wait(30)
+
+
+class _Listener:
+    """A host on the user's network (here: 127.0.0.1) that records every request it gets and
+    answers with an 'internal' error page."""
+
+    def __init__(self):
+        self.requests: list[bytes] = []
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/internal"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    self.requests.append(conn.recv(65536))
+                    conn.sendall(b"HTTP/1.1 500 Oops\r\nContent-Length: 15\r\nConnection: close\r\n\r\nsecret intranet")
+                except OSError:
+                    pass
+
+    def close(self):
+        self._sock.close()
+
+
+@pytest.fixture(scope="module")
+def endpoint(kg):
+    from ikz_graph.serve import start_server
+
+    with start_server(kg, port=0) as srv:
+        yield srv
+
+
+def _ask(url: str, query: str, how: str = "post") -> requests.Response:
+    headers = {"Accept": "application/sparql-results+json", "Origin": "https://some-web-page.example"}
+    if how == "get":
+        return requests.get(url, params={"query": query}, headers=headers, timeout=30)
+    if how == "form":
+        return requests.post(url, data={"query": query}, headers=headers, timeout=30)
+    return requests.post(url, data=query.encode(), timeout=30,
+                         headers={**headers, "Content-Type": "application/sparql-query"})
+
+
+FEDERATED = [
+    "SELECT * WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+    "select * where { service silent <{url}> { ?s ?p ?o } }",
+    "SELECT * WHERE { VALUES ?e { <{url}> } SeRvIcE ?e { ?s ?p ?o } }",
+    "SELECT * WHERE { ?s ?p ?o FILTER(?o < 'x>?b') SERVICE<{url}>{ ?s ?p ?o } } LIMIT 1",
+    "SELECT * WHERE { FILTER EXISTS { SERVICE <{url}> { ?s ?p ?o } } }",
+    "PREFIX : <{url}#> SELECT * WHERE { ?s ?p true SERVICE:x { ?s ?p ?o } }",
+    "SELECT * WHERE { \\u0053ERVICE <{url}> { ?s ?p ?o } }",
+]
+
+
+@pytest.mark.parametrize("how", ["post", "get", "form"])
+@pytest.mark.parametrize("template", FEDERATED, ids=range(len(FEDERATED)))
+def test_serve_refuses_service_so_no_web_page_can_use_it_as_a_relay(endpoint, template, how):
+    """A page open in the browser could make the endpoint POST to hosts on the user's network and
+    read their error pages (cross-origin requests are allowed). No request may leave."""
+    listener = _Listener()
+    try:
+        r = _ask(endpoint.query_url, template.replace("{url}", listener.url), how)
+        time.sleep(0.2)
+    finally:
+        listener.close()
+    assert r.status_code == 400, r.text
+    assert "SERVICE (federated queries) is off" in r.text and "secret intranet" not in r.text
+    assert r.headers.get("Access-Control-Allow-Origin") == "*"       # the page may read the refusal
+    assert listener.requests == []
+
+
+def test_serve_answers_queries_that_only_mention_service(endpoint, kg):
+    from ikz_graph.queries import run_query
+
+    for q in ['SELECT ?s WHERE { ?s ?p "service" } # a SERVICE <http://example.org/> { }',
+              "PREFIX service: <https://w3id.org/ikz-graph/ontology/> SELECT ?service WHERE { ?service a service:SharedService }",
+              'SELECT ?s WHERE { ?s <http://example.org/service> ?o . ?s ?p "x"@en-service }']:
+        r = _ask(endpoint.query_url, q)
+        assert r.status_code == 200, (q, r.text)
+    remote = run_remote(RemoteEndpoint(endpoint.query_url, env={}), "shared-services")   # ?service, cpsv:PublicService
+    assert len(remote) == len(run_query(kg, "shared-services")) > 0
+
+
+def test_serve_lets_service_through_only_when_asked_to(kg):
+    from ikz_graph.serve import start_server
+
+    listener = _Listener()
+    try:
+        with start_server(kg, port=0, allow_service=True) as srv:
+            r = _ask(srv.query_url, FEDERATED[0].replace("{url}", listener.url))
+    finally:
+        listener.close()
+    assert listener.requests and listener.requests[0].startswith(b"POST /internal")
+    assert r.status_code != 400
