@@ -442,8 +442,10 @@ def publish_cmd(ctx: click.Context, endpoint: str, graph: str | None, protocol: 
 @click.option("--allow-service", is_flag=True,
               help="Let queries call other endpoints with SERVICE. Off by default: any web page open in your "
                    "browser could then make this endpoint send requests to hosts on your network.")
+@click.option("--query-timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, metavar="SECONDS",
+              help="Stop a query that runs longer than this.")
 @click.pass_context
-def serve(ctx: click.Context, port: int, allow_service: bool) -> None:
+def serve(ctx: click.Context, port: int, allow_service: bool, query_timeout: float) -> None:
     """Serve the built graph as a read-only SPARQL endpoint on 127.0.0.1 until stopped (Ctrl-C)."""
     import signal
 
@@ -451,7 +453,7 @@ def serve(ctx: click.Context, port: int, allow_service: bool) -> None:
     from .serve import start_server
 
     kg = _load(ctx.obj["data"])
-    server = start_server(kg, port, allow_service=allow_service)
+    server = start_server(kg, port, allow_service=allow_service, query_timeout=query_timeout)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         click.echo(f"SPARQL endpoint: {server.query_url} ({len(kg)} triples in graph {server.graph}, "

@@ -18,10 +18,18 @@ cross-origin requests allowed, any web page open in a browser could then make th
 to hosts on the user's network and read their answers. So the front refuses every query that may
 call ``SERVICE`` (:func:`may_call_service`) with HTTP 400 before it reaches Oxigraph, unless the
 server was started with ``allow_service=True`` (``serve --allow-service``).
+
+**A time limit per query.** Oxigraph's own ``--timeout-s`` stops only some queries (an aggregate
+over a large join or a big sort runs on). So the front also times every query: when one runs
+:data:`GRACE` seconds beyond ``query_timeout``, the Oxigraph server is killed and started anew on
+the same read-only database (a fraction of a second); that query gets HTTP 500 saying so, other
+queries running at that moment get 503 ("try again").
 """
 from __future__ import annotations
 
 import errno
+import itertools
+import math
 import re
 import secrets
 import shutil
@@ -43,9 +51,14 @@ from .serve_http import Front
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import KnowledgeGraph
 
-__all__ = ["ServeError", "Server", "start_server", "oxigraph_command", "free_port", "may_call_service"]
+__all__ = ["ServeError", "Server", "start_server", "oxigraph_command", "free_port", "may_call_service",
+           "DEFAULT_QUERY_TIMEOUT"]
 
 
+#: Seconds a query may take (``serve --query-timeout``), and how long beyond it the front waits for
+#: Oxigraph to stop the query itself before it stops the server.
+DEFAULT_QUERY_TIMEOUT = 60.0
+GRACE = 1.0
 #: "service" in any case; Oxigraph's parser matches its keywords by ASCII letters, without looking
 #: at what comes before or after them (``SERVICE<…>``, ``trueSERVICE``, ``SERVICEex:x`` all count).
 _SERVICE = re.compile("service", re.IGNORECASE)
@@ -116,19 +129,65 @@ class Server:
     :meth:`stop` ends both and removes the temporary database.
     """
 
-    def __init__(self, front: Front, folder: Path, exe: str, allow_service: bool = False):
+    def __init__(self, front: Front, folder: Path, exe: str, allow_service: bool = False,
+                 query_timeout: float = DEFAULT_QUERY_TIMEOUT):
         self.front, self.folder, self.exe, self.allow_service = front, folder, exe, allow_service
+        self.query_timeout = query_timeout
         self.host, self.port = front.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
         self.query_url = self.url + "/query"
         self.graph = GRAPH_PUBLISHED
         self.process: subprocess.Popen | None = None
+        self.restarts = 0
         self._inner_port = 0
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._flights: dict[int, float] = {}       # running queries: number -> start (monotonic)
+        self._stopped_flights: set[int] = set()
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._stopping = threading.Event()
         front.backend = self
 
     def upstream(self) -> tuple[str, int]:
+        self._ready.wait(60)  # while the Oxigraph server is started anew
         return "127.0.0.1", self._inner_port
+
+    def begin(self) -> int:
+        with self._lock:
+            n = next(self._numbers)
+            self._flights[n] = time.monotonic()
+        return n
+
+    def end(self, flight: int) -> str | None:
+        with self._lock:
+            self._flights.pop(flight, None)
+            if flight in self._stopped_flights:
+                self._stopped_flights.discard(flight)
+                return f"the query ran longer than the time limit of {self.query_timeout:g} s and was stopped"
+        return None
+
+    def _watchdog(self) -> None:
+        """Stop the Oxigraph server (and start it anew) when a query runs over its time limit."""
+        while not self._stopping.wait(0.2):
+            now = time.monotonic()
+            with self._lock:
+                over = [n for n, t in self._flights.items()
+                        if now - t > self.query_timeout + GRACE and n not in self._stopped_flights]
+                self._stopped_flights.update(over)
+            if over and not self._stopping.is_set():
+                self._restart()
+
+    def _restart(self) -> None:
+        self._ready.clear()
+        try:
+            _end(self.process)
+            self._start_oxigraph(30.0)
+            self.restarts += 1
+        except ServeError:
+            pass  # wait() sees the dead process and reports it
+        finally:
+            self._ready.set()
 
     def check(self, query: str) -> None:
         """Refuse a query that may call SERVICE (unless federation was allowed)."""
@@ -145,7 +204,8 @@ class Server:
             port = free_port()
             with open(log, "ab") as fh:
                 proc = subprocess.Popen([self.exe, "serve-read-only", "--location", str(self.folder / "db"),
-                                         "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--cors"],
+                                         "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--cors",
+                                         "--timeout-s", str(max(1, math.ceil(self.query_timeout)))],
                                         stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT)
             self.process, self._inner_port = proc, port
             if _answers(proc, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout):
@@ -155,25 +215,30 @@ class Server:
         raise ServeError(f"the Oxigraph server stopped at once: {_log_tail(log) or 'no message'}")
 
     def serve_in_background(self) -> None:
-        self._thread = threading.Thread(target=self.front.serve_forever, name="ikz-graph serve", daemon=True)
-        self._thread.start()
+        self._ready.set()
+        for target, name in ((self.front.serve_forever, "ikz-graph serve"), (self._watchdog, "query time limit")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
 
     def wait(self) -> int:
-        return self.process.wait()
+        """Block until the Oxigraph server stops by itself (not for a restart); return its exit code."""
+        while True:
+            proc = self.process
+            code = proc.wait()
+            self._ready.wait(60)
+            if proc is self.process or self._stopping.is_set():
+                return code
 
     def stop(self) -> None:
-        if self._thread is not None:
+        self._stopping.set()
+        if self._threads:
             self.front.shutdown()
-            self._thread = None
+            for t in self._threads:
+                t.join(30)
+            self._threads = []
         self.front.server_close()
-        proc = self.process
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _end(self.process, gently=True)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> "Server":
@@ -181,6 +246,21 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _end(proc: subprocess.Popen | None, gently: bool = False) -> None:
+    """End a child process: SIGTERM first when ``gently``, SIGKILL otherwise (or after 10 s)."""
+    if proc is None or proc.poll() is not None:
+        return
+    if gently:
+        proc.terminate()
+        try:
+            proc.wait(10)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    proc.kill()
+    proc.wait()
 
 
 def _answers(proc: subprocess.Popen, probe: str, timeout: float) -> bool:
@@ -208,16 +288,19 @@ def _front(host: str, port: int) -> Front:
 
 
 def start_server(kg: "KnowledgeGraph", port: int = 7878, host: str = "127.0.0.1",
-                 timeout: float = 30.0, *, allow_service: bool = False) -> Server:
+                 timeout: float = 30.0, *, allow_service: bool = False,
+                 query_timeout: float = DEFAULT_QUERY_TIMEOUT) -> Server:
     """Load ``kg`` into a temporary Oxigraph database and serve it; return when it answers.
 
     ``port=0`` picks a free port. Queries that may call ``SERVICE`` are refused unless
-    ``allow_service``. Raises :class:`ServeError` when the port is in use (at once, before
+    ``allow_service``; a query is stopped after ``query_timeout`` seconds. Raises :class:`ServeError` when the port is in use (at once, before
     loading), the program is missing, or the server does not come up within ``timeout`` seconds;
     nothing is left running then.
     """
     if not 0 <= port <= 65535:
         raise ServeError(f"port {port} is not between 0 and 65535")
+    if not query_timeout > 0:
+        raise ServeError(f"the query time limit must be positive, not {query_timeout!r}")
     exe = oxigraph_command()
     front = _front(host, port)
     try:
@@ -225,7 +308,7 @@ def start_server(kg: "KnowledgeGraph", port: int = 7878, host: str = "127.0.0.1"
     except OSError as e:
         front.server_close()
         raise ServeError(f"cannot make a temporary folder: {e.strerror}") from None
-    server = Server(front, folder, exe, allow_service)
+    server = Server(front, folder, exe, allow_service, query_timeout)
     try:
         _load(kg, exe, folder)
         server._start_oxigraph(timeout)

@@ -42,6 +42,12 @@ class Backend(Protocol):
     def check(self, query: str) -> None:
         """Raise :class:`RequestRefused` for a query that must not run."""
 
+    def begin(self) -> int:
+        """A query starts (its time limit runs from now); returns its number."""
+
+    def end(self, flight: int) -> str | None:
+        """The query ended; returns why it was stopped, if it was (it ran over the time limit)."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -122,7 +128,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.backend.check(queries[0])
         kept = urlencode([(k, v) for k, v in params if k in _QUERY_PARAMS])
         headers = {**self._passed_on(), "Content-Type": "application/sparql-query; charset=utf-8"}
-        self._forward("POST", "/query" + ("?" + kept if kept else ""), queries[0].encode("utf-8"), headers)
+        backend = self.server.backend
+        flight = backend.begin()
+        try:
+            self._forward("POST", "/query" + ("?" + kept if kept else ""), queries[0].encode("utf-8"), headers)
+        except RequestRefused:
+            stopped = backend.end(flight)
+            if stopped:
+                raise RequestRefused(500, stopped) from None
+            raise
+        backend.end(flight)
 
     def _forward(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> None:
         host, port = self.server.backend.upstream()

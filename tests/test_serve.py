@@ -2,6 +2,7 @@
 stopped cleanly. The servers are real (the Oxigraph server behind ikz-graph's front)."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -146,3 +147,34 @@ def test_serve_lets_service_through_only_when_asked_to(kg):
         listener.close()
     assert listener.requests and listener.requests[0].startswith(b"POST /internal")
     assert r.status_code != 400
+
+
+#: A count over a join of every triple with every other, twice: Oxigraph's own timeout does not stop it
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_query_over_the_time_limit_is_stopped_and_the_cpu_freed(kg):
+    """Clients that gave up after 3 s left such queries running for 100 s and more."""
+    from ikz_graph.serve import GRACE, start_server
+
+    with start_server(kg, port=0, query_timeout=1) as srv:
+        first = srv.process.pid
+        t0 = time.monotonic()
+        r = _ask(srv.query_url, ENDLESS)
+        took = time.monotonic() - t0
+        assert r.status_code == 500, r.text
+        assert "the query ran longer than the time limit of 1 s and was stopped" in r.text
+        assert took < 1 + GRACE + 3, took
+        while srv.restarts < 1 and time.monotonic() - t0 < 30:     # the server behind is started anew
+            time.sleep(0.05)
+        assert srv.restarts == 1 and srv.process.pid != first
+        assert not os.path.exists(f"/proc/{first}")               # the busy server is gone
+        c0 = _cpu_seconds(srv.process.pid)
+        time.sleep(1)
+        assert _cpu_seconds(srv.process.pid) - c0 < 0.2           # nothing is left computing
+        assert _ask(srv.query_url, "ASK { ?s ?p ?o }").json()["boolean"] is True   # and it still answers
