@@ -454,7 +454,8 @@ def serve(ctx: click.Context, port: int, allow_service: bool, query_timeout: flo
 
     kg = _load(ctx.obj["data"])
     server = start_server(kg, port, allow_service=allow_service, query_timeout=query_timeout)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # a normal way to stop a server: clean up, exit 0
+        signal.signal(sig, lambda *_: sys.exit(0))
     try:
         click.echo(f"SPARQL endpoint: {server.query_url} ({len(kg)} triples in graph {server.graph}, "
                    "also the default graph; read-only)")

@@ -24,15 +24,24 @@ over a large join or a big sort runs on). So the front also times every query: w
 :data:`GRACE` seconds beyond ``query_timeout``, the Oxigraph server is killed and started anew on
 the same read-only database (a fraction of a second); that query gets HTTP 500 saying so, other
 queries running at that moment get 503 ("try again").
+
+**Nothing left behind.** :meth:`Server.stop` ends the Oxigraph server and removes the temporary
+database (``ikz-graph serve`` calls it on Ctrl-C, SIGTERM and SIGHUP). On Linux the Oxigraph
+server is also told to die with the thread that started it (``PR_SET_PDEATHSIG``), so even a
+``kill -9`` of ikz-graph does not leave it serving; the database folder such a kill leaves
+(``ikz-graph-serve-PID-…`` in the temporary folder) is removed by the next start.
 """
 from __future__ import annotations
 
+import ctypes
 import errno
 import itertools
+import os
 import math
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -95,6 +104,53 @@ def may_call_service(query: str, base_iri: str | None = None) -> str | None:
     except Exception as e:  # parsed, but could not even start on an empty store: do not guess
         return f"it could not be checked ({type(e).__name__})"
     return None
+
+
+def _prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()
+_PR_SET_PDEATHSIG = 1
+_FOLDER_PREFIX = "ikz-graph-serve-"
+
+
+def _die_with_parent(parent: int):
+    """For ``preexec_fn``: the child gets SIGKILL when the thread that started it ends (Linux)."""
+    if _PRCTL is None:
+        return None
+
+    def run() -> None:  # in the child, between fork and exec
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before that was set
+            os._exit(1)
+    return run
+
+
+def _remove_stale_folders() -> None:
+    """Remove the database folders of servers whose process no longer exists (killed with -9)."""
+    tmp = Path(tempfile.gettempdir())
+    try:
+        entries = list(tmp.iterdir())
+    except OSError:
+        return
+    for d in entries:
+        parts = d.name[len(_FOLDER_PREFIX):].split("-", 1)
+        if not d.name.startswith(_FOLDER_PREFIX) or not parts[0].isdigit():
+            continue
+        try:
+            if d.lstat().st_uid != os.getuid() or not d.is_dir():
+                continue
+            os.kill(int(parts[0]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue  # alive (or not ours): leave it
 
 
 def oxigraph_command() -> str:
@@ -167,8 +223,29 @@ class Server:
                 return f"the query ran longer than the time limit of {self.query_timeout:g} s and was stopped"
         return None
 
-    def _watchdog(self) -> None:
-        """Stop the Oxigraph server (and start it anew) when a query runs over its time limit."""
+    def start(self, timeout: float) -> None:
+        """Start the Oxigraph server (from the keeper thread, which it dies with) and the front."""
+        started: list[BaseException] = []
+        keeper = threading.Thread(target=self._keeper, args=(timeout, started), name="oxigraph keeper", daemon=True)
+        keeper.start()
+        self._threads.append(keeper)
+        self._ready.wait()
+        if started:
+            raise started[0]
+        front = threading.Thread(target=self.front.serve_forever, name="ikz-graph serve", daemon=True)
+        front.start()
+        self._threads.append(front)
+
+    def _keeper(self, timeout: float, failed: list) -> None:
+        """Start the Oxigraph server; then stop it (and start it anew) when a query runs over its
+        time limit. The server is started from this thread only: it dies with it (Linux)."""
+        try:
+            self._start_oxigraph(timeout)
+        except BaseException as e:
+            failed.append(e)
+            return
+        finally:
+            self._ready.set()
         while not self._stopping.wait(0.2):
             now = time.monotonic()
             with self._lock:
@@ -178,7 +255,7 @@ class Server:
             if over and not self._stopping.is_set():
                 self._restart()
 
-    def _restart(self) -> None:
+    def _restart(self) -> None:  # in the keeper thread
         self._ready.clear()
         try:
             _end(self.process)
@@ -206,20 +283,16 @@ class Server:
                 proc = subprocess.Popen([self.exe, "serve-read-only", "--location", str(self.folder / "db"),
                                          "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--cors",
                                          "--timeout-s", str(max(1, math.ceil(self.query_timeout)))],
-                                        stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT)
+                                        stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.STDOUT,
+                                        preexec_fn=_die_with_parent(os.getpid()))
             self.process, self._inner_port = proc, port
-            if _answers(proc, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout):
+            if _answers(proc, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout, self._stopping):
                 return
+            if self._stopping.is_set():
+                raise ServeError("stopped while starting")
             if proc.poll() is None:
                 raise ServeError(f"the Oxigraph server did not answer within {timeout:g} s")
         raise ServeError(f"the Oxigraph server stopped at once: {_log_tail(log) or 'no message'}")
-
-    def serve_in_background(self) -> None:
-        self._ready.set()
-        for target, name in ((self.front.serve_forever, "ikz-graph serve"), (self._watchdog, "query time limit")):
-            t = threading.Thread(target=target, name=name, daemon=True)
-            t.start()
-            self._threads.append(t)
 
     def wait(self) -> int:
         """Block until the Oxigraph server stops by itself (not for a restart); return its exit code."""
@@ -232,11 +305,11 @@ class Server:
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._threads:
+        if len(self._threads) > 1:
             self.front.shutdown()
-            for t in self._threads:
-                t.join(30)
-            self._threads = []
+        for t in self._threads:
+            t.join(30)
+        self._threads = []
         self.front.server_close()
         _end(self.process, gently=True)
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -263,11 +336,11 @@ def _end(proc: subprocess.Popen | None, gently: bool = False) -> None:
     proc.wait()
 
 
-def _answers(proc: subprocess.Popen, probe: str, timeout: float) -> bool:
-    """Poll ``probe`` until HTTP 200 (True) or the process ends (False)."""
+def _answers(proc: subprocess.Popen, probe: str, timeout: float, stopping: threading.Event) -> bool:
+    """Poll ``probe`` until HTTP 200 (True), or the process ends or ``stopping`` is set (False)."""
     deadline = time.monotonic() + timeout
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: never via a proxy
-    while proc.poll() is None and time.monotonic() < deadline:
+    while proc.poll() is None and time.monotonic() < deadline and not stopping.is_set():
         try:
             with opener.open(probe, timeout=2) as r:
                 if r.status == 200:
@@ -303,16 +376,16 @@ def start_server(kg: "KnowledgeGraph", port: int = 7878, host: str = "127.0.0.1"
         raise ServeError(f"the query time limit must be positive, not {query_timeout!r}")
     exe = oxigraph_command()
     front = _front(host, port)
+    _remove_stale_folders()
     try:
-        folder = Path(tempfile.mkdtemp(prefix="ikz-graph-serve-"))
+        folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
     except OSError as e:
         front.server_close()
         raise ServeError(f"cannot make a temporary folder: {e.strerror}") from None
     server = Server(front, folder, exe, allow_service, query_timeout)
     try:
         _load(kg, exe, folder)
-        server._start_oxigraph(timeout)
-        server.serve_in_background()
+        server.start(timeout)
     except BaseException as e:
         server.stop()
         if isinstance(e, (OSError, subprocess.SubprocessError)):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -178,3 +180,63 @@ def test_a_query_over_the_time_limit_is_stopped_and_the_cpu_freed(kg):
         time.sleep(1)
         assert _cpu_seconds(srv.process.pid) - c0 < 0.2           # nothing is left computing
         assert _ask(srv.query_url, "ASK { ?s ?p ?o }").json()["boolean"] is True   # and it still answers
+
+
+def _serve_folders() -> set[str]:
+    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("ikz-graph-serve-")}
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as fh:
+            out += [int(c) for c in fh.read().split()]
+    return out
+
+
+def _gone(pid: int, within: float = 10) -> bool:
+    """The process has ended (or is only a zombie waiting to be reaped)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _started(port: int) -> tuple[subprocess.Popen, int]:
+    proc = _serve(port)
+    line = proc.stdout.readline()
+    assert line.startswith("SPARQL endpoint:"), line + proc.stderr.read()
+    (child,) = _children(proc.pid)
+    return proc, child
+
+
+def test_sighup_to_serve_alone_stops_oxigraph_and_removes_the_database():
+    before = _serve_folders()
+    proc, child = _started(stores.free_port())
+    assert _serve_folders() - before
+    os.kill(proc.pid, signal.SIGHUP)            # to ikz-graph only, not to its process group
+    assert proc.wait(30) == 0
+    assert _gone(child), "the Oxigraph server is still running"
+    assert _serve_folders() == before
+
+
+def test_kill_9_of_serve_takes_oxigraph_along_and_the_next_start_removes_the_database():
+    before = _serve_folders()
+    proc, child = _started(stores.free_port())
+    left = _serve_folders() - before
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    assert _gone(child), "the Oxigraph server is still running"
+    assert _serve_folders() - before == left    # a kill -9 cannot clean up ...
+    proc, _ = _started(stores.free_port())
+    try:
+        assert not left & _serve_folders()      # ... the next start does
+    finally:
+        proc.terminate()
+        proc.wait(30)
