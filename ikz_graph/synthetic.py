@@ -21,7 +21,8 @@ triangulation of the points, so neighbours are near each other and borders cross
 Cooperation bodies are grown from a seed municipality along contiguity, so their members are
 mostly neighbours.
 
->>> summary = generate("rlp", "/tmp/ikz-synth-doctest")
+>>> import tempfile
+>>> summary = generate("rlp", tempfile.mkdtemp() + "/rlp")
 >>> summary["states"], summary["districts"], summary["municipalities"] > 200
 (1, 36, True)
 """
