@@ -179,7 +179,7 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
           endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
     """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store,
     or with --endpoint on a remote SPARQL 1.1 endpoint."""
-    from .queries import format_result, get_query, bind_params
+    from .queries import bind_params, get_query, write_result
 
     kv = _parse_params(params)
     q = get_query(name)
@@ -193,7 +193,28 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
             except DataError as e:  # a file the user named, not the project's data: exit 2
                 raise QueryError(str(e)) from None
     result = kg.query(q.text, bind_params(kg, q, kv))
-    click.echo(format_result(result, fmt), nl=False)
+    _to_stdout(lambda out: write_result(result, fmt, out))
+
+
+def _to_stdout(write) -> None:
+    """Stream output to stdout. A reader that closed the pipe early (``| head``) ends the command
+    quietly with exit 0; any other write error (a full disk) is an error, exit 2."""
+    import os
+
+    from .errors import ExportError
+
+    out = click.get_binary_stream("stdout")
+    try:
+        write(out)
+        out.flush()
+    except BrokenPipeError:
+        try:  # nothing more can reach the reader; keep the interpreter from failing on its last flush
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        sys.exit(EXIT_OK)
+    except OSError as e:
+        raise ExportError(f"cannot write the output: {e.strerror or e}") from None
 
 
 @main.command("queries")
