@@ -123,7 +123,7 @@ _UNIT_CLASSES = "ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde"
 _Q_UNITS = """
 SELECT ?u ?key ?label ?class ?state WHERE {
   VALUES ?class { UNIT_CLASSES }
-  ?u a ?class ; ikz:kreisschluessel|ikz:gemeindeschluessel ?key ; rdfs:label ?label .
+  ?u a ?class ; ikz:officialKey ?key ; rdfs:label ?label .
   OPTIONAL { ?u ikz:inState ?state }
 }""".replace("UNIT_CLASSES", _UNIT_CLASSES)
 _Q_FIGURES = """

@@ -141,7 +141,7 @@ SELECT ?e ?class ?label ?name ?id WHERE {
 
 _Q_UNIT_FACTS = """
 SELECT ?e ?key ?seat ?state ?pop ?popDate ?area WHERE {
-  ?e ikz:kreisschluessel|ikz:gemeindeschluessel ?key .
+  ?e ikz:officialKey ?key .
   OPTIONAL { ?e ikz:seat ?seat }
   OPTIONAL { ?e ikz:inState/rdfs:label ?state }
   OPTIONAL { ?e ikz:population ?p . ?p schema:value ?pop . OPTIONAL { ?p schema:observationDate ?popDate } }
