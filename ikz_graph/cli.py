@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from .version import __version__
 from .errors import DataError, DateError, IkzError, NotConforming, QueryError
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2

@@ -35,13 +35,31 @@ __all__ = ["Date", "parse_date", "parse_day", "running", "existed", "DATE_RE"]
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Date:
-    """A calendar date known to the day, the month or the year (as precise as its source)."""
+    """A calendar date known to the day, the month or the year (as precise as its source).
+
+    Dates sort as their text does: ``2021`` < ``2021-01`` < ``2021-01-01`` < ``2021-02``.
+    """
 
     year: int
     month: int | None = None
     day: int | None = None
+
+    def _key(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 0, self.day or 0)
+
+    def __lt__(self, other: "Date") -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: "Date") -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: "Date") -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: "Date") -> bool:
+        return self._key() >= other._key()
 
     @property
     def precision(self) -> str:

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import FACTORS, load_config
-from .network import CoopData, fetch, groups
+from .network import groups
+from .readmodel import ReadModel, read
 from .transferability import _task_fields, participants_of, score_all
 
 __all__ = ["evaluate", "Evaluation", "METHODS", "expected_rank_metrics"]
@@ -131,7 +132,7 @@ def _bootstrap(cases: list[Case], method: str, rounds: int = 2000, seed: int = 0
     return (means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1])
 
 
-def _score_case(data: CoopData, coop: str, target: str, participants: list[str], as_of, cfg, weights) -> dict | None:
+def _score_case(data: ReadModel, coop: str, target: str, participants: list[str], as_of, cfg, weights) -> dict | None:
     _, values = score_all(data, participants, fields=_task_fields(data, coop), approach=coop, as_of=as_of, cfg=cfg)
     if target not in values:
         return None
@@ -145,7 +146,7 @@ def _score_case(data: CoopData, coop: str, target: str, participants: list[str],
 def evaluate(source: Any, config: dict | None = None) -> Evaluation:
     """Run both evaluations on the graph and compare the full score with the baselines."""
     cfg = config or load_config()
-    data = source if isinstance(source, CoopData) else fetch(source)
+    data = source if isinstance(source, ReadModel) else read(source)
     weights = _method_weights(cfg)
     loo: list[Case] = []
     skipped: list[str] = []

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
-from .errors import RemoteError
+from .errors import GiveUp, RemoteError, TryAgain
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
 __all__ = ["Credentials", "check_endpoint", "credentials_for", "http_auth", "request_with_retry", "retrying",
-           "TryAgain", "GiveUp", "AUTH_SCHEMES", "ATTEMPTS", "RETRY_STATUS", "ENV_USER", "ENV_PASSWORD"]
+           "AUTH_SCHEMES", "ATTEMPTS", "RETRY_STATUS", "ENV_USER", "ENV_PASSWORD"]
 
 AUTH_SCHEMES = ("auto", "basic", "digest", "none")
 ENV_USER, ENV_PASSWORD = "IKZ_GRAPH_USER", "IKZ_GRAPH_PASSWORD"
@@ -78,18 +78,6 @@ def credentials_for(url: str, env: dict[str, str] | None = None) -> Credentials 
         return None
     login, _, password = entry
     return Credentials(login, password or "", path)
-
-
-class TryAgain(Exception):
-    """One attempt failed in a way worth retrying (connection failed, 502/503/504)."""
-
-    def __init__(self, reason: str, status: int | None = None):
-        super().__init__(reason)
-        self.reason, self.status = reason, status
-
-
-class GiveUp(TryAgain):
-    """One attempt failed for good: no retry."""
 
 
 def retrying(attempt: Callable[[], T], what: str) -> T:

@@ -147,6 +147,15 @@ class ReadModel:
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or ns.compact(iri)
 
+    def names(self) -> list:
+        """The ids and labels of the entities read, for :class:`ikz_graph.resolve.TableNames`."""
+        from .resolve import ID, NAME, Name
+
+        out = [Name(iri, i, ID) for iri, i in sorted(self.ids.items())]
+        out += [Name(u.iri, u.key, ID) for u in self.units.values()]
+        out += [Name(iri, label, NAME) for iri, label in sorted(self.labels.items())]
+        return out
+
     def digest(self) -> str:
         """A hash of the content, to identify the input of an analysis run."""
         payload = json.dumps({

@@ -20,8 +20,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from . import namespaces as ns
-from .errors import QueryError, RemoteError
-from .http import RETRY_STATUS, GiveUp, TryAgain, check_endpoint, credentials_for, http_auth, retrying
+from .errors import GiveUp, QueryError, RemoteError, TryAgain
+from .http import RETRY_STATUS, check_endpoint, credentials_for, http_auth, retrying
 from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover

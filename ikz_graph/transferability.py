@@ -26,9 +26,11 @@ from .config import FACTORS, expand, load_config
 from .errors import AnalysisError
 from .gcpause import gc_paused
 from .dates import existed, parse_day, running
-from .network import CoopData, _software, cooperation_network, fetch, groups, run_id
+from .errors import AmbiguousName, UnknownName
+from .network import _software, cooperation_network, groups, run_id
+from .readmodel import ReadModel, read
 
-__all__ = ["rank", "resolve_approach", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
+__all__ = ["rank", "resolve_approach", "approaches", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
            "FACTOR_LABELS"]
 
 #: Short English names of the factors, as used in tables and explanations.
@@ -79,7 +81,7 @@ class Transfer:
     not_scored: list[str]          # units left out because population or area is unknown
     as_of: dt.date | None
     config: dict
-    data: CoopData
+    data: ReadModel
     network: Any                   # the cooperation network the scores were computed on
     input_digest: str
     software: dict[str, str]
@@ -105,7 +107,7 @@ class Transfer:
 
 # --------------------------------------------------------------------------- approach
 
-def _kind(data: CoopData, iri: str) -> str:
+def _kind(data: ReadModel, iri: str) -> str:
     if iri in data.related:
         return "shared institution"
     if any(s.service == iri for s in data.services):
@@ -116,31 +118,36 @@ def _kind(data: CoopData, iri: str) -> str:
     return "cooperation"
 
 
-def resolve_approach(data: CoopData, name: str) -> str:
-    """The IRI of an approach given by identifier (``emh``, ``kfz-zulassung``), CURIE, IRI or label."""
-    candidates = set(data.org_classes) | {s.service for s in data.services} | set(data.related)
-    text = name.strip()
-    for prefix in ("body", "service"):
-        iri = ns.DATA_PREFIXES[prefix] + text
-        if iri in candidates:
-            return iri
-    if text in candidates:
-        return text
-    if ":" in text and expand(text) in candidates:
-        return expand(text)
-    folded = text.casefold()
-    matches = sorted(i for i in candidates if data.labels.get(i, "").casefold() == folded)
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise AnalysisError(f"approach {name!r} is ambiguous: {', '.join(ns.compact(m) for m in matches)}")
-    known = sorted(ns.compact(i).split(":", 1)[1] for i in candidates
-                   if _kind(data, i) in ("model project", "shared service", "shared institution"))
-    raise AnalysisError(f"unknown approach {name!r}; give the identifier or label of a model project, "
-                        f"shared service or institution (e.g. {', '.join(known)}) or of a cooperation body")
+def approaches(data: ReadModel) -> set[str]:
+    """Everything that can be an approach: organisations with members, shared services and institutions."""
+    return set(data.org_classes) | {s.service for s in data.services} | set(data.related)
 
 
-def participants_of(data: CoopData, approach: str, as_of: dt.date | None = None, cfg: dict | None = None) -> list[str]:
+def resolve_approach(source: Any, data: ReadModel, name: str) -> str:
+    """The IRI of an approach given by identifier (``emh``, ``kfz-zulassung``), IRI, label or name
+    (the rules of :mod:`ikz_graph.resolve`, among the :func:`approaches`; ``source`` is the graph or
+    endpoint to read names from, or the read model itself)."""
+    from .resolve import SparqlNames, TableNames, resolve
+
+    among = approaches(data)
+    if ":" in name and not name.startswith(("http://", "https://")) and expand(name) in among:
+        return expand(name)   # a CURIE such as body:emh
+    names = SparqlNames(source) if hasattr(source, "query") else TableNames(data.names())
+    try:
+        return resolve(names, name, among=among)
+    except AmbiguousName as e:
+        raise AnalysisError(f"approach {name!r} is ambiguous: {', '.join(ns.compact(i) for i, _ in e.matches)}") from None
+    except UnknownName as e:
+        known = sorted(ns.compact(i).split(":", 1)[1] for i in among
+                       if _kind(data, i) in ("model project", "shared service", "shared institution"))
+        hint = ("; did you mean " + " or ".join(f"{label} ({ns.compact(i)})" for i, label in e.suggestions) + "?"
+                if e.suggestions else "")
+        raise AnalysisError(f"unknown approach {name!r}; give the identifier or label of a model project, "
+                            f"shared service or institution (e.g. {', '.join(known)}) or of a cooperation body"
+                            + hint) from None
+
+
+def participants_of(data: ReadModel, approach: str, as_of: dt.date | None = None, cfg: dict | None = None) -> list[str]:
     """The units taking part in an approach (as of a date, or ever)."""
     cfg = cfg or load_config()
     g = groups(data, as_of, cfg)
@@ -158,7 +165,7 @@ def participants_of(data: CoopData, approach: str, as_of: dt.date | None = None,
                    and running(m.start, m.end, as_of)})
 
 
-def _task_fields(data: CoopData, approach: str) -> set[str]:
+def _task_fields(data: ReadModel, approach: str) -> set[str]:
     fields = set(data.task_fields.get(approach, set()))
     for s in data.related.get(approach, ()):
         fields |= data.task_fields.get(s, set())
@@ -180,7 +187,7 @@ def _mean(values: list[float]) -> float:
 class _Context:
     """What every factor needs, computed once per (participants, as-of)."""
 
-    def __init__(self, data: CoopData, G, participants: list[str], fields: set[str], approach: str | None,
+    def __init__(self, data: ReadModel, G, participants: list[str], fields: set[str], approach: str | None,
                  as_of: dt.date | None, cfg: dict, coops: dict | None = None):
         import networkx as nx
 
@@ -253,7 +260,7 @@ def _scale_link(values: dict[str, dict[str, float]]) -> None:
         v["link"] = v["link"] / top if top > 0 else 0.0
 
 
-def score_all(data: CoopData, participants: list[str], *, fields: set[str], approach: str | None,
+def score_all(data: ReadModel, participants: list[str], *, fields: set[str], approach: str | None,
               as_of: dt.date | None, cfg: dict, G=None) -> tuple[_Context, dict[str, dict[str, float]]]:
     """Factor values of every fully described unit that is not a participant (``link`` scaled to [0, 1])."""
     if G is None:
@@ -267,7 +274,7 @@ def score_all(data: CoopData, participants: list[str], *, fields: set[str], appr
 
 # --------------------------------------------------------------------------- explanation
 
-def _explain(data: CoopData, c: str, values: dict[str, float], contributions: dict[str, float],
+def _explain(data: ReadModel, c: str, values: dict[str, float], contributions: dict[str, float],
              participants: list[str], ctx_partners: set[str], hops: int | None, score: float) -> str:
     u = data.units[c]
     n = len(participants)
@@ -309,9 +316,9 @@ def _explain(data: CoopData, c: str, values: dict[str, float], contributions: di
 def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config: dict | None = None) -> Transfer:
     """Rank every unit that does not take part in ``approach`` by how easily it could take it up."""
     cfg = config or load_config()
-    data = source if isinstance(source, CoopData) else fetch(source)
+    data = source if isinstance(source, ReadModel) else read(source)
     day = parse_day(as_of) if as_of is not None else None
-    iri = resolve_approach(data, approach)
+    iri = resolve_approach(source, data, approach)
     P = participants_of(data, iri, day, cfg)
     if not P:
         when = f" on {day}" if day else ""

@@ -13,7 +13,8 @@ from ikz_graph.config import FACTORS, load_config
 from ikz_graph.errors import AnalysisError
 from ikz_graph.evaluation import METHODS, evaluate, expected_rank_metrics
 from ikz_graph.graph import KnowledgeGraph
-from ikz_graph.network import adjusted_rand_index, analyze, cooperation_network, fetch, unit
+from ikz_graph.network import adjusted_rand_index, analyze, cooperation_network
+from ikz_graph.readmodel import read, unit
 from ikz_graph.transferability import participants_of, rank
 
 from .conftest import run_module
@@ -25,12 +26,12 @@ A, B, C, D = (unit(k) for k in ("99001", "99002", "99003", "99004"))
 @pytest.fixture(scope="module")
 def small():
     triples = list(ox.parse(path=str(SMALL), format=ox.RdfFormat.TURTLE))
-    return fetch(KnowledgeGraph([], triples))
+    return read(KnowledgeGraph([], triples))
 
 
 @pytest.fixture(scope="module")
 def data(kg):
-    return fetch(kg)
+    return read(kg)
 
 
 # ----------------------------------------------------------------------------- projection
@@ -233,7 +234,7 @@ def test_analyze_writes_rdf_with_provenance_and_tables(cli, tmp_path, kg):
     kg2 = ikz_graph.load()
     kg2.add_file(out / "analysis.ttl")
     rows = ikz_graph.run_query(kg2, "clusters").rows
-    assert len(rows) == len([u for u in fetch(kg).units])
+    assert len(rows) == len([u for u in read(kg).units])
     assert {r["key"] for r in rows if r["clusterName"] == rows[0]["clusterName"]}
     units_csv = (out / "units.csv").read_text(encoding="utf-8").splitlines()
     assert units_csv[0].startswith("key,unit,cluster,degree") and len(units_csv) == 1 + len(rows)
