@@ -45,8 +45,10 @@ def tie_type_of(data: ReadModel, org: str, cfg: dict) -> str | None:
     return None
 
 
-def groups(data: ReadModel, as_of: dt.date | None = None, cfg: dict | None = None) -> dict[str, tuple[str, list[str]]]:
-    """Each cooperation (organisation or shared service) -> (tie type, its unit participants)."""
+def groups(data: ReadModel, as_of: dt.date | None = None, cfg: dict | None = None, *,
+           known: bool = False) -> dict[str, tuple[str, list[str]]]:
+    """Each cooperation (organisation or shared service) -> (tie type, its unit participants) on
+    ``as_of`` by the as-of rule of :mod:`ikz_graph.dates` (``known=True``: the strict reading)."""
     cfg = cfg or load_config()
     roles = {expand(r) for r in cfg["network"]["roles"]}
     out: dict[str, tuple[str, set[str]]] = {}
@@ -57,16 +59,18 @@ def groups(data: ReadModel, as_of: dt.date | None = None, cfg: dict | None = Non
         tie = tie_of[m.org]
         if tie is None or m.unit not in data.units or (m.role is not None and m.role not in roles):
             continue
-        if not running(m.start, m.end, as_of) or not existed(data.founded.get(m.org), as_of):
+        if not running(m.start, m.end, as_of, known=known) or not existed(data.founded.get(m.org), as_of):
             continue
         out.setdefault(m.org, (tie, set()))[1].add(m.unit)
     for s in data.services:
-        if s.unit in data.units and running(s.start, None, as_of):
+        start = s.start if known else (s.start or s.not_before)
+        if s.unit in data.units and running(start, None, as_of, known=known):
             out.setdefault(s.service, ("service", set()))[1].add(s.unit)
     return {k: (t, sorted(us)) for k, (t, us) in sorted(out.items())}
 
 
-def cooperation_network(data: ReadModel, as_of: str | dt.date | None = None, config: dict | None = None):
+def cooperation_network(data: ReadModel, as_of: str | dt.date | None = None, config: dict | None = None, *,
+                        known: bool = False):
     """The weighted, typed network of units as of a date (all recorded ties if ``as_of`` is None).
 
     Every unit is a node (IRI) with ``label``, ``key``, ``kind``, ``state``, ``population``,
@@ -96,7 +100,7 @@ def cooperation_network(data: ReadModel, as_of: str | dt.date | None = None, con
         if via is not None:
             lst.append(via)
 
-    for org, (kind, members) in groups(data, day, cfg).items():
+    for org, (kind, members) in groups(data, day, cfg, known=known).items():
         if len(members) < 2:
             continue
         weight = w[kind] / (len(members) - 1) if normalise else w[kind]

@@ -126,7 +126,8 @@ class ServiceRole:
     service: str
     unit: str
     role: str                 # "competent-authority" or "operator"
-    start: dt.date | None
+    start: dt.date | None     # as a source dates it: the service's own start, else its institution's founding
+    not_before: dt.date | None = None  # without a sourced start: the first start in the project that developed it
 
 
 @dataclass
@@ -143,6 +144,7 @@ class ReadModel:
     task_fields: dict[str, set[str]]
     related: dict[str, set[str]] = field(default_factory=dict)  # institution -> its services
     ids: dict[str, str] = field(default_factory=dict)            # organisation, service -> dct:identifier
+    developed_in: dict[str, str] = field(default_factory=dict)   # service or institution -> its project
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or ns.compact(iri)
@@ -161,7 +163,7 @@ class ReadModel:
         payload = json.dumps({
             "units": sorted([u.iri, u.key, u.label, u.kind, u.state, u.population, u.area] for u in self.units.values()),
             "memberships": sorted([m.unit, m.org, m.role or "", str(m.start), str(m.end)] for m in self.memberships),
-            "services": sorted([s.service, s.unit, s.role, str(s.start)] for s in self.services),
+            "services": sorted([s.service, s.unit, s.role, str(s.start), str(s.not_before)] for s in self.services),
             "touches": sorted(sorted(t) for t in self.touches),
             "classes": sorted([k, sorted(v)] for k, v in self.org_classes.items()),
             "founded": sorted([k, str(v)] for k, v in self.founded.items()),
@@ -169,9 +171,20 @@ class ReadModel:
         }, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
+    def made_by(self, org: str) -> set[str]:
+        """What ``org`` created: the services and institutions developed in it (and the services
+        those institutions deliver)."""
+        made = {x for x, o in self.developed_in.items() if o == org}
+        for inst in list(made):
+            made |= self.related.get(inst, set())
+        return made
+
     def without(self, unit_iri: str, org: str) -> "ReadModel":
-        """A copy in which ``unit_iri`` is not a member of ``org`` (for leave-one-out tests)."""
-        return replace(self, memberships=[m for m in self.memberships if not (m.unit == unit_iri and m.org == org)])
+        """A copy in which ``unit_iri`` never took part in ``org``: its memberships there and its roles in
+        everything ``org`` created (services, institutions) are gone (for leave-one-out tests)."""
+        made = self.made_by(org)
+        return replace(self, memberships=[m for m in self.memberships if not (m.unit == unit_iri and m.org == org)],
+                       services=[s for s in self.services if not (s.unit == unit_iri and s.service in made)])
 
 
 _Q_UNITS = f"""
@@ -222,11 +235,12 @@ SELECT ?s ?label ?u ?role ?start ?institution ?developedIn ?id WHERE {
   OPTIONAL { ?s dct:identifier ?id }
 }"""
 _Q_INSTITUTIONS = """
-SELECT ?i ?label ?founded ?id WHERE {
+SELECT ?i ?label ?founded ?id ?developedIn WHERE {
   ?i a ikz:SharedInstitution .
   OPTIONAL { ?i rdfs:label ?label }
   OPTIONAL { ?i schema:foundingDate ?founded }
   OPTIONAL { ?i dct:identifier ?id }
+  OPTIONAL { ?i ikz:developedIn ?developedIn }
 }"""
 _Q_TASK_FIELDS = """
 SELECT ?x ?tf WHERE { ?x ikz:taskField ?tf . FILTER NOT EXISTS { ?x a ikz:Statement } }"""
@@ -302,19 +316,21 @@ def _read_orgs(source: SparqlSource, model: ReadModel) -> None:
 def _read_services(source: SparqlSource, model: ReadModel) -> None:
     """Service roles of units and the institutions that deliver the services.
 
-    A service without a start of its own is dated from the earliest day it can have started: the
-    founding of its institution, else the first start in the model project that developed it.
+    A service is dated as a source dates it: its own start, else the founding of its institution.
+    Without either, the first start in the model project that developed it is the earliest day it
+    can have started (``not_before``), which the permissive as-of rule uses and the strict one does not.
     """
     institution_rows = _rows(source, _Q_INSTITUTIONS)
     for r in institution_rows:
         if r.get("founded"):
             model.founded[r["i"]] = parse_day(r["founded"])
 
-    def earliest(r: dict) -> dt.date | None:
+    def sourced(r: dict) -> dt.date | None:
         if r.get("start"):
             return parse_day(r["start"])
-        if r.get("institution") in model.founded:
-            return model.founded[r["institution"]]
+        return model.founded.get(r.get("institution"))
+
+    def not_before(r: dict) -> dt.date | None:
         starts = [m.start for m in model.memberships if m.org == r.get("developedIn") and m.start is not None]
         return min(starts) if starts else None
 
@@ -322,9 +338,12 @@ def _read_services(source: SparqlSource, model: ReadModel) -> None:
     for r in _rows(source, _Q_SERVICES):
         if r.get("id"):
             model.ids[r["s"]] = r["id"]
+        if r.get("developedIn"):
+            model.developed_in[r["s"]] = r["developedIn"]
         if r["u"] not in model.units:
             continue
-        services.add(ServiceRole(r["s"], r["u"], r["role"], earliest(r)))
+        start = sourced(r)
+        services.add(ServiceRole(r["s"], r["u"], r["role"], start, None if start else not_before(r)))
         if r.get("label"):
             model.labels[r["s"]] = r["label"]
         if r.get("institution"):
@@ -334,6 +353,8 @@ def _read_services(source: SparqlSource, model: ReadModel) -> None:
             model.labels[r["i"]] = r["label"]
         if r.get("id"):
             model.ids[r["i"]] = r["id"]
+        if r.get("developedIn"):
+            model.developed_in[r["i"]] = r["developedIn"]
     model.services = sorted(services, key=lambda s: (s.service, s.unit, s.role))
 
 

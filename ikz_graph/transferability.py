@@ -30,7 +30,7 @@ from .errors import AmbiguousName, UnknownName
 from .network import _software, cooperation_network, groups, run_id
 from .readmodel import ReadModel, read
 
-__all__ = ["rank", "resolve_approach", "approaches", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
+__all__ = ["rank", "resolve_approach", "approaches", "constant_factors", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
            "FACTOR_LABELS"]
 
 #: Short English names of the factors, as used in tables and explanations.
@@ -147,10 +147,11 @@ def resolve_approach(source: Any, data: ReadModel, name: str) -> str:
                             + hint) from None
 
 
-def participants_of(data: ReadModel, approach: str, as_of: dt.date | None = None, cfg: dict | None = None) -> list[str]:
-    """The units taking part in an approach (as of a date, or ever)."""
+def participants_of(data: ReadModel, approach: str, as_of: dt.date | None = None, cfg: dict | None = None, *,
+                    known: bool = False) -> list[str]:
+    """The units taking part in an approach (as of a date, or ever; ``known``: the strict as-of reading)."""
     cfg = cfg or load_config()
-    g = groups(data, as_of, cfg)
+    g = groups(data, as_of, cfg, known=known)
     if approach in data.related:   # an institution: the units of the services it delivers
         units: set[str] = set()
         for s in data.related[approach]:
@@ -162,7 +163,7 @@ def participants_of(data: ReadModel, approach: str, as_of: dt.date | None = None
     if not existed(data.founded.get(approach), as_of):
         return []
     return sorted({m.unit for m in data.memberships if m.org == approach and m.unit in data.units
-                   and running(m.start, m.end, as_of)})
+                   and running(m.start, m.end, as_of, known=known)})
 
 
 def _task_fields(data: ReadModel, approach: str) -> set[str]:
@@ -188,7 +189,7 @@ class _Context:
     """What every factor needs, computed once per (participants, as-of)."""
 
     def __init__(self, data: ReadModel, G, participants: list[str], fields: set[str], approach: str | None,
-                 as_of: dt.date | None, cfg: dict, coops: dict | None = None):
+                 as_of: dt.date | None, cfg: dict, coops: dict | None = None, known: bool = False):
         import networkx as nx
 
         self.data, self.G, self.participants, self.fields = data, G, participants, fields
@@ -206,7 +207,7 @@ class _Context:
         self.ppr = ppr
         # Task fields each unit covers through the cooperations it takes part in (not this one).
         self.covered: dict[str, set[str]] = {}
-        for coop, (_, units) in (coops if coops is not None else groups(data, as_of, cfg)).items():
+        for coop, (_, units) in (coops if coops is not None else groups(data, as_of, cfg, known=known)).items():
             if coop == approach or coop in data.related.get(approach or "", ()):
                 continue
             tf = data.task_fields.get(coop, set())
@@ -261,11 +262,14 @@ def _scale_link(values: dict[str, dict[str, float]]) -> None:
 
 
 def score_all(data: ReadModel, participants: list[str], *, fields: set[str], approach: str | None,
-              as_of: dt.date | None, cfg: dict, G=None) -> tuple[_Context, dict[str, dict[str, float]]]:
-    """Factor values of every fully described unit that is not a participant (``link`` scaled to [0, 1])."""
+              as_of: dt.date | None, cfg: dict, G=None, known: bool = False) -> tuple[_Context, dict[str, dict[str, float]]]:
+    """Factor values of every fully described unit that is not a participant (``link`` scaled to [0, 1]).
+
+    ``known=True`` reads the network on ``as_of`` by the strict as-of rule (only what sources date).
+    """
     if G is None:
-        G = cooperation_network(data, as_of, cfg)
-    ctx = _Context(data, G, participants, fields, approach, as_of, cfg)
+        G = cooperation_network(data, as_of, cfg, known=known)
+    ctx = _Context(data, G, participants, fields, approach, as_of, cfg, known=known)
     pset = set(participants)
     values = {c: factor_values(ctx, c) for c in sorted(data.units) if c not in pset and data.units[c].described}
     _scale_link(values)
@@ -274,12 +278,19 @@ def score_all(data: ReadModel, participants: list[str], *, fields: set[str], app
 
 # --------------------------------------------------------------------------- explanation
 
+def constant_factors(values: dict[str, dict[str, float]]) -> set[str]:
+    """The factors with the same value for every candidate: they order nobody, so they are no reason."""
+    return {f for f in FACTORS if len({round(v[f], 9) for v in values.values()}) <= 1}
+
+
 def _explain(data: ReadModel, c: str, values: dict[str, float], contributions: dict[str, float],
-             participants: list[str], ctx_partners: set[str], hops: int | None, score: float) -> str:
+             participants: list[str], ctx_partners: set[str], hops: int | None, score: float,
+             constant: set[str] = frozenset()) -> str:
     u = data.units[c]
     n = len(participants)
     parts = []
-    for f in sorted(contributions, key=lambda f: (-contributions[f], FACTORS.index(f)))[:3]:
+    reasons = [f for f in contributions if f not in constant]
+    for f in sorted(reasons, key=lambda f: (-contributions[f], FACTORS.index(f)))[:3]:
         if contributions[f] <= 0:
             continue
         if f == "proximity":
@@ -328,12 +339,14 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
     pset = set(P)
     pool = [c for c in sorted(data.units) if c not in pset]
     w = cfg["transfer"]["weights"]
+    constant = constant_factors(values)
     cands = []
     for c, v in values.items():
         contrib = {f: w[f] * v[f] for f in FACTORS}
         score = round(sum(contrib.values()), 12)
         cands.append(Candidate(c, data.units[c].key, data.units[c].label, score, contrib, v,
-                               _explain(data, c, v, contrib, P, ctx.partners.get(c, set()), ctx.hops.get(c), score)))
+                               _explain(data, c, v, contrib, P, ctx.partners.get(c, set()), ctx.hops.get(c), score,
+                                        constant)))
     cands.sort(key=lambda x: (-x.score, x.key))
     for i, c in enumerate(cands, start=1):
         c.rank = i

@@ -199,8 +199,9 @@ def _base(kg: "KnowledgeGraph", day: str | None, data: ReadModel) -> tuple[dict[
     # so that the drawn network is the analysed one.
     earliest: dict[str, str] = {}
     for sr in data.services:
-        if sr.start is not None:
-            earliest[sr.service] = min(earliest.get(sr.service, "9999"), sr.start.isoformat())
+        first = sr.start or sr.not_before
+        if first is not None:
+            earliest[sr.service] = min(earliest.get(sr.service, "9999"), first.isoformat())
     for inst, services in data.related.items():
         days = [earliest[x] for x in services if x in earliest]
         if days:
