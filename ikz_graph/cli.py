@@ -440,6 +440,21 @@ def serve(ctx: click.Context, port: int) -> None:
         server.stop()
 
 
+@main.command("docs")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("dist/ontology.html"),
+              show_default=True, help="The HTML page to write.")
+@click.pass_context
+def docs_cmd(ctx: click.Context, out_file: Path) -> None:
+    """Write the human-readable page of the ontology: every class, property and SKOS scheme with
+    its German and English labels and definitions, its reuse of W3C terms, and examples from the data."""
+    from .atomic import write_files
+    from .ontodoc import ontology_page
+
+    page = ontology_page(_load(ctx.obj["data"]))
+    (path,) = write_files(out_file.parent, {out_file.name: page.encode("utf-8")})
+    click.echo(f"Wrote {path} (the ontology, {path.stat().st_size} bytes; opens offline).")
+
+
 @main.command()
 @click.option("--size", type=click.Choice(["rlp", "100k", "1m"]), default="rlp", show_default=True,
               help="rlp: one state (24 districts, 12 cities, 230 municipalities, ~25k triples); "

@@ -16,7 +16,7 @@ LINT = Path(sys.executable).parent / "lint-imports"
 DISTRIBUTIONS = {"yaml": "PyYAML", "SPARQLWrapper": "SPARQLWrapper", "igraph": "igraph", "jinja2": "jinja2",
                  "pyoxigraph": "pyoxigraph", "rdflib": "rdflib", "pyshacl": "pyshacl", "click": "click",
                  "networkx": "networkx", "numpy": "numpy", "scipy": "scipy", "pyvis": "pyvis",
-                 "requests": "requests", "urllib3": "urllib3"}
+                 "requests": "requests", "urllib3": "urllib3", "pylode": "pylode"}
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:
@@ -67,8 +67,9 @@ def _imported_packages() -> set[str]:
 
 
 def test_every_imported_package_is_declared():
-    declared = {d.split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip().lower()
-                for d in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    declared = {d.split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip().lower() for d in wanted}
     imported = _imported_packages()
     unknown = imported - set(DISTRIBUTIONS)
     assert not unknown, f"add these imports to DISTRIBUTIONS and pyproject.toml: {sorted(unknown)}"
