@@ -182,6 +182,20 @@ def test_units_outside_the_state_are_drawn_in_the_unit_views_and_the_overview(kg
         assert all("outside RLP" in drawn[u]["tip"] and not drawn[u]["rlp"] for u in border & outside)
 
 
+def test_search_keys_are_the_folded_names_and_ids(kg):
+    nodes = {n["id"]: n for n in viz.build_view(kg, "overview").nodes}
+    data = json.loads(re.search(r'id="ikz-data">(.*?)</script>', viz.render(kg, "overview"), re.DOTALL).group(1))
+    keys = {n["id"]: n["search"] for n in data["nodes"]}
+    assert ["Eifelkreis Bitburg-Prüm", "eifelkreis bitburg pruem", "eifelkreis bitburg prum"] in keys[UNIT + "07232"]
+    assert ["07232", "07232"] in keys[UNIT + "07232"] and keys[UNIT + "07232"][0][0] == "Bitburg-Prüm"
+    assert ["Landkreis Kusel", "landkreis kusel"] in keys[UNIT + "07336"]
+    assert ["art", "art"] in keys[BODY + "art"]                                      # the id
+    assert any(k[0].startswith("Zweckverband") for k in keys[BODY + "art"])          # official and other names
+    assert len(keys) == len(nodes)
+    fold = data["fold"]
+    assert fold["Ü"] == ["u", "ue"] and fold["ß"] == "ss" and fold["<"] == " " and "a" not in fold
+
+
 def test_bad_views_and_targets(kg):
     with pytest.raises(viz.VizError, match="unknown view"):
         viz.build_view(kg, "map")
@@ -218,10 +232,13 @@ def test_hostile_text_is_escaped_everywhere():
                            [(hostile, "javascript:alert(1)")], chart=(hostile, [(hostile, 0.1, 0.2)]))
     assert "<img" not in tip and "</script>" not in tip and "javascript:" not in tip
     assert tip.count(html.escape(hostile)) == 6 and 'class="tt-bar"' in tip
-    g = viz.VizGraph("t", "overview", [{"id": "a", "label": hostile, "full": hostile, "kind": "district", "key": "", "tip": tip}], [])
+    g = viz.VizGraph("t", "overview", [{"id": "a", "label": hostile, "full": hostile, "kind": "district", "key": "",
+                                        "names": [hostile, "x" + hostile], "tip": tip}], [])
     page = viz.render_graph(viz.finish(g))
     assert "<img src=x" not in page and page.count("</script>") == 3  # data, vis-network, page script
     assert hostile not in page
+    data = json.loads(re.search(r'id="ikz-data">(.*?)</script>', page, re.DOTALL).group(1))
+    assert data["nodes"][0]["search"][1] == ["x" + hostile, "x img src x onerror alert 1 script"]
 
 
 def test_cli_writes_the_file_and_reports(cli, tmp_path):

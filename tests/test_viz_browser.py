@@ -3,7 +3,8 @@
 Each view must make no request outside its own file, log no console error, render exactly the
 nodes of the graph it was built from, keep every node's and edge's details inside the side panel
 (no horizontal scrolling), and show hostile data as text. The transfer panel charts the factors of
-a clicked candidate, and the units that are not scored are drawn with their reason. A screenshot of every view is
+a clicked candidate, the units that are not scored are drawn with their reason, and the search
+finds official names, ids and keys, folded as the resolver folds. A screenshot of every view is
 written to tests/output/ (look at them after a change). If Chromium cannot start, these tests
 fail; they are never skipped.
 """
@@ -15,10 +16,12 @@ import pytest
 
 from ikz_graph import viz
 from ikz_graph.config import FACTORS, load_config
+from ikz_graph.resolve import fold
 from ikz_graph.transferability import FACTOR_LABELS, rank
 
 from .browser import Browser, BrowserMissing, outside
 from .conftest import ROOT
+from .test_dates_and_names import TRICKY
 
 OUTPUT = ROOT / "tests" / "output"
 VIEWS = {
@@ -96,7 +99,7 @@ def test_long_values_wrap_inside_the_panel(browser, tmp_path):
                                         "tip": tip}], [])
     page = viz.write_page(viz.render_graph(viz.finish(g)), tmp_path / "long.html")
     assert browser.open(page)["ready"]
-    browser.js("window.ikzViz.show('a')")
+    browser.js("window.ikzViz.show('a'); window.ikzViz.search('07999')")
     assert browser.js("return document.querySelectorAll('#details .tt-bar').length") == 2
     assert browser.js(f"return ({OVERFLOWING})()") == []
 
@@ -220,6 +223,29 @@ def test_units_not_scored_are_drawn_grey_and_say_why(browser, pages, kg):
     browser.screenshot(OUTPUT / "viz-transfer-vorderpfalz-mannheim.png")
 
 
+def test_search_finds_official_names_ids_and_keys_folded(browser, pages):
+    path, g = pages["overview"]
+    assert browser.open(path)["ready"]
+    first = {"Landkreis Kusel": "07336", "Eifelkreis": "07232", "Durkheim": "07332", "07233": "07233",
+             "DÜRKHEIM": "07332", "bad duerkheim": "07332", "bitburg prum": "07232", "  kusel ": "07336"}
+    for query, key in first.items():
+        assert browser.js("return window.ikzViz.search(arguments[0])[0]", query) == UNIT + key, query
+    assert browser.js("return document.querySelector('#results li[data-id] .k').textContent") == "district 07336"
+    browser.js("window.ikzViz.search('Eifelkreis')")
+    assert browser.js("return document.querySelector('#results li[data-id]').textContent") \
+        == "Bitburg-Prümdistrict 07232 · Eifelkreis Bitburg-Prüm"
+    zv = browser.js("return window.ikzViz.search('Zweckverband')")
+    assert {BODY + "art", BODY + "zv-vrt"} <= set(zv)
+    names = {n["id"]: n["names"] for n in g.nodes}
+    assert all(any("zweckverband" in f for name in names[i] for f in fold(name)) for i in zv)
+    assert browser.js("return window.ikzViz.search('kfz-zulassung')")[0].endswith("/kfz-zulassung")     # an id
+    assert browser.js("return window.ikzViz.search('zzzz')") == []
+    # the page folds a query as ikz_graph.resolve.fold does
+    assert browser.js("return arguments[0].map(t => window.ikzViz.fold(t).sort())", TRICKY) \
+        == [sorted(fold(t)) for t in TRICKY]
+    assert browser.js(f"return ({OVERFLOWING})()") == []
+
+
 def test_tooltip_shows_facts_and_links_to_sources(browser, pages):
     path, _ = pages["unit-07233"]
     assert browser.open(path)["ready"]
@@ -261,8 +287,8 @@ def test_hostile_label_shows_as_text_and_runs_nothing(browser, cli, data_copy, t
 
 
 def test_hostile_names_in_the_transfer_panel_and_the_search_show_as_text(browser, cli, data_copy, tmp_path):
-    """A hostile candidate (its explanation, beside the bar chart) and a hostile unit that is not
-    scored (beside its reason) stay text."""
+    """A hostile candidate (its explanation, beside the bar chart), a hostile unit that is not scored
+    (beside its reason) and a hostile official name (a search key) stay text."""
     cand, unscored, name = "<svg onload=alert(4)>", "<img src=y onerror=alert(5)>", "<b onmouseover=alert(6)>Eifel"
     units, neighbours = data_copy / "units.yaml", data_copy / "neighbours.yaml"
     text = units.read_text(encoding="utf-8")
@@ -286,6 +312,8 @@ def test_hostile_names_in_the_transfer_panel_and_the_search_show_as_text(browser
     text = browser.js(show, UNIT + "08222")
     assert unscored in text and "not scoredpopulation and area unknown" in text
     assert browser.js("return window.ikzViz.search('onerror')") == [UNIT + "08222"]
+    assert browser.js("return window.ikzViz.search('b onmouseover')") == [UNIT + "07232"]
+    assert browser.js("return document.querySelector('#results li[data-id] .k').textContent").endswith(" · " + name)
     browser.js("document.querySelector('#results li[data-id]').click()")
     assert browser.js("return document.querySelectorAll('img, svg[onload], b, [onerror], [onmouseover]').length") == 0
     assert browser.js("return window.__ikzDialogs") == []

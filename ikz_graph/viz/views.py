@@ -14,8 +14,9 @@
     ranking cannot score are drawn in grey with the reason it gives.
 
 The entities, memberships and links come from :func:`ikz_graph.readmodel.read_display`; the as-of
-rule is :mod:`ikz_graph.dates`'s; clusters, PageRank and brokers come from the network analysis.
-Units outside Rhineland-Palatinate are drawn like the others, marked as outside.
+rule is :mod:`ikz_graph.dates`'s; clusters, PageRank and brokers come from the network analysis;
+the names a node is searched by are those the resolver knows (:mod:`ikz_graph.resolve`). Units
+outside Rhineland-Palatinate are drawn like the others, marked as outside.
 """
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ class _Entity:
     tasks: list[str] = field(default_factory=list)
     rlp: bool = True
     start: str | None = None   # earliest day it may have existed (as-of rule)
+    names: list[str] = field(default_factory=list)   # what the page's search finds it by
 
 
 @dataclass
@@ -194,9 +196,23 @@ def _check_date(as_of: Any) -> str | None:
     return day.isoformat() if day else None
 
 
+def _add_names(kg: "KnowledgeGraph", ents: dict[str, _Entity]) -> None:
+    """The names and ids the resolver knows for each entity (label first, then names, ids and the key)."""
+    from ..resolve import ID, NAME, SparqlNames
+
+    known: dict[str, set[str]] = {}
+    for n in SparqlNames(kg).all():
+        if n.how in (ID, NAME) and n.iri in ents:
+            known.setdefault(n.iri, set()).add(n.text)
+    for iri, e in ents.items():
+        texts = sorted(known.get(iri, ()), key=lambda t: (t.isdigit(), t))
+        e.names = list(dict.fromkeys([e.label, *texts, *([e.key] if e.key else [])]))
+
+
 def _base(kg: "KnowledgeGraph", day: str | None, data: ReadModel) -> tuple[dict[str, _Entity], list[_Tie]]:
     """Entities and ties as of ``day`` (all when None), by the as-of rule of :mod:`ikz_graph.dates`."""
     ents, ties = _drawable(read_display(kg))
+    _add_names(kg, ents)
     # A service or institution without a start of its own exists from the earliest day the analysis
     # gives it (its institution's founding, else the first start in the project that developed it),
     # so that the drawn network is the analysed one.
@@ -395,7 +411,7 @@ def _transfer_view(kg: "KnowledgeGraph", data: ReadModel, target: str | None, da
     ents, ties = _base(kg, day, data)
     app = tr.approach
     if app not in ents:
-        ents[app] = _Entity(app, "approach", tr.approach_label)
+        ents[app] = _Entity(app, "approach", tr.approach_label, names=[tr.approach_label])
     ents[app].facts = [("approach", tr.approach_kind)] + ents[app].facts
     look = _transfer_look(tr, ents)
     order = sorted({app, *look.extra})
@@ -474,7 +490,7 @@ def _assemble(ents: dict[str, _Entity], order: list[str], ties: list[_Tie], titl
               muted: set[str] | None = None) -> VizGraph:
     extra, colours, charts, muted = extra or {}, colours or {}, charts or {}, muted or set()
     nodes = [{"id": iri, "label": _short(ents[iri].label), "full": ents[iri].label, "kind": ents[iri].kind,
-              "key": ents[iri].key, "rlp": ents[iri].rlp,
+              "key": ents[iri].key, "rlp": ents[iri].rlp, "names": ents[iri].names or [ents[iri].label],
               "tip": tooltip_html(ents[iri].label, ents[iri].kind + ("" if ents[iri].rlp else ", outside RLP"),
                                   extra.get(iri, []) + ([("key", ents[iri].key)] if ents[iri].key else [])
                                   + ents[iri].facts, ents[iri].sources, ents[iri].tasks, chart=charts.get(iri)),
