@@ -236,6 +236,8 @@ def test_search_finds_official_names_ids_and_keys_folded(browser, pages):
         == "Bitburg-Prümdistrict 07232 · Eifelkreis Bitburg-Prüm"
     zv = browser.js("return window.ikzViz.search('Zweckverband')")
     assert {BODY + "art", BODY + "zv-vrt"} <= set(zv)
+    assert browser.js("return document.querySelector('#results li[data-id=\"' + arguments[0] + '\"] .k').textContent",
+                      BODY + "art") == "formal body · Zweckverband Abfallwirtschaft Region Trier"    # the official name
     names = {n["id"]: n["names"] for n in g.nodes}
     assert all(any("zweckverband" in f for name in names[i] for f in fold(name)) for i in zv)
     assert browser.js("return window.ikzViz.search('kfz-zulassung')")[0].endswith("/kfz-zulassung")     # an id

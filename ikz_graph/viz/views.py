@@ -197,7 +197,8 @@ def _check_date(as_of: Any) -> str | None:
 
 
 def _add_names(kg: "KnowledgeGraph", ents: dict[str, _Entity]) -> None:
-    """The names and ids the resolver knows for each entity (label first, then names, ids and the key)."""
+    """The names and ids the resolver knows for each entity: label and official name first, then the
+    other names, the ids and the key."""
     from ..resolve import ID, NAME, SparqlNames
 
     known: dict[str, set[str]] = {}
@@ -206,7 +207,7 @@ def _add_names(kg: "KnowledgeGraph", ents: dict[str, _Entity]) -> None:
             known.setdefault(n.iri, set()).add(n.text)
     for iri, e in ents.items():
         texts = sorted(known.get(iri, ()), key=lambda t: (t.isdigit(), t))
-        e.names = list(dict.fromkeys([e.label, *texts, *([e.key] if e.key else [])]))
+        e.names = [t for t in dict.fromkeys([e.label, _fact(e, "name"), *texts, e.key]) if t]
 
 
 def _base(kg: "KnowledgeGraph", day: str | None, data: ReadModel) -> tuple[dict[str, _Entity], list[_Tie]]:
