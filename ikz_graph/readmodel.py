@@ -107,9 +107,14 @@ class Unit:
         return None
 
     @property
+    def missing(self) -> tuple[str, ...]:
+        """The figures the graph does not give for the unit, of ``population`` and ``area``."""
+        return tuple(name for name, v in (("population", self.population), ("area", self.area)) if v is None)
+
+    @property
     def described(self) -> bool:
         """True if the graph gives population and area, so that every factor can be computed."""
-        return self.population is not None and self.area is not None
+        return not self.missing
 
 
 @dataclass(frozen=True)

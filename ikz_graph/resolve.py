@@ -35,7 +35,7 @@ from typing import Any, Collection, Iterable, Protocol
 from . import namespaces as ns
 from .errors import AmbiguousName, UnknownName
 
-__all__ = ["Name", "Names", "TableNames", "SparqlNames", "resolve", "fold", "ID", "NAME", "SOURCE_TITLE"]
+__all__ = ["Name", "Names", "TableNames", "SparqlNames", "resolve", "fold", "fold_char", "ID", "NAME", "SOURCE_TITLE"]
 
 #: How a name belongs to its entity, in the order the rules try them (a source document's id and
 #: title both count as its title: sources come after every other entity).
@@ -53,10 +53,17 @@ _WORD_GAP = re.compile(r"[\W_]+")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
-def _plain(text: str) -> str:
+def _bases(text: str) -> tuple[str, str]:
+    """The text in any case, with umlauts as they stand and written as ``ae``/``oe``/``ue``."""
+    base = text.casefold().replace("ß", "ss")
+    return base, base.translate(_UMLAUTS)
+
+
+def _gaps(text: str) -> str:
+    """Accents dropped, every run of characters other than letters and digits as one space."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _WORD_GAP.sub(" ", text).strip()
+    return _WORD_GAP.sub(" ", text)
 
 
 def fold(text: str) -> frozenset[str]:
@@ -65,8 +72,20 @@ def fold(text: str) -> frozenset[str]:
     >>> sorted(fold("Bad Dürkheim"))
     ['bad duerkheim', 'bad durkheim']
     """
-    base = text.casefold().replace("ß", "ss")
-    return frozenset({_plain(base), _plain(base.translate(_UMLAUTS))})
+    return frozenset(_gaps(b).strip() for b in _bases(text))
+
+
+def fold_char(ch: str) -> tuple[str, str]:
+    """The two folded forms of one character, a gap written as a space: the same rule as :func:`fold`,
+    character by character, for a table that other code (the views' search) folds with.
+
+    Folding each character, joining and then merging the runs of spaces gives :func:`fold`'s two forms.
+
+    >>> fold_char("Ü"), fold_char("ß"), fold_char("é"), fold_char("-")
+    (('u', 'ue'), ('ss', 'ss'), ('e', 'e'), (' ', ' '))
+    """
+    one, two = (_gaps(b) for b in _bases(ch))
+    return one, two
 
 
 class Names(Protocol):

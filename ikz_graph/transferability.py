@@ -4,7 +4,8 @@ An *approach* is a model project, a shared service, a shared institution, or any
 of the graph. Its *participants* are the units taking part in it (as of a date, or ever). Every
 other unit the graph describes fully (population and area known) is a *candidate* and gets a
 score in [0, 1] that is the sum of per-factor contributions (factor value in [0, 1] times its
-weight; the weights add up to 1). Factors and their literature: ``docs/analysis.md``.
+weight; the weights add up to 1); every other non-participant is *not scored*, with the reason
+(:func:`why_not_scored`). Factors and their literature: ``docs/analysis.md``.
 
 >>> import ikz_graph
 >>> t = rank(ikz_graph.load(), "kfz-zulassung")
@@ -13,6 +14,8 @@ weight; the weights add up to 1). Factors and their literature: ``docs/analysis.
 >>> best = t.candidates[0]
 >>> best.label, best.score == round(sum(best.contributions.values()), 12)
 ('Bitburg-Prüm', True)
+>>> t.not_scored[ns.ID + "unit/08222"]
+'population and area unknown'
 """
 from __future__ import annotations
 
@@ -28,10 +31,10 @@ from .gcpause import gc_paused
 from .dates import existed, parse_day, running
 from .errors import AmbiguousName, UnknownName
 from .network import _software, cooperation_network, groups, run_id
-from .readmodel import ReadModel, read
+from .readmodel import ReadModel, Unit, read
 
-__all__ = ["rank", "resolve_approach", "approaches", "constant_factors", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
-           "FACTOR_LABELS"]
+__all__ = ["rank", "resolve_approach", "approaches", "constant_factors", "participants_of", "factor_values",
+           "why_not_scored", "Candidate", "Group", "Transfer", "FACTOR_LABELS"]
 
 #: Short English names of the factors, as used in tables and explanations.
 FACTOR_LABELS = {
@@ -78,7 +81,7 @@ class Transfer:
     approach_kind: str
     participants: list[str]
     candidates: list[Candidate]
-    not_scored: list[str]          # units left out because population or area is unknown
+    not_scored: dict[str, str]     # unit -> why it has no score (why_not_scored), in the order of the keys
     as_of: dt.date | None
     config: dict
     data: ReadModel
@@ -276,6 +279,15 @@ def score_all(data: ReadModel, participants: list[str], *, fields: set[str], app
     return ctx, values
 
 
+def why_not_scored(u: Unit) -> str:
+    """Why a unit gets no score: the figures the factors need that the graph does not give.
+
+    >>> why_not_scored(Unit("u:1", "08222", "Mannheim", "KreisfreieStadt", None, None, None))
+    'population and area unknown'
+    """
+    return " and ".join(u.missing) + " unknown"
+
+
 # --------------------------------------------------------------------------- explanation
 
 def constant_factors(values: dict[str, dict[str, float]]) -> set[str]:
@@ -350,7 +362,8 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
     cands.sort(key=lambda x: (-x.score, x.key))
     for i, c in enumerate(cands, start=1):
         c.rank = i
-    not_scored = sorted((c for c in pool if not data.units[c].described), key=lambda c: data.units[c].key)
+    not_scored = {c: why_not_scored(data.units[c])
+                  for c in sorted((c for c in pool if not data.units[c].described), key=lambda c: data.units[c].key)}
     return Transfer(iri, data.label(iri), _kind(data, iri), P, cands, not_scored, day, cfg, data, ctx.G, data.digest(),
                     _software(), sorted(fields))
 

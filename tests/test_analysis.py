@@ -147,6 +147,21 @@ def test_every_non_participant_with_population_and_area_is_ranked(data):
     described = {u for u, x in data.units.items() if x.described}
     assert {c.unit for c in t.candidates} == described - set(t.participants)
     assert set(t.not_scored) == set(data.units) - described - set(t.participants)
+    assert t.not_scored[unit("08222")] == "population and area unknown"        # Mannheim: outside RLP
+    assert list(t.not_scored) == sorted(t.not_scored, key=lambda u: data.units[u].key)
+
+
+def test_a_not_scored_unit_says_which_figure_is_missing(data):
+    """The reason comes from the figures the ranking lacks, one by one."""
+    from dataclasses import replace
+
+    units = dict(data.units)
+    units[unit("07232")] = replace(units[unit("07232")], area=None)          # Bitburg-Prüm
+    units[unit("07233")] = replace(units[unit("07233")], population=None)    # Vulkaneifel
+    t = rank(replace(data, units=units), "suedwestpfalz")
+    assert t.not_scored[unit("07232")] == "area unknown"
+    assert t.not_scored[unit("07233")] == "population unknown"
+    assert not {unit("07232"), unit("07233")} & {c.unit for c in t.candidates}
 
 
 def test_transfer_of_the_vehicle_registration_puts_bitburg_pruem_first_and_says_why(data):

@@ -75,6 +75,23 @@ def test_folding_is_case_umlaut_and_punctuation_blind():
     assert not fold("Kusel") & fold("Kassel")
 
 
+TRICKY = ["Bad Dürkheim", "  Ludwigshafen am Rhein ", "Bitburg-Prüm", "STRASSE", "Straße", "ẞ", "Ærø", "Ａｌｚｅｙ",
+          "½ Œuvre – «Zweckverband»", "Landau i.d. Pfalz", "u\u0308ber", "İstanbul", "ﬁnal_ﬂ", "Ǆemal", "Σίσυφος", "\t"]
+
+
+def test_folding_character_by_character_gives_fold(kg):
+    """fold_char is fold, one character at a time (the views' search folds with a table made from it)."""
+    from ikz_graph.resolve import SparqlNames, fold_char
+
+    def by_chars(text):
+        return frozenset(" ".join("".join(fold_char(c)[i] for c in text).split()) for i in (0, 1))
+
+    texts = TRICKY + [n.text for n in SparqlNames(kg).all()]
+    assert len(texts) > 500
+    assert [t for t in texts if by_chars(t) != fold(t)] == []
+    assert by_chars("Bad Dürkheim") == {"bad durkheim", "bad duerkheim"}
+
+
 def test_the_resolver_on_the_real_graph(kg):
     def unit(k):
         return ox.NamedNode(ns.ID + "unit/" + k)

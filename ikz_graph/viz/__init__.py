@@ -22,7 +22,7 @@ from ..errors import VizError
 from ..gcpause import gc_paused
 from .layout import VizGraph, finish
 from .page import PHYSICS_LIMIT, render_graph, tooltip_html, vis_library, write_page
-from .styles import CLUSTER_COLOURS, KINDS, PARTICIPANT_COLOUR, SCORE_COLOURS, TIES
+from .styles import CLUSTER_COLOURS, KINDS, NOT_SCORED_COLOUR, PARTICIPANT_COLOUR, SCORE_COLOURS, TIES
 from .views import SIZED_BY, VIEWS, build_view
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["VIEWS", "KINDS", "TIES", "VizError", "VizGraph", "build_view", "render", "render_graph", "write_html",
            "write_page", "finish", "tooltip_html", "vis_library", "SCORE_COLOURS", "PARTICIPANT_COLOUR",
-           "CLUSTER_COLOURS", "SIZED_BY", "PHYSICS_LIMIT"]
+           "CLUSTER_COLOURS", "NOT_SCORED_COLOUR", "SIZED_BY", "PHYSICS_LIMIT"]
 
 
 @gc_paused()

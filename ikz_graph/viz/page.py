@@ -2,8 +2,13 @@
 page's script and all data inline; no request leaves the file.
 
 Every text that comes from the data is HTML-escaped in Python before it becomes part of a tooltip
-(:func:`tooltip_html`), the page sets labels and search results with ``textContent`` only, and
-the embedded JSON escapes ``<``, ``>`` and ``&`` so that no data can end the ``<script>`` block.
+(:func:`tooltip_html`, also its bar chart), the page sets labels and search results with
+``textContent`` only, and the embedded JSON escapes ``<``, ``>`` and ``&`` so that no data can end
+the ``<script>`` block.
+
+The search matches the folded names of the nodes (:func:`ikz_graph.resolve.fold`, computed here
+for every name and id of a node) against the folded query; the page folds the query with a table
+made from :func:`ikz_graph.resolve.fold_char` (:func:`fold_table`), so that both follow one rule.
 """
 from __future__ import annotations
 
@@ -11,21 +16,31 @@ import html
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from ..errors import VizError
+from ..resolve import fold, fold_char
 from .layout import VizGraph
 from .styles import KINDS, TIES
 
-__all__ = ["tooltip_html", "vis_library", "render_graph", "write_page", "PHYSICS_LIMIT"]
+__all__ = ["tooltip_html", "chart_html", "vis_library", "render_graph", "write_page", "search_keys", "fold_table",
+           "Chart", "PHYSICS_LIMIT"]
 
 #: Above this many nodes the page starts with physics off (precomputed layout only).
 PHYSICS_LIMIT = 400
 
+#: A bar chart in a tooltip: its caption and, per bar, its label, its value and the most it can be.
+Chart = tuple[str, Sequence[tuple[str, float, float]]]
+
+#: The characters the page's fold table covers (Latin, Greek, Cyrillic, punctuation, letter-like
+#: symbols, ligatures, full-width forms); any other character of a query is taken as it is.
+FOLD_RANGES = ((0x0000, 0x0530), (0x1E00, 0x2150), (0x3000, 0x3040), (0xFB00, 0xFB50), (0xFF00, 0xFF66))
+
 
 def tooltip_html(title: str, kind: str, facts: Iterable[tuple[str, str]] = (),
-                 sources: Iterable[tuple[str, str]] = (), tasks: Iterable[str] = ()) -> str:
-    """A tooltip as HTML in which every text from the data is escaped and only http(s) links remain.
+                 sources: Iterable[tuple[str, str]] = (), tasks: Iterable[str] = (), chart: Chart | None = None) -> str:
+    """A tooltip as HTML in which every text from the data is escaped and only http(s) links remain;
+    ``chart`` adds a bar chart under the kind (:func:`chart_html`).
 
     >>> tooltip_html('<img src=x onerror=alert(1)>', 'district', [('seat', 'Daun')],
     ...              [('Quelle & mehr', 'https://example.org/?a=1&b="2"'), ('x', 'javascript:alert(1)')])
@@ -33,6 +48,8 @@ def tooltip_html(title: str, kind: str, facts: Iterable[tuple[str, str]] = (),
     """
     esc = html.escape
     out = [f'<div class="tt"><div class="tt-title">{esc(title)}</div><div class="tt-kind">{esc(kind)}</div>']
+    if chart is not None:
+        out.append(chart_html(*chart))
     rows = [(k, v) for k, v in facts]
     tasks = list(tasks)
     if tasks:
@@ -52,6 +69,56 @@ def tooltip_html(title: str, kind: str, facts: Iterable[tuple[str, str]] = (),
         out.append('<div class="tt-src">Sources:<ol>' + "".join(items) + "</ol></div>")
     out.append("</div>")
     return "".join(out)
+
+
+def chart_html(caption: str, bars: Sequence[tuple[str, float, float]]) -> str:
+    """A small bar chart in HTML and CSS: per bar its label, a grey track as long as the most it can
+    be and a fill as long as its value (every bar on one scale), and the value; texts escaped.
+
+    >>> chart_html('Score <b>', [('population', 0.1, 0.2), ('type', 0.0, 0.1)])
+    '<div class="tt-chart"><div class="tt-cap">Score &lt;b&gt;</div><div class="tt-bar"><span class="tt-bl">population</span><span class="tt-bt"><span class="tt-bm" style="width:100.0%"><span class="tt-bf" style="width:50.0%"></span></span></span><span class="tt-bv">+0.100</span></div><div class="tt-bar"><span class="tt-bl">type</span><span class="tt-bt"><span class="tt-bm" style="width:50.0%"><span class="tt-bf" style="width:0.0%"></span></span></span><span class="tt-bv">+0.000</span></div></div>'
+    """
+    esc = html.escape
+    top = max((most for _, _, most in bars), default=0.0)
+    rows = []
+    for label, value, most in bars:
+        track = 100 * min(1.0, max(0.0, most / top)) if top > 0 else 0.0
+        fill = 100 * min(1.0, max(0.0, value / most)) if most > 0 else 0.0
+        rows.append(f'<div class="tt-bar"><span class="tt-bl">{esc(label)}</span><span class="tt-bt">'
+                    f'<span class="tt-bm" style="width:{track:.1f}%"><span class="tt-bf" style="width:{fill:.1f}%">'
+                    f'</span></span></span><span class="tt-bv">{value:+.3f}</span></div>')
+    return f'<div class="tt-chart"><div class="tt-cap">{esc(caption)}</div>' + "".join(rows) + "</div>"
+
+
+def search_keys(names: Iterable[str]) -> list[list[str]]:
+    """What the page's search looks at: per name (as written) its folded forms (:func:`ikz_graph.resolve.fold`).
+
+    >>> search_keys(["Bad Dürkheim", "07332", "Bad Dürkheim", ""])
+    [['Bad Dürkheim', 'bad duerkheim', 'bad durkheim'], ['07332', '07332']]
+    """
+    out, seen = [], set()
+    for name in names:
+        if name and name not in seen:
+            seen.add(name)
+            out.append([name, *sorted(fold(name))])
+    return out
+
+
+def fold_table(extra: Iterable[str] = ()) -> dict[str, str | list[str]]:
+    """The page's table for folding a query: every character of :data:`FOLD_RANGES` and of ``extra``
+    that :func:`ikz_graph.resolve.fold_char` changes, with its one form or its two.
+
+    >>> t = fold_table()
+    >>> t["Ü"], t["ß"], t["-"], "a" in t
+    (['u', 'ue'], 'ss', ' ', False)
+    """
+    chars = {chr(i) for a, b in FOLD_RANGES for i in range(a, b)} | {c for text in extra for c in text}
+    table: dict[str, str | list[str]] = {}
+    for c in sorted(chars):
+        one, two = fold_char(c)
+        if (one, two) != (c, c):
+            table[c] = one if one == two else [one, two]
+    return table
 
 
 def vis_library() -> tuple[str, str]:
@@ -115,6 +182,7 @@ def render_graph(g: VizGraph) -> str:
         "nodes": nodes, "edges": edges, "options": json.loads(options), "clusters": g.clusters,
         "kinds": [{"name": k, **KINDS[k]} for k in kinds_used],
         "ties": [{"name": t, **TIES[t]} for t in ties_used], "scoreLegend": g.score_legend,
+        "fold": fold_table(key[0] for n in nodes for key in n["search"]),
     }
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     template = env.from_string((Path(__file__).with_name("template.html")).read_text(encoding="utf-8"))
@@ -127,13 +195,15 @@ def _vis_node(n: dict[str, Any]) -> dict[str, Any]:
     k = KINDS[n["kind"]]
     out = {"id": n["id"], "label": n["label"], "full": n["full"], "kind": n["kind"], "key": n.get("key", ""),
            "tip": n["tip"], "shape": k["shape"], "size": n["size"], "x": n["x"], "y": n["y"],
-           "color": n.get("color") or k["color"], "centrality": n.get("centrality", 0)}
+           "color": n.get("color") or k["color"], "centrality": n.get("centrality", 0),
+           "search": search_keys(n.get("names") or [n["full"], n.get("key", "")])}
     if "cluster" in n:
         out["cluster"] = n["cluster"]
     if not n.get("rlp", True):
         out["outside"] = True
-    if n.get("focus"):
-        out["focus"] = True
+    for flag in ("focus", "muted"):   # the focus of a view; a unit the ranking cannot score
+        if n.get(flag):
+            out[flag] = True
     return out
 
 

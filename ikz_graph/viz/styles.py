@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["KINDS", "TIES", "CLUSTER_COLOURS", "SCORE_COLOURS", "PARTICIPANT_COLOUR", "score_colour"]
+__all__ = ["KINDS", "TIES", "CLUSTER_COLOURS", "SCORE_COLOURS", "PARTICIPANT_COLOUR", "NOT_SCORED_COLOUR",
+           "score_colour"]
 
 #: Node kinds: fill colour and vis-network shape. The kinds of units come from ikz_graph.levels,
 #: the kinds of other entities from ikz_graph.readmodel.ENTITY_CLASSES.
@@ -43,6 +44,8 @@ CLUSTER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc9
 #: Fill colours of candidates, from the lowest to the highest score (a sequential green scale).
 SCORE_COLOURS = ("#f7fcb9", "#addd8e", "#41ab5d", "#006837")
 PARTICIPANT_COLOUR = "#e15759"
+#: Fill of the units the ranking cannot score (drawn greyed, with the reason in the tooltip).
+NOT_SCORED_COLOUR = "#e4e4e4"
 
 
 def score_colour(score: float, lo: float, hi: float) -> str:

@@ -10,10 +10,13 @@
     its bodies;
 ``transfer`` (target: an approach)
     an approach, its participants and every candidate coloured by its transferability score
-    (``ikz_graph.transferability``).
+    (``ikz_graph.transferability``) with a bar chart of what each factor adds; the units the
+    ranking cannot score are drawn in grey with the reason it gives.
 
 The entities, memberships and links come from :func:`ikz_graph.readmodel.read_display`; the as-of
-rule is :mod:`ikz_graph.dates`'s; clusters, PageRank and brokers come from the network analysis.
+rule is :mod:`ikz_graph.dates`'s; clusters, PageRank and brokers come from the network analysis;
+the names a node is searched by are those the resolver knows (:mod:`ikz_graph.resolve`). Units
+outside Rhineland-Palatinate are drawn like the others, marked as outside.
 """
 from __future__ import annotations
 
@@ -26,8 +29,8 @@ from ..errors import AnalysisError, DateError, QueryError, VizError
 from ..levels import UNIT_KINDS
 from ..readmodel import Display, ReadModel, read, read_display
 from .layout import VizGraph, finish
-from .page import tooltip_html
-from .styles import PARTICIPANT_COLOUR, SCORE_COLOURS, score_colour
+from .page import Chart, tooltip_html
+from .styles import NOT_SCORED_COLOUR, PARTICIPANT_COLOUR, SCORE_COLOURS, score_colour
 
 if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
@@ -68,6 +71,7 @@ class _Entity:
     tasks: list[str] = field(default_factory=list)
     rlp: bool = True
     start: str | None = None   # earliest day it may have existed (as-of rule)
+    names: list[str] = field(default_factory=list)   # what the page's search finds it by
 
 
 @dataclass
@@ -100,6 +104,7 @@ def _entities(display: Display) -> dict[str, _Entity]:
         if e.key is not None:
             _unit_facts(x, e)
         else:
+            x.rlp = e.kind not in UNIT_KINDS   # a unit without an official key lies outside Germany
             _org_facts(x, e)
     return ents
 
@@ -191,9 +196,24 @@ def _check_date(as_of: Any) -> str | None:
     return day.isoformat() if day else None
 
 
+def _add_names(kg: "KnowledgeGraph", ents: dict[str, _Entity]) -> None:
+    """The names and ids the resolver knows for each entity: label and official name first, then the
+    other names, the ids and the key."""
+    from ..resolve import ID, NAME, SparqlNames
+
+    known: dict[str, set[str]] = {}
+    for n in SparqlNames(kg).all():
+        if n.how in (ID, NAME) and n.iri in ents:
+            known.setdefault(n.iri, set()).add(n.text)
+    for iri, e in ents.items():
+        texts = sorted(known.get(iri, ()), key=lambda t: (t.isdigit(), t))
+        e.names = [t for t in dict.fromkeys([e.label, _fact(e, "name"), *texts, e.key]) if t]
+
+
 def _base(kg: "KnowledgeGraph", day: str | None, data: ReadModel) -> tuple[dict[str, _Entity], list[_Tie]]:
     """Entities and ties as of ``day`` (all when None), by the as-of rule of :mod:`ikz_graph.dates`."""
     ents, ties = _drawable(read_display(kg))
+    _add_names(kg, ents)
     # A service or institution without a start of its own exists from the earliest day the analysis
     # gives it (its institution's founding, else the first start in the project that developed it),
     # so that the drawn network is the analysed one.
@@ -380,8 +400,9 @@ def _sizes(an: _An, order: list[str], ties: list[_Tie]) -> dict[str, float]:
 
 def _transfer_view(kg: "KnowledgeGraph", data: ReadModel, target: str | None, day: str | None,
                    seed: int) -> VizGraph:
-    """The approach, its participants and every scored candidate, coloured by score."""
-    from ..transferability import FACTOR_LABELS, rank
+    """The approach, its participants, every scored candidate coloured by score and every unit the
+    ranking cannot score, greyed, with its reason."""
+    from ..transferability import rank
 
     if not target:
         raise VizError("the transfer view needs an approach (--view transfer APPROACH)")
@@ -392,41 +413,71 @@ def _transfer_view(kg: "KnowledgeGraph", data: ReadModel, target: str | None, da
     ents, ties = _base(kg, day, data)
     app = tr.approach
     if app not in ents:
-        ents[app] = _Entity(app, "approach", tr.approach_label)
+        ents[app] = _Entity(app, "approach", tr.approach_label, names=[tr.approach_label])
     ents[app].facts = [("approach", tr.approach_kind)] + ents[app].facts
-    parts = [p for p in tr.participants if p in ents]
-    cands = [c for c in tr.candidates if c.unit in ents]
-    lo = min((c.score for c in cands), default=0.0)
-    hi = max((c.score for c in cands), default=1.0)
-    extra: dict[str, list[tuple[str, str]]] = {}
-    colours: dict[str, str] = {}
-    for p in parts:
-        extra[p] = [("role", "participant")]
-        colours[p] = PARTICIPANT_COLOUR
-    for c in cands:
-        extra[c.unit] = ([("rank", f"{c.rank} of {len(cands)}"), ("score", f"{c.score:.3f}"), ("why", c.explanation)]
-                         + [(FACTOR_LABELS.get(f, f), f"{v:+.3f}") for f, v in c.contributions.items()])
-        colours[c.unit] = score_colour(c.score, lo, hi)
-    order = sorted({app, *parts, *(c.unit for c in cands)})
+    look = _transfer_look(tr, ents)
+    order = sorted({app, *look.extra})
     inview = set(order)
-    sel = [_Tie(p, app, "takes part", "takes part") for p in parts]
+    sel = [_Tie(p, app, "takes part", "takes part") for p in tr.participants if p in ents]
     sel += [t for t in ties if t.tie == "contiguity" and t.a in inview and t.b in inview]
     sel = _dedupe(sel)
     an = _analysis(data, day)
     for k, v in an.facts.items():
-        extra[k] = extra.get(k, []) + v
+        look.extra[k] = look.extra.get(k, []) + v
     when = f" as of {day}" if day else ""
     g = _assemble(ents, order, sel, f"Transferability: {tr.approach_label}{when}", "transfer", day, seed,
-                  sizes=_sizes(an, order, sel), clusters={}, cluster_names={}, extra=extra, sized_by=SIZED_BY,
-                  colours=colours)
-    g.score_legend = {"low": SCORE_COLOURS[0], "high": SCORE_COLOURS[-1], "min": round(lo, 3), "max": round(hi, 3),
-                      "participant": PARTICIPANT_COLOUR, "colours": list(SCORE_COLOURS)}
-    if tr.not_scored:
-        g.notes.append(f"{len(tr.not_scored)} units are not scored (population or area unknown).")
+                  sizes=_sizes(an, order, sel), clusters={}, cluster_names={}, extra=look.extra, sized_by=SIZED_BY,
+                  colours=look.colours, charts=look.charts, muted=set(look.unscored))
+    g.score_legend = {"low": SCORE_COLOURS[0], "high": SCORE_COLOURS[-1], "min": round(look.lo, 3),
+                      "max": round(look.hi, 3), "participant": PARTICIPANT_COLOUR, "colours": list(SCORE_COLOURS),
+                      "notScored": NOT_SCORED_COLOUR if look.unscored else None}
+    if look.unscored:
+        reasons: dict[str, int] = {}
+        for why in look.unscored.values():
+            reasons[why] = reasons.get(why, 0) + 1
+        g.notes.append(f"{len(look.unscored)} units are not scored ("
+                       + "; ".join(f"{why}: {n}" for why, n in sorted(reasons.items()))
+                       + "); they are drawn in grey.")
     for n in g.nodes:
         if n["id"] == app:
             n["focus"] = True
     return g
+
+
+@dataclass
+class _Look:
+    """How the units of a transfer view are drawn: facts, colours, bar charts, the units not scored."""
+
+    extra: dict[str, list[tuple[str, str]]]
+    colours: dict[str, str]
+    charts: dict[str, Chart]
+    unscored: dict[str, str]
+    lo: float
+    hi: float
+
+
+def _transfer_look(tr, ents: dict[str, _Entity]) -> _Look:
+    from ..transferability import FACTOR_LABELS
+
+    cands = [c for c in tr.candidates if c.unit in ents]
+    unscored = {u: why for u, why in tr.not_scored.items() if u in ents}
+    lo = min((c.score for c in cands), default=0.0)
+    hi = max((c.score for c in cands), default=1.0)
+    weights = tr.config["transfer"]["weights"]
+    look = _Look({}, {}, {}, unscored, lo, hi)
+    for p in tr.participants:
+        if p in ents:
+            look.extra[p] = [("role", "participant")]
+            look.colours[p] = PARTICIPANT_COLOUR
+    for c in cands:
+        look.extra[c.unit] = [("rank", f"{c.rank} of {len(cands)}"), ("why", c.explanation)]
+        look.colours[c.unit] = score_colour(c.score, lo, hi)
+        look.charts[c.unit] = (f"Score {c.score:.3f}: what each factor adds (grey: the most it can add)",
+                               [(FACTOR_LABELS.get(f, f), v, weights[f]) for f, v in c.contributions.items()])
+    for u, why in unscored.items():
+        look.extra[u] = [("not scored", why)]
+        look.colours[u] = NOT_SCORED_COLOUR
+    return look
 
 
 def _short(label: str, n: int = 32) -> str:
@@ -437,14 +488,15 @@ def _assemble(ents: dict[str, _Entity], order: list[str], ties: list[_Tie], titl
               day: str | None, seed: int, sizes: dict[str, float] | None = None,
               clusters: dict[str, int] | None = None, cluster_names: dict[int, str] | None = None,
               sized_by: str = "degree centrality", extra: dict[str, list[tuple[str, str]]] | None = None,
-              colours: dict[str, str] | None = None) -> VizGraph:
-    extra, colours = extra or {}, colours or {}
+              colours: dict[str, str] | None = None, charts: dict[str, Chart] | None = None,
+              muted: set[str] | None = None) -> VizGraph:
+    extra, colours, charts, muted = extra or {}, colours or {}, charts or {}, muted or set()
     nodes = [{"id": iri, "label": _short(ents[iri].label), "full": ents[iri].label, "kind": ents[iri].kind,
-              "key": ents[iri].key, "rlp": ents[iri].rlp,
+              "key": ents[iri].key, "rlp": ents[iri].rlp, "names": ents[iri].names or [ents[iri].label],
               "tip": tooltip_html(ents[iri].label, ents[iri].kind + ("" if ents[iri].rlp else ", outside RLP"),
                                   extra.get(iri, []) + ([("key", ents[iri].key)] if ents[iri].key else [])
-                                  + ents[iri].facts, ents[iri].sources, ents[iri].tasks),
-              **({"color": colours[iri]} if iri in colours else {})}
+                                  + ents[iri].facts, ents[iri].sources, ents[iri].tasks, chart=charts.get(iri)),
+              **({"color": colours[iri]} if iri in colours else {}), **({"muted": True} if iri in muted else {})}
              for iri in order]
     edges = [{"from": t.a, "to": t.b, "tie": t.tie,
               "tip": tooltip_html(f"{ents[t.a].label} – {ents[t.b].label}", f"{t.tie}: {t.label}", t.facts,
