@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make run   set up .venv, build and validate the graph on the embedded store, write dist/,
 #              analyse the cooperation network and rank a transfer (dist/analysis/), write two
-#              offline HTML views (dist/*.html)
+#              offline HTML views (dist/*.html) and the ontology's documentation page (dist/ontology.html)
 #   make test  set up .venv with the test extras and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +13,7 @@ OUT    ?= dist
 $(BIN)/ikz-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $@
 
 setup: $(BIN)/ikz-graph
@@ -26,6 +26,7 @@ run: setup
 	$(BIN)/ikz-graph transfer kfz-zulassung --top 5 --out $(OUT)/analysis
 	$(BIN)/ikz-graph viz --view overview --out $(OUT)/ikz-overview.html
 	$(BIN)/ikz-graph viz --view transfer kfz-zulassung --out $(OUT)/ikz-transfer-kfz-zulassung.html
+	$(BIN)/ikz-graph docs --out $(OUT)/ontology.html
 
 test: setup
 	bash scripts/install-browser.sh

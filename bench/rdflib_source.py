@@ -1,5 +1,5 @@
 """The graph on rdflib's default in-memory store, behind the same ``query(sparql, bindings)`` as the
-embedded store, so that network.fetch, analyze, transfer, the viz and the named queries run on it
+embedded store, so that readmodel.read, analyze, transfer, the viz and the named queries run on it
 unchanged (the benchmark's rdflib column).
 
 Terms cross the boundary converted: bindings from pyoxigraph to rdflib, results back to pyoxigraph,

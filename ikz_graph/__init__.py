@@ -24,7 +24,7 @@ Heavy modules (rdflib, pySHACL) are imported only when a function needs them.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["__version__", "load", "run_query", "list_queries", "validate", "export", "analyze", "transfer",
            "evaluate", "analysis_triples", "transfer_triples", "KnowledgeGraph", "Result", "DataError", "QueryError",

@@ -200,7 +200,8 @@ def _link(folder: Path, name: str, target: str) -> None:
 def write_files(out_dir: str | Path, files: Mapping[str, Content], name: str | None = None) -> list[Path]:
     """Write ``files`` (name -> bytes, text or a function making the bytes) into ``out_dir`` as
     one set, switched as a whole (see the module docstring). ``name`` names the set (its pointer
-    is ``out_dir/.NAME``); by default ``ikz-`` and the stem of the first file.
+    is ``out_dir/.NAME``); by default ``ikz-`` and the stem of the first file. A single file
+    without a ``name`` is written by :func:`write_file`.
 
     A function is called when its file is written, so only one big file is in memory at a time.
     Returns the paths of the files, in the order given.
@@ -209,6 +210,8 @@ def write_files(out_dir: str | Path, files: Mapping[str, Content], name: str | N
     names = list(files)
     if not names:
         return []
+    if len(names) == 1 and name is None:  # one file is no set: written as a regular file
+        return [write_file(out / names[0], files[names[0]])]
     if any("/" in n or n.startswith(".") or n in ("", "..") for n in names):
         raise ExportError(f"cannot write to {out}: bad file name in {names!r}")
     set_name = name or f"ikz-{Path(names[0]).stem}"

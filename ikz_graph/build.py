@@ -18,7 +18,7 @@ from pyoxigraph import NamedNode, Triple
 
 from . import namespaces as ns
 from .dates import Date
-from .levels import UNIT_TYPES
+from .levels import OFFICIAL_KEY, STATE, UNIT_TYPES
 from .schema import ORG_TYPES, Record, Records, slugify, unit_id
 from .terms import date_literal, decimal_text, literal
 
@@ -181,7 +181,8 @@ class _Builder:
         s = self.iri(d["key"])
         self.typ(s, ns.IKZ + "State")
         self.ident(s, d["key"])
-        self.add(s, ns.IKZ + "landKey", literal(d["key"]))
+        self.add(s, STATE.key_property, literal(d["key"]))
+        self.add(s, OFFICIAL_KEY, literal(d["key"]))
         self.names(s, d["name"], d["label"])
         self.add(s, ns.IKZ + "unitType", self.concept("land"))
         if d.get("wikidata"):
@@ -199,6 +200,7 @@ class _Builder:
         self.add(s, ns.IKZ + "unitType", self.concept(t))
         if d.get("key"):
             self.add(s, UNIT_TYPES[t].key_property, literal(d["key"]))
+            self.add(s, OFFICIAL_KEY, literal(d["key"]))
         if d.get("district"):
             self.add(s, ns.IKZ + "inDistrict", self.iri(d["district"]))
         if d.get("key"):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
 from .errors import DataError, DateError, IkzError, Interrupted, NotConforming, QueryError
+from .version import __version__
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -367,41 +367,53 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
 @click.pass_context
 def evaluate(ctx: click.Context, fmt: str, config_path: Path | None, endpoint: str | None, graph: str, auth: str,
              timeout: float) -> None:
-    """Check the transferability score against baselines (leave-one-out and back-test)."""
+    """Check the transferability score against baselines: a temporal back-test (the headline) and
+    leave one member out, with intervals that resample member sets."""
     import json
 
     from .evaluation import METHODS, evaluate as run_evaluation
     from .tables import text_table
 
-    cfg = _config(config_path)
-    ev = run_evaluation(_source(ctx, endpoint, graph, auth, timeout), cfg)
+    ev = run_evaluation(_source(ctx, endpoint, graph, auth, timeout), _config(config_path))
     if fmt == "json":
-        def case(c):
-            return {"cooperation": c.cooperation, "cooperation_label": c.cooperation_label, "tie": c.tie,
-                    "unit": c.unit, "unit_label": c.unit_label, "participants": c.participants,
-                    "candidates": c.candidates, "start": str(c.start) if c.start else None,
-                    "as_of": str(c.as_of) if c.as_of else None, "metrics": c.metrics}
-        doc = {"methods": METHODS, "leave_one_out": {"summary": ev.summary, "by_kind": ev.by_kind,
-                                                     "mrr_95ci": ev.intervals, "paired_vs_full": ev.paired,
-                                                     "cases": [case(c) for c in ev.loo]},
-               "backtest": {"summary": ev.temporal_summary, "cases": [case(c) for c in ev.temporal]},
+        doc = {"methods": METHODS, "sets": {k: v.to_json() for k, v in ev.sets.items()},
+               "weights": {"configured": ev.config["transfer"]["weights"], "fitted": ev.fitted_weights,
+                           "winner": ev.winner()},
                "skipped": ev.skipped}
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
         return
-    click.echo(f"Leave one member out: {len(ev.loo)} cases in {len({c.cooperation for c in ev.loo})} cooperations "
-               f"({', '.join(f'{k} {len([c for c in ev.loo if c.tie == k])}' for k in ev.by_kind)})")
-    click.echo(text_table(ev.summary_rows()), nl=False)
+    titles = {"backtest": "Back-test (the headline): voluntary cooperation ranked on the day before it started",
+              "loo": "Leave one member out, voluntary cooperation",
+              "loo-planning": "Leave one member out, planning regions (assigned by law: a sanity check, not a transfer test)"}
+    for name, cs in ev.sets.items():
+        designs = ", ".join(f"{d} {n}" for d, n in sorted(_count(c.design for c in cs.cases).items()))
+        click.echo(f"{titles[name]}: {len(cs.cases)} cases in {len({c.cooperation for c in cs.cases})} cooperations"
+                   + (f" ({designs})" if name == "backtest" else "")
+                   + f"; {cs.clusters} member sets, effective cases {cs.effective_cases:g}")
+        click.echo(text_table(cs.rows()) if cs.cases else "(no cases)\n", nl=False)
+        click.echo()
+    w = ev.fitted_weights
+    click.echo(f"Weights: the {'configured' if ev.winner() == 'full' else 'fitted'} weights win the back-test; "
+               "fitted on all its cases: " + ", ".join(f"{f} {w[f]:.2f}" for f in w))
     click.echo()
-    click.echo(f"Back-test: {len(ev.temporal)} later memberships ranked on the day before they started")
-    rows = [{"cooperation": c.cooperation_label, "unit": c.unit_label, "start": str(c.start),
+    click.echo("Back-test cases:")
+    rows = [{"start": str(c.start), "cooperation": c.cooperation_label, "unit": c.unit_label, "design": c.design,
              "participants": c.participants, "candidates": c.candidates,
-             **{f"rank_{m}": round(c.metrics[m]["rank"], 1) for m in METHODS}} for c in ev.temporal]
+             **{f"rank_{m}": round(c.metrics[m]["rank"], 1) for m in METHODS if m in c.metrics}}
+            for c in ev.headline.cases]
     click.echo(text_table(rows), nl=False)
     if ev.skipped:
         click.echo()
         click.echo(f"Not evaluated ({len(ev.skipped)}):")
         for s in ev.skipped:
             click.echo(f"  {s}")
+
+
+def _count(items) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for x in items:
+        out[x] = out.get(x, 0) + 1
+    return out
 
 
 @main.command()
@@ -488,6 +500,21 @@ def serve(ctx: click.Context, port: int, allow_service: bool, query_timeout: flo
         pass
     finally:
         server.stop()
+
+
+@main.command("docs")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("dist/ontology.html"),
+              show_default=True, help="The HTML page to write.")
+@click.pass_context
+def docs_cmd(ctx: click.Context, out_file: Path) -> None:
+    """Write the human-readable page of the ontology: every class, property and SKOS scheme with
+    its German and English labels and definitions, its reuse of W3C terms, and examples from the data."""
+    from .atomic import write_file
+    from .ontodoc import ontology_page
+
+    page = ontology_page(_load(ctx.obj["data"]))
+    path = write_file(out_file, page.encode("utf-8"))
+    click.echo(f"Wrote {path} (the ontology, {path.stat().st_size} bytes; opens offline).")
 
 
 @main.command()

@@ -12,6 +12,8 @@ ranking, the evaluation and the views; the query ``cooperation-as-of`` states th
 SPARQL and a test holds the two together): a membership, phase or service **may have been running**
 on a day if the day lies between the earliest day its start can mean and the latest day its end can
 mean; an unknown start or end does not limit it. A body does not exist before its founding day.
+The strict reading (``known=True``, used by the evaluation's back-test) counts only what a source
+dates: an unknown start means "not running yet".
 
     >>> import datetime as dt
     >>> start, end = parse_day("2021"), parse_day("2023-06", end=True)
@@ -19,6 +21,8 @@ mean; an unknown start or end does not limit it. A body does not exist before it
     (True, False)
     >>> running(None, None, dt.date(1900, 1, 1)), existed(dt.date(2006, 1, 1), dt.date(2005, 12, 31))
     (True, False)
+    >>> running(None, None, dt.date(2022, 1, 1), known=True)
+    False
 """
 from __future__ import annotations
 
@@ -35,13 +39,31 @@ __all__ = ["Date", "parse_date", "parse_day", "running", "existed", "DATE_RE"]
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Date:
-    """A calendar date known to the day, the month or the year (as precise as its source)."""
+    """A calendar date known to the day, the month or the year (as precise as its source).
+
+    Dates sort as their text does: ``2021`` < ``2021-01`` < ``2021-01-01`` < ``2021-02``.
+    """
 
     year: int
     month: int | None = None
     day: int | None = None
+
+    def _key(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 0, self.day or 0)
+
+    def __lt__(self, other: "Date") -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: "Date") -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: "Date") -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: "Date") -> bool:
+        return self._key() >= other._key()
 
     @property
     def precision(self) -> str:
@@ -112,11 +134,17 @@ def parse_day(value: Any, *, end: bool = False) -> dt.date | None:
     return d.latest if end else d.earliest
 
 
-def running(start: dt.date | None, end: dt.date | None, day: dt.date | None) -> bool:
+def running(start: dt.date | None, end: dt.date | None, day: dt.date | None, *, known: bool = False) -> bool:
     """Whether something from ``start`` (its earliest day) to ``end`` (its latest day) may have been
-    running on ``day``; ``day=None`` means "ever" (always true), an unknown start or end does not limit."""
+    running on ``day``; ``day=None`` means "ever" (always true), an unknown start or end does not limit.
+
+    ``known=True`` is the strict reading, for back-tests that must not see the future: only what a
+    source dates to the day or before counts, so an unknown start means "not running".
+    """
     if day is None:
         return True
+    if known and start is None:
+        return False
     return (start is None or start <= day) and (end is None or end >= day)
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "ExportError", "AnalysisError",
-           "ShapesError", "DateError", "VizError", "RemoteError", "PublishError", "ServeError", "RequestRefused", "Interrupted"]
+__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "UnknownName", "AmbiguousName",
+           "ExportError", "AnalysisError", "ShapesError", "DateError", "FieldError", "TryAgain", "GiveUp", "VizError",
+           "RemoteError", "PublishError", "ServeError", "RequestRefused", "Interrupted"]
 
 
 class IkzError(Exception):
@@ -53,6 +54,48 @@ class NotConforming(IkzError):
 
 class QueryError(IkzError):
     """A named query is unknown, malformed, or was given bad parameters."""
+
+
+class UnknownName(QueryError):
+    """No entity has this id, key or name; ``suggestions`` lists near misses as (IRI, name)."""
+
+    def __init__(self, text: str, suggestions: list[tuple[str, str]], message: str | None = None):
+        from .namespaces import compact
+
+        self.text, self.suggestions = text, suggestions
+        hint = ""
+        if suggestions:
+            names = [f"{name} ({compact(iri)})" for iri, name in suggestions]
+            hint = "; did you mean " + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]) + "?"
+        super().__init__((message or f"no entity with id or label {text!r}") + hint)
+
+
+class AmbiguousName(QueryError):
+    """Several entities have this name; ``matches`` lists them as (IRI, label)."""
+
+    def __init__(self, text: str, matches: list[tuple[str, str]]):
+        self.text, self.matches = text, matches
+        listed = ", ".join(f"{iri} ({label})" for iri, label in matches)
+        super().__init__(f"{text!r} is ambiguous; it matches: {listed} (give an id or IRI)")
+
+
+class FieldError(Exception):
+    """A field of a record has a wrong value (the record reader turns it into a :class:`Problem` with
+    file and line; it never leaves :mod:`ikz_graph.records`)."""
+
+
+class TryAgain(Exception):
+    """One attempt of an HTTP request failed in a way worth retrying (connection failed, 502/503/504);
+    :func:`ikz_graph.http.retrying` turns the last one into a :class:`RemoteError`. ``uncertain``: the
+    request was sent whole but no answer came, so the server may have carried it out."""
+
+    def __init__(self, reason: str, status: int | None = None, uncertain: bool = False):
+        super().__init__(reason)
+        self.reason, self.status, self.uncertain = reason, status, uncertain
+
+
+class GiveUp(TryAgain):
+    """One attempt of an HTTP request failed for good: no retry."""
 
 
 class ExportError(IkzError):

@@ -11,13 +11,15 @@ import datetime as dt
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
 
 import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import DataError, Problem, QueryError
 from .paths import ontology_dir
+
+T = TypeVar("T")
 
 __all__ = ["KnowledgeGraph", "Result", "RESULT_FORMATS", "load_ontology", "concepts_by_scheme", "sort_key",
            "ntriples_text", "parse_lines"]
@@ -196,6 +198,7 @@ class KnowledgeGraph:
 
     def __init__(self, ontology: Iterable[ox.Triple], data: Iterable[ox.Triple]):
         self.generation = 0  # counts changes through add(), for caches of derived data
+        self._derived: dict[str, tuple[int, Any]] = {}
         self.ontology_triples = sorted(set(ontology), key=sort_key)
         self.store = ox.Store()
         # serializing to N-Triples and loading that is twice as fast as handing over Python quads
@@ -209,6 +212,19 @@ class KnowledgeGraph:
 
     def __len__(self) -> int:
         return len(self.store)
+
+    def cached(self, key: str, make: Callable[["KnowledgeGraph"], T]) -> T:
+        """``make(self)``, made once and kept until the graph changes (:meth:`add`).
+
+        Derived data such as the read model (``ikz_graph.readmodel``) is kept here, so commands that
+        analyse and draw the same graph read it once.
+        """
+        hit = self._derived.get(key)
+        if hit is not None and hit[0] == self.generation:
+            return hit[1]
+        value = make(self)
+        self._derived[key] = (self.generation, value)
+        return value
 
     def sorted_ntriples(self, part: str = "all") -> list[bytes]:
         """The N-Triples lines of ``all`` triples or of the ``data`` only, in export order.

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
-from .errors import RemoteError
+from .errors import GiveUp, RemoteError, TryAgain
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
 __all__ = ["Credentials", "check_endpoint", "credentials_for", "http_auth", "request_with_retry", "retrying",
-           "TryAgain", "GiveUp", "Deadline", "bounded", "auth_hint", "session", "urllib_opener", "AUTH_SCHEMES", "ATTEMPTS",
+           "Deadline", "bounded", "auth_hint", "session", "urllib_opener", "AUTH_SCHEMES", "ATTEMPTS",
            "RETRY_STATUS", "ENV_USER", "ENV_PASSWORD"]
 
 AUTH_SCHEMES = ("auto", "basic", "digest", "none")
@@ -96,19 +96,6 @@ def auth_hint(creds: Credentials | None) -> str:
     if creds is None:
         return f" (no credentials found: set {ENV_USER} and {ENV_PASSWORD} or use a netrc file)"
     return f" (check the credentials from {creds.origin})"
-
-
-class TryAgain(Exception):
-    """One attempt failed in a way worth retrying (connection failed, 502/503/504). ``uncertain``:
-    the request was sent whole but no answer came, so the server may have carried it out."""
-
-    def __init__(self, reason: str, status: int | None = None, uncertain: bool = False):
-        super().__init__(reason)
-        self.reason, self.status, self.uncertain = reason, status, uncertain
-
-
-class GiveUp(TryAgain):
-    """One attempt failed for good: no retry."""
 
 
 def retrying(attempt: Callable[[], T], what: str) -> T:

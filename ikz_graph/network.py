@@ -1,13 +1,12 @@
-"""The cooperation network of units (districts and cities), derived from the graph through SPARQL.
+"""The cooperation network of units (districts, cities, municipalities) and its analysis.
 
-:func:`fetch` reads what the analysis needs with a handful of SPARQL queries, so the same code
-runs on the embedded store or on anything else with a ``query(sparql)`` method returning rows
-(a remote endpoint). :func:`cooperation_network` turns that into a :mod:`networkx` graph whose
-nodes are unit IRIs and whose edges carry typed ties; :func:`analyze` finds clusters, centrality
-and brokers.
+The network is derived from the read model (:func:`ikz_graph.readmodel.read`, SPARQL only, so it
+runs on the embedded store or a remote endpoint alike). :func:`cooperation_network` turns it into a
+:mod:`networkx` graph whose nodes are unit IRIs and whose edges carry typed ties; :func:`analyze`
+finds clusters, centrality and brokers (igraph).
 
 >>> import ikz_graph
->>> data = fetch(ikz_graph.load())
+>>> data = read(ikz_graph.load())
 >>> G = cooperation_network(data)
 >>> e = G.edges[unit("07231"), unit("07233")]
 >>> sorted(e["ties"])
@@ -20,258 +19,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
 from . import namespaces as ns
 from .config import TIE_TYPES, expand, load_config
 from .dates import existed, parse_day, running
 from .errors import AnalysisError
 from .gcpause import gc_paused
+from .readmodel import ReadModel, SparqlSource, read, unit
 
-__all__ = ["fetch", "cooperation_network", "analyze", "unit", "CoopData", "Unit",
-           "Membership", "ServiceRole", "Analysis", "Cluster", "adjusted_rand_index"]
-
-
-class SparqlSource(Protocol):
-    def query(self, sparql: str) -> Any: ...
-
-
-def unit(key: str) -> str:
-    """The IRI of the unit with Kreisschlüssel (or Gemeindeschlüssel) ``key``."""
-    return ns.ID + "unit/" + key
-
-
-# --------------------------------------------------------------------------- what is read
-
-@dataclass(frozen=True)
-class Unit:
-    iri: str
-    key: str
-    label: str
-    kind: str                 # "Landkreis", "KreisfreieStadt" or "Gemeinde"
-    state: str | None
-    population: float | None  # latest figure (mean where one date has several)
-    area: float | None        # km²; mean of the figures where sources differ
-
-    @property
-    def density(self) -> float | None:
-        if self.population and self.area:
-            return self.population / self.area
-        return None
-
-    @property
-    def described(self) -> bool:
-        """True if the graph gives population and area, so that every factor can be computed."""
-        return self.population is not None and self.area is not None
-
-
-@dataclass(frozen=True)
-class Membership:
-    unit: str
-    org: str
-    role: str | None
-    start: dt.date | None     # earliest day the start can mean
-    end: dt.date | None       # latest day the end can mean
-
-
-@dataclass(frozen=True)
-class ServiceRole:
-    service: str
-    unit: str
-    role: str                 # "competent-authority" or "operator"
-    start: dt.date | None
-
-
-@dataclass
-class CoopData:
-    """Everything the analysis reads from the graph, as plain Python values."""
-
-    units: dict[str, Unit]
-    memberships: list[Membership]
-    services: list[ServiceRole]
-    touches: set[frozenset]
-    org_classes: dict[str, set[str]]
-    founded: dict[str, dt.date]
-    labels: dict[str, str]
-    task_fields: dict[str, set[str]]
-    related: dict[str, set[str]] = field(default_factory=dict)  # institution -> its services
-
-    def label(self, iri: str) -> str:
-        return self.labels.get(iri) or ns.compact(iri)
-
-    def digest(self) -> str:
-        """A hash of the content, to identify the input of an analysis run."""
-        payload = json.dumps({
-            "units": sorted([u.iri, u.key, u.label, u.kind, u.state, u.population, u.area] for u in self.units.values()),
-            "memberships": sorted([m.unit, m.org, m.role or "", str(m.start), str(m.end)] for m in self.memberships),
-            "services": sorted([s.service, s.unit, s.role, str(s.start)] for s in self.services),
-            "touches": sorted(sorted(t) for t in self.touches),
-            "classes": sorted([k, sorted(v)] for k, v in self.org_classes.items()),
-            "founded": sorted([k, str(v)] for k, v in self.founded.items()),
-            "task_fields": sorted([k, sorted(v)] for k, v in self.task_fields.items()),
-        }, ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def without(self, unit_iri: str, org: str) -> "CoopData":
-        """A copy in which ``unit_iri`` is not a member of ``org`` (for leave-one-out tests)."""
-        return replace(self, memberships=[m for m in self.memberships if not (m.unit == unit_iri and m.org == org)])
-
-
-# the classes of the units the network is made of
-_UNIT_CLASSES = "ikz:Landkreis ikz:KreisfreieStadt ikz:Gemeinde"
-_Q_UNITS = """
-SELECT ?u ?key ?label ?class ?state WHERE {
-  VALUES ?class { UNIT_CLASSES }
-  ?u a ?class ; ikz:kreisschluessel|ikz:gemeindeschluessel ?key ; rdfs:label ?label .
-  OPTIONAL { ?u ikz:inState ?state }
-}""".replace("UNIT_CLASSES", _UNIT_CLASSES)
-_Q_FIGURES = """
-SELECT ?u ?kind ?value ?date WHERE {
-  VALUES ?class { UNIT_CLASSES }
-  VALUES (?p ?kind) { (ikz:population "population") (ikz:area "area") }
-  ?u a ?class ; ?p ?f . ?f schema:value ?value .
-  OPTIONAL { ?f schema:observationDate ?date }
-}""".replace("UNIT_CLASSES", _UNIT_CLASSES)
-_Q_TOUCHES = """
-SELECT ?a ?b WHERE {
-  VALUES ?ca { UNIT_CLASSES }
-  VALUES ?cb { UNIT_CLASSES }
-  ?a a ?ca ; geo:sfTouches ?b . ?b a ?cb .
-}""".replace("UNIT_CLASSES", _UNIT_CLASSES)
-_Q_MEMBERSHIPS = """
-SELECT ?m ?u ?o ?role ?start ?end WHERE {
-  VALUES ?class { UNIT_CLASSES }
-  ?m a org:Membership ; org:member ?u ; org:organization ?o .
-  ?u a ?class .
-  OPTIONAL { ?m org:role ?role }
-  OPTIONAL { ?m org:memberDuring/time:hasBeginning/ikz:earliestDate ?start }
-  OPTIONAL { ?m org:memberDuring/time:hasEnd/ikz:latestDate ?end }
-}""".replace("UNIT_CLASSES", _UNIT_CLASSES)
-_Q_ORGS = """
-SELECT ?o ?class ?label ?founded WHERE {
-  ?m a org:Membership ; org:organization ?o .
-  ?o a ?class .
-  OPTIONAL { ?o rdfs:label ?label }
-  OPTIONAL { ?o schema:foundingDate ?founded }
-}"""
-_Q_SERVICES = """
-SELECT ?s ?label ?u ?role ?start ?institution ?developedIn WHERE {
-  ?s a cpsv:PublicService .
-  OPTIONAL { ?s rdfs:label ?label }
-  { ?s cv:hasCompetentAuthority ?u . BIND("competent-authority" AS ?role) }
-  UNION { ?s schema:serviceOperator ?u . BIND("operator" AS ?role) }
-  OPTIONAL { ?s dct:temporal/time:hasBeginning/ikz:earliestDate ?start }
-  OPTIONAL { ?s ikz:deliveredThrough ?institution }
-  OPTIONAL { ?s ikz:developedIn ?developedIn }
-}"""
-_Q_INSTITUTIONS = """
-SELECT ?i ?label ?founded WHERE {
-  ?i a ikz:SharedInstitution .
-  OPTIONAL { ?i rdfs:label ?label }
-  OPTIONAL { ?i schema:foundingDate ?founded }
-}"""
-_Q_TASK_FIELDS = """
-SELECT ?x ?tf WHERE { ?x ikz:taskField ?tf . FILTER NOT EXISTS { ?x a ikz:Statement } }"""
-
-
-def _rows(source: SparqlSource, text: str) -> list[dict[str, Any]]:
-    # Both the embedded store and ikz_graph.remote.RemoteEndpoint declare the project's prefixes.
-    return list(source.query(text).rows)
-
-
-def fetch(source: SparqlSource) -> CoopData:
-    """Read units, memberships, services and contiguity through SPARQL.
-
-    On the embedded store the result is kept with the graph object and reused until the graph
-    changes (``kg.add``), so ``analyze`` and ``transfer`` on the same graph read it once.
-    """
-    from .graph import KnowledgeGraph
-    from .progress import stage
-
-    key = (source.generation, len(source.store)) if isinstance(source, KnowledgeGraph) else None
-    cached = getattr(source, "_coop_data", None) if key else None
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    with stage("Reading the cooperation network through SPARQL"):
-        data = _fetch(source)
-    if key:
-        source._coop_data = (key, data)
-    return data
-
-
-def _fetch(source: SparqlSource) -> CoopData:
-    labels: dict[str, str] = {}
-    figures: dict[tuple[str, str], dict[str, list[float]]] = {}
-    for r in _rows(source, _Q_FIGURES):
-        figures.setdefault((r["u"], r["kind"]), {}).setdefault(str(r["date"] or ""), []).append(float(r["value"]))
-
-    def figure(u: str, kind: str, latest: bool) -> float | None:
-        by_date = figures.get((u, kind))
-        if not by_date:
-            return None
-        values = by_date[max(by_date)] if latest else [v for vs in by_date.values() for v in vs]
-        return sum(values) / len(values)
-
-    units: dict[str, Unit] = {}
-    for r in _rows(source, _Q_UNITS):
-        iri = r["u"]
-        kind = r["class"].rsplit("/", 1)[-1]
-        units[iri] = Unit(iri, r["key"], r["label"], kind, r.get("state"),
-                          figure(iri, "population", True), figure(iri, "area", False))
-        labels[iri] = r["label"]
-    touches = {frozenset((r["a"], r["b"])) for r in _rows(source, _Q_TOUCHES) if r["a"] != r["b"]}
-    memberships = sorted({Membership(r["u"], r["o"], r.get("role"), parse_day(r.get("start")),
-                                     parse_day(r.get("end"), end=True))
-                          for r in _rows(source, _Q_MEMBERSHIPS)},
-                         key=lambda m: (m.org, m.unit, m.role or "", str(m.start), str(m.end)))
-    org_classes: dict[str, set[str]] = {}
-    founded: dict[str, dt.date] = {}
-    for r in _rows(source, _Q_ORGS):
-        org_classes.setdefault(r["o"], set()).add(r["class"])
-        if r.get("label"):
-            labels[r["o"]] = r["label"]
-        if r.get("founded"):
-            founded[r["o"]] = parse_day(r["founded"])
-    services: set[ServiceRole] = set()
-    related: dict[str, set[str]] = {}
-    service_rows = _rows(source, _Q_SERVICES)
-    institution_rows = _rows(source, _Q_INSTITUTIONS)
-    for r in institution_rows:
-        if r.get("founded"):
-            founded[r["i"]] = parse_day(r["founded"])
-
-    def earliest(r: dict) -> dt.date | None:
-        """A service's start; if unknown, the earliest day it can have started: the founding of
-        its institution, else the first start in the model project that developed it."""
-        if r.get("start"):
-            return parse_day(r["start"])
-        if r.get("institution") in founded:
-            return founded[r["institution"]]
-        starts = [m.start for m in memberships if m.org == r.get("developedIn") and m.start is not None]
-        return min(starts) if starts else None
-
-    for r in service_rows:
-        if r["u"] not in units:
-            continue
-        services.add(ServiceRole(r["s"], r["u"], r["role"], earliest(r)))
-        if r.get("label"):
-            labels[r["s"]] = r["label"]
-        if r.get("institution"):
-            related.setdefault(r["institution"], set()).add(r["s"])
-    for r in institution_rows:
-        if r.get("label"):
-            labels[r["i"]] = r["label"]
-    task_fields: dict[str, set[str]] = {}
-    for r in _rows(source, _Q_TASK_FIELDS):
-        task_fields.setdefault(r["x"], set()).add(r["tf"])
-    return CoopData(units, memberships, sorted(services, key=lambda s: (s.service, s.unit, s.role)),
-                    touches, org_classes, founded, labels, task_fields, related)
+__all__ = ["cooperation_network", "analyze", "groups", "tie_type_of", "louvain", "Analysis", "Cluster",
+           "adjusted_rand_index", "unit"]
 
 
 # --------------------------------------------------------------------------- the network
 
-def tie_type_of(data: CoopData, org: str, cfg: dict) -> str | None:
+def tie_type_of(data: ReadModel, org: str, cfg: dict) -> str | None:
     """The tie type an organisation creates (``project``, ``body``, ``planning``) or None."""
     classes = data.org_classes.get(org, set())
     for tie, names in cfg["network"]["tie_classes"].items():
@@ -280,8 +45,10 @@ def tie_type_of(data: CoopData, org: str, cfg: dict) -> str | None:
     return None
 
 
-def groups(data: CoopData, as_of: dt.date | None = None, cfg: dict | None = None) -> dict[str, tuple[str, list[str]]]:
-    """Each cooperation (organisation or shared service) -> (tie type, its unit participants)."""
+def groups(data: ReadModel, as_of: dt.date | None = None, cfg: dict | None = None, *,
+           known: bool = False) -> dict[str, tuple[str, list[str]]]:
+    """Each cooperation (organisation or shared service) -> (tie type, its unit participants) on
+    ``as_of`` by the as-of rule of :mod:`ikz_graph.dates` (``known=True``: the strict reading)."""
     cfg = cfg or load_config()
     roles = {expand(r) for r in cfg["network"]["roles"]}
     out: dict[str, tuple[str, set[str]]] = {}
@@ -292,16 +59,18 @@ def groups(data: CoopData, as_of: dt.date | None = None, cfg: dict | None = None
         tie = tie_of[m.org]
         if tie is None or m.unit not in data.units or (m.role is not None and m.role not in roles):
             continue
-        if not running(m.start, m.end, as_of) or not existed(data.founded.get(m.org), as_of):
+        if not running(m.start, m.end, as_of, known=known) or not existed(data.founded.get(m.org), as_of):
             continue
         out.setdefault(m.org, (tie, set()))[1].add(m.unit)
     for s in data.services:
-        if s.unit in data.units and running(s.start, None, as_of):
+        start = s.start if known else (s.start or s.not_before)
+        if s.unit in data.units and running(start, None, as_of, known=known):
             out.setdefault(s.service, ("service", set()))[1].add(s.unit)
     return {k: (t, sorted(us)) for k, (t, us) in sorted(out.items())}
 
 
-def cooperation_network(data: CoopData, as_of: str | dt.date | None = None, config: dict | None = None):
+def cooperation_network(data: ReadModel, as_of: str | dt.date | None = None, config: dict | None = None, *,
+                        known: bool = False):
     """The weighted, typed network of units as of a date (all recorded ties if ``as_of`` is None).
 
     Every unit is a node (IRI) with ``label``, ``key``, ``kind``, ``state``, ``population``,
@@ -331,7 +100,7 @@ def cooperation_network(data: CoopData, as_of: str | dt.date | None = None, conf
         if via is not None:
             lst.append(via)
 
-    for org, (kind, members) in groups(data, day, cfg).items():
+    for org, (kind, members) in groups(data, day, cfg, known=known).items():
         if len(members) < 2:
             continue
         weight = w[kind] / (len(members) - 1) if normalise else w[kind]
@@ -400,30 +169,19 @@ def run_id(kind: str, input_digest: str, as_of: dt.date | None, config: dict, so
 
 
 def adjusted_rand_index(a: dict[str, int], b: dict[str, int]) -> float:
-    """Adjusted Rand index (Hubert & Arabie 1985) of two partitions given as node -> cluster.
+    """Adjusted Rand index (Hubert & Arabie 1985) of two partitions given as node -> cluster
+    (igraph's ``compare_communities``, on the nodes both partitions have).
 
     >>> adjusted_rand_index({"x": 1, "y": 1, "z": 2}, {"x": 5, "y": 5, "z": 7})
     1.0
     """
+    import igraph as ig
+
     nodes = sorted(set(a) & set(b))
-    n = len(nodes)
-    if n < 2:
+    if len(nodes) < 2:
         return 1.0
-    comb = lambda k: k * (k - 1) / 2  # noqa: E731
-    table: dict[tuple[int, int], int] = {}
-    ra: dict[int, int] = {}
-    rb: dict[int, int] = {}
-    for x in nodes:
-        table[(a[x], b[x])] = table.get((a[x], b[x]), 0) + 1
-        ra[a[x]] = ra.get(a[x], 0) + 1
-        rb[b[x]] = rb.get(b[x], 0) + 1
-    index = sum(comb(v) for v in table.values())
-    sa, sb = sum(comb(v) for v in ra.values()), sum(comb(v) for v in rb.values())
-    expected = sa * sb / comb(n)
-    top = (sa + sb) / 2
-    if top == expected:
-        return 1.0
-    return (index - expected) / (top - expected)
+    value = float(ig.compare_communities([a[x] for x in nodes], [b[x] for x in nodes], method="adjusted_rand"))
+    return 1.0 if math.isnan(value) else value  # no pair to compare (all singletons in both): the same partition
 
 
 def _igraph(G):
@@ -437,7 +195,7 @@ def _igraph(G):
     return h, nodes
 
 
-def _louvain(h, nodes: list[str], seed: int, resolution: float) -> list[list[str]]:
+def louvain(h, nodes: list[str], seed: int, resolution: float) -> list[list[str]]:
     """Louvain clusters (igraph's multilevel algorithm) with a seeded random number generator."""
     import random
 
@@ -483,17 +241,16 @@ def _betweenness(h, nodes: list[str], cfg: dict) -> tuple[dict[str, float], dict
 
 
 def _software() -> dict[str, str]:
+    import igraph as ig
     import networkx as nx
 
-    from . import __version__
-
-    import igraph as ig
+    from .version import __version__
 
     return {"ikz-graph": __version__, "networkx": nx.__version__, "igraph": ig.__version__}
 
 
 @gc_paused()
-def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None, config: dict | None = None) -> Analysis:
+def analyze(source: SparqlSource | ReadModel, as_of: str | dt.date | None = None, config: dict | None = None) -> Analysis:
     """Clusters (Louvain, fixed seed), centrality, k-core and brokers of the cooperation network.
 
     Node attributes added: ``cluster``, ``degree``, ``weighted_degree``, ``betweenness`` (shortest
@@ -503,14 +260,14 @@ def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None,
     """
 
     cfg = config or load_config()
-    data = source if isinstance(source, CoopData) else fetch(source)
+    data = source if isinstance(source, ReadModel) else read(source)
     day = parse_day(as_of) if as_of is not None else None
     G = cooperation_network(data, day, cfg)
     if G.number_of_nodes() == 0:
         raise AnalysisError("the graph has no districts or cities to analyse")
     cc = cfg["clusters"]
     h, nodes = _igraph(G)
-    parts = _louvain(h, nodes, cc["seed"], cc["resolution"])
+    parts = louvain(h, nodes, cc["seed"], cc["resolution"])
 
     # PageRank, k-core and modularity by igraph (C): networkx spent seconds copying the graph
     # into a sparse matrix at Germany scale; the values agree to about 1e-6
@@ -532,7 +289,7 @@ def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None,
     aris = []
     distinct = set()
     for s in track(range(cc["stability_seeds"]), "Louvain stability over seeds"):
-        other = _louvain(h, nodes, s, cc["resolution"])
+        other = louvain(h, nodes, s, cc["resolution"])
         distinct.add(tuple(sorted(tuple(p) for p in other)))
         aris.append(adjusted_rand_index(membership, {n: i for i, p in enumerate(other) for n in p}))
     stability = {"seeds": cc["stability_seeds"], "mean_ari": sum(aris) / len(aris) if aris else 1.0,

@@ -111,37 +111,16 @@ def get_query(name_or_file: str | Path, directory: str | Path | None = None) -> 
     return parse_query_file(f)
 
 
-_RESOLVE_ID = "SELECT DISTINCT ?e ?v WHERE { ?e dct:identifier ?v } ORDER BY ?e"
-_RESOLVE_LABEL = """
-SELECT DISTINCT ?e ?how ?v WHERE {
-  ?e rdfs:label|schema:name|skos:altLabel|skos:prefLabel ?l . FILTER(LCASE(STR(?l)) = LCASE(STR(?v)))
-  BIND(IF(EXISTS { ?e a ikz:SourceDocument }, 3, 2) AS ?how)
-} ORDER BY ?how ?e
-"""
-
-
-def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
-    """Find the node meant by an id (``emh``, ``07233``), a label (``Vulkaneifel``) or an IRI.
+def resolve_entity(source: Any, value: str) -> ox.NamedNode:
+    """The node meant by an id (``emh``, ``07233``), a label or name (``Vulkaneifel``,
+    ``Eifelkreis Bitburg-Prüm``, ``durkheim``) or an IRI: the rules of :mod:`ikz_graph.resolve`.
 
     An exact id wins over a label; a label of an entity wins over the title of a source document.
     Two entities with the same label are an error that lists both.
     """
-    if re.match(r"^https?://", value):
-        node = ox.NamedNode(value)
-        if not kg.query("SELECT ?e WHERE { ?e ?p ?o } LIMIT 1", {"e": node}).terms:
-            raise QueryError(f"no entity with IRI {value}")
-        return node
-    # ids first: an index lookup; the label comparison reads every label (0.1 s at 1M triples)
-    hits = sorted({r["e"].value for r in kg.query(_RESOLVE_ID, {"v": ox.Literal(value)}).terms})
-    if not hits:
-        rows = kg.query(_RESOLVE_LABEL, {"v": ox.Literal(value)}).terms
-        if not rows:
-            raise QueryError(f"no entity with id or label {value!r}")
-        best = min(int(r["how"].value) for r in rows)
-        hits = sorted({r["e"].value for r in rows if int(r["how"].value) == best})
-    if len(hits) > 1:
-        raise QueryError(f"{value!r} is ambiguous; it matches: {', '.join(hits)} (give an id or IRI)")
-    return ox.NamedNode(hits[0])
+    from .resolve import SparqlNames, resolve
+
+    return ox.NamedNode(resolve(SparqlNames(source), value))
 
 
 def bind_params(kg: "KnowledgeGraph", query: NamedQuery, values: dict[str, str]) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from .checks import check_records
-from .errors import DataError, Problem
-from .schema import COLLECTIONS, SPEC, FieldError, Record, Records, read_fields
+from .errors import DataError, FieldError, Problem
+from .schema import COLLECTIONS, SPEC, Record, Records, read_fields
 
 __all__ = ["load_records"]
 

@@ -20,9 +20,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from . import namespaces as ns
-from .errors import QueryError, RemoteError
-from .http import (RETRY_STATUS, GiveUp, TryAgain, auth_hint, bounded, check_endpoint, credentials_for, http_auth,
-                   retrying, session, urllib_opener)
+from .errors import GiveUp, QueryError, RemoteError, TryAgain
+from .http import (RETRY_STATUS, auth_hint, bounded, check_endpoint, credentials_for, http_auth, retrying, session,
+                   urllib_opener)
 from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover

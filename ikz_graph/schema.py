@@ -13,7 +13,7 @@ from typing import Any
 
 from . import namespaces as ns
 from .dates import Date, parse_date
-from .errors import DateError
+from .errors import DateError, FieldError
 
 __all__ = ["Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STATEMENT_TYPES", "FieldError", "read_fields",
            "slugify", "unit_id", "KEY_RE"]
@@ -71,10 +71,6 @@ class Records:
 
 
 # ---------------------------------------------------------------- field types
-class FieldError(Exception):
-    """A field of a record has a wrong value (the reader turns it into a problem with file and line)."""
-
-
 def _date(v: Any) -> Date:
     try:
         return parse_date(v)

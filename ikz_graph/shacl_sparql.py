@@ -178,6 +178,39 @@ def _literal_str(term, where: str, what: str) -> str:
     return term.value
 
 
+def _read_params(idx: _Index, node, shape: Shape, where: str) -> None:
+    """The single-valued constraint parameters of a shape, checked."""
+    for key in VALUE_PARAMS + ("minCount", "maxCount", "flags", "lessThanOrEquals", "deactivated"):
+        v = idx.one(node, SH + key, where)
+        if v is not None:
+            shape.params[key] = v
+    if "deactivated" in shape.params:
+        if shape.params["deactivated"].value not in ("true", "false", "1", "0"):
+            raise ShapesError(f"shape {where}: sh:deactivated must be a boolean")
+        if shape.params["deactivated"].value in ("false", "0"):
+            del shape.params["deactivated"]
+    for key in ("minCount", "maxCount"):
+        if key in shape.params:
+            try:
+                shape.params[key] = int(_literal_str(shape.params[key], where, f"sh:{key}"))
+            except ValueError:
+                raise ShapesError(f"shape {where}: sh:{key} must be a whole number") from None
+    for key in ("class", "datatype", "nodeKind", "lessThanOrEquals"):
+        if key in shape.params and not isinstance(shape.params[key], ox.NamedNode):
+            raise ShapesError(f"shape {where}: sh:{key} must be an IRI")
+    if "nodeKind" in shape.params:
+        kind = shape.params["nodeKind"].value
+        if not kind.startswith(SH) or kind[len(SH):] not in _NODE_KINDS:
+            raise ShapesError(f"shape {where}: unknown sh:nodeKind {kind}")
+    if "pattern" in shape.params:
+        _literal_str(shape.params["pattern"], where, "sh:pattern")
+    if "flags" in shape.params and "pattern" not in shape.params:
+        raise ShapesError(f"shape {where}: sh:flags without sh:pattern")
+    if ("lessThanOrEquals" in shape.params or "minCount" in shape.params or "maxCount" in shape.params) \
+            and shape.path is None:
+        raise ShapesError(f"shape {where}: sh:minCount, sh:maxCount and sh:lessThanOrEquals need a sh:path")
+
+
 def _shape(idx: _Index, node, memo: dict, nested: bool, parent: str = "") -> Shape:
     if node in memo:
         if memo[node] is None:
@@ -218,35 +251,7 @@ def _shape(idx: _Index, node, memo: dict, nested: bool, parent: str = "") -> Sha
     shape.target_nodes = sorted(o for o in idx.objects(node, SH + "targetNode"))
     if any(not isinstance(o, ox.NamedNode) for o in shape.target_nodes):
         raise ShapesError(f"shape {where}: sh:targetNode must be an IRI for the oxigraph engine")
-    for key in VALUE_PARAMS + ("minCount", "maxCount", "flags", "lessThanOrEquals", "deactivated"):
-        v = idx.one(node, SH + key, where)
-        if v is not None:
-            shape.params[key] = v
-    if "deactivated" in shape.params:
-        if shape.params["deactivated"].value not in ("true", "false", "1", "0"):
-            raise ShapesError(f"shape {where}: sh:deactivated must be a boolean")
-        if shape.params["deactivated"].value in ("false", "0"):
-            del shape.params["deactivated"]
-    for key in ("minCount", "maxCount"):
-        if key in shape.params:
-            try:
-                shape.params[key] = int(_literal_str(shape.params[key], where, f"sh:{key}"))
-            except ValueError:
-                raise ShapesError(f"shape {where}: sh:{key} must be a whole number") from None
-    for key in ("class", "datatype", "nodeKind", "lessThanOrEquals"):
-        if key in shape.params and not isinstance(shape.params[key], ox.NamedNode):
-            raise ShapesError(f"shape {where}: sh:{key} must be an IRI")
-    if "nodeKind" in shape.params:
-        kind = shape.params["nodeKind"].value
-        if not kind.startswith(SH) or kind[len(SH):] not in _NODE_KINDS:
-            raise ShapesError(f"shape {where}: unknown sh:nodeKind {kind}")
-    if "pattern" in shape.params:
-        _literal_str(shape.params["pattern"], where, "sh:pattern")
-    if "flags" in shape.params and "pattern" not in shape.params:
-        raise ShapesError(f"shape {where}: sh:flags without sh:pattern")
-    if ("lessThanOrEquals" in shape.params or "minCount" in shape.params or "maxCount" in shape.params) \
-            and shape.path is None:
-        raise ShapesError(f"shape {where}: sh:minCount, sh:maxCount and sh:lessThanOrEquals need a sh:path")
+    _read_params(idx, node, shape, where)
     msgs = idx.objects(node, SH + "message")
     if len(msgs) > 1:
         raise ShapesError(f"shape {where}: more than one sh:message is not supported by the oxigraph engine")

@@ -32,6 +32,7 @@ import json
 import math
 import random
 from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -144,13 +145,237 @@ def _grow(start: str, size: int, adj: dict[str, list[str]], rnd: random.Random, 
     return seen
 
 
+@dataclass
+class _World:
+    """The invented geography: units, their kinds, names and districts, and who borders whom."""
+
+    states: list[tuple[str, int, int, int]]
+    kind: dict[str, str] = field(default_factory=dict)        # unit id -> unit type
+    label: dict[str, str] = field(default_factory=dict)
+    district_of: dict[str, str] = field(default_factory=dict)  # Gemeinde -> its Landkreis
+    units_by_state: dict[str, list[str]] = field(default_factory=dict)
+    districts: list[str] = field(default_factory=list)
+    adj_gem: dict[str, set[str]] = field(default_factory=dict)
+    adj_dist: dict[str, set[str]] = field(default_factory=dict)
+    n_edges: int = 0
+
+    def gemeinden(self) -> list[str]:
+        return [u for u in self.kind if self.kind[u] == "gemeinde"]
+
+    def district_level(self, land: str) -> list[str]:
+        return [u for u in self.units_by_state.get(land, []) if self.kind[u] != "gemeinde"]
+
+
+def _geography(world: _World, preset: dict[str, Any], rnd: random.Random, names: _Names, w: _Writer,
+               src: list[str]) -> None:
+    """Points per state cell, districts as Voronoi cells of their seats, contiguity from Delaunay."""
+    points: list[tuple[float, float]] = []
+    owner: list[str] = []            # per point: the unit id (Gemeinde AGS or city Kreisschlüssel)
+    cols = math.ceil(math.sqrt(len(world.states)))
+    for si, (land, n_lk, n_ks, n_gem) in enumerate(world.states):
+        ox_, oy = (si % cols) * 100.0, (si // cols) * 100.0
+        w.add("states.yaml", "states", {"key": land, "name": f"Land {names()} (synthetisch)",
+                                        "label": f"Land {land} (synthetisch)", "sources": src})
+        n_lk = max(1, round(n_lk * min(1.0, preset["share"] * 10))) if n_lk else 0
+        n_gem = max(n_lk * 3, round(n_gem * preset["share"])) if n_lk else 0
+        seats = [(ox_ + rnd.uniform(5, 95), oy + rnd.uniform(5, 95)) for _ in range(n_lk + n_ks)]
+        dkeys = []
+        for i in range(n_lk + n_ks):
+            dkey = f"{land}{1 + (i // 50)}{(i % 50) + 1:02d}"
+            dkeys.append(dkey)
+            world.kind[dkey] = "landkreis" if i < n_lk else "kreisfreie-stadt"
+            world.label[dkey] = names()
+            world.districts.append(dkey)
+            world.units_by_state.setdefault(land, []).append(dkey)
+        for i in range(n_lk, n_lk + n_ks):      # a city is one point of its own
+            points.append(seats[i])
+            owner.append(dkeys[i])
+        counter: dict[str, int] = {}
+        for _ in range(n_gem):
+            p = (ox_ + rnd.uniform(0, 100), oy + rnd.uniform(0, 100))
+            near = min(range(n_lk), key=lambda j: (seats[j][0] - p[0]) ** 2 + (seats[j][1] - p[1]) ** 2)
+            dkey = dkeys[near]
+            counter[dkey] = counter.get(dkey, 0) + 1
+            gkey = f"{dkey}{counter[dkey]:03d}"
+            points.append(p)
+            owner.append(gkey)
+            world.kind[gkey] = "gemeinde"
+            world.label[gkey] = names()
+            world.district_of[gkey] = dkey
+            world.units_by_state[land].append(gkey)
+    for dkey in world.districts:                # a district without municipalities gets one
+        if world.kind[dkey] == "landkreis" and dkey not in set(world.district_of.values()):
+            world.kind[dkey] = "kreisfreie-stadt"
+    spacing = math.sqrt(100.0 * 100.0 * len(world.states) / max(1, len(points)))
+    edges = _delaunay_edges(points, 4 * spacing) if len(points) >= 3 else set()
+    world.n_edges = len(edges)
+    for i, j in edges:
+        a, b = owner[i], owner[j]
+        if world.kind[a] == "gemeinde" and world.kind[b] == "gemeinde":
+            world.adj_gem.setdefault(a, set()).add(b)
+            world.adj_gem.setdefault(b, set()).add(a)
+        da, db = world.district_of.get(a, a), world.district_of.get(b, b)
+        if da != db:
+            world.adj_dist.setdefault(da, set()).add(db)
+            world.adj_dist.setdefault(db, set()).add(da)
+
+
+def _units(world: _World, rnd: random.Random, w: _Writer, src: list[str]) -> None:
+    """Every unit with population and area, and the neighbour lists."""
+    for land, _, _, _ in world.states:
+        for u in world.units_by_state.get(land, []):
+            k, name = world.kind[u], world.label[u]
+            if k == "gemeinde":
+                pop = int(rnd.lognormvariate(7.6, 1.1)) + 50
+                area = round(rnd.uniform(3, 60) + pop / 800, 2)
+                rec = {"key": u, "name": f"Gemeinde {name} (synthetisch)", "label": name, "type": "gemeinde",
+                       "district": world.district_of[u]}
+            elif k == "kreisfreie-stadt":
+                pop = int(rnd.lognormvariate(11.5, 0.6))
+                area = round(rnd.uniform(40, 300), 2)
+                rec = {"key": u, "name": f"Stadt {name} (synthetisch)", "label": name, "type": k}
+            else:
+                pop = int(rnd.lognormvariate(11.8, 0.4))
+                area = round(rnd.uniform(400, 1600), 2)
+                rec = {"key": u, "name": f"Landkreis {name} (synthetisch)", "label": name, "type": k, "seat": name}
+            rec["population"] = {"value": pop, "date": "2023-12-31", "source": SOURCE}
+            rec["area_km2"] = {"value": area, "source": SOURCE}
+            rec["sources"] = src
+            w.add("units.yaml", "units", rec)
+    for adj in (world.adj_dist, world.adj_gem):
+        for u, nbrs in sorted(adj.items()):
+            w.add("neighbours.yaml", "neighbours", {"unit": u, "neighbours": sorted(nbrs), "sources": src})
+
+
+def _zweckverbaende(world: _World, rnd: random.Random, w: _Writer, src: list[str]) -> tuple[int, int]:
+    """Zweckverbände grown along contiguity from a seed municipality; returns (bodies, memberships)."""
+    adj_g = {u: sorted(v) for u, v in world.adj_gem.items()}
+    gemeinden = world.gemeinden()
+    n_bodies = n_members = 0
+    for b in range(round(1.0 * len(gemeinden))):
+        start = rnd.choice(gemeinden)
+        k = min(20, 2 + int(rnd.expovariate(1 / 3.5)))
+        members = _grow(start, k, adj_g, rnd)
+        if rnd.random() < 0.1:                    # mostly neighbours, sometimes one further away
+            members.append(rnd.choice(gemeinden))
+        if rnd.random() < 0.25:
+            members.append(world.district_of[start])
+        members = list(dict.fromkeys(members))
+        if len(members) < 2:
+            continue
+        bid = f"synth-zv-{b + 1:05d}"
+        founded = rnd.randint(1960, 2022)
+        task = rnd.choice(_TASKS_BODY)
+        w.add("bodies.yaml", "organisations", {
+            "id": bid, "type": "zweckverband", "name": f"Zweckverband {world.label[start]} {task} (synthetisch)",
+            "label": f"ZV {world.label[start]} ({b + 1})", "legal_form": "zweckverband", "task_fields": [task],
+            "founded": str(founded), "sources": src})
+        for m in members:
+            joined = founded if rnd.random() < 0.7 else rnd.randint(founded, 2024)
+            start_date = f"{joined}-{rnd.randint(1, 12):02d}-01" if rnd.random() < 0.4 else str(joined)
+            rec = {"member": m, "organisation": bid, "start": start_date}
+            if rnd.random() < 0.05 and joined < 2020:
+                rec["end"] = str(rnd.randint(joined + 1, 2024))
+            rec["sources"] = src
+            w.add("bodies.yaml", "memberships", rec)
+            n_members += 1
+        n_bodies += 1
+    return n_bodies, n_members
+
+
+def _planning(world: _World, rnd: random.Random, w: _Writer, src: list[str]) -> tuple[int, int]:
+    """Planning communities of neighbouring districts and cities; returns (bodies, memberships)."""
+    adj_d = {u: sorted(v) for u, v in world.adj_dist.items()}
+    n_bodies = n_members = 0
+    for land, _, _, _ in world.states:
+        left = set(world.district_level(land))
+        p = 0
+        while left:
+            start = sorted(left)[0]
+            members = _grow(start, 5, adj_d, rnd, allowed=left)
+            left -= set(members)
+            p += 1
+            pid = f"synth-plg-{land}-{p}"
+            w.add("bodies.yaml", "organisations", {
+                "id": pid, "type": "planning-community",
+                "name": f"Planungsgemeinschaft {world.label[start]} (synthetisch)",
+                "label": f"PLG {world.label[start]}", "legal_form": "koerperschaft-oeffentlichen-rechts",
+                "task_fields": ["regional-planning"], "founded": "1977", "sources": src})
+            for m in members:
+                w.add("bodies.yaml", "memberships", {"member": m, "organisation": pid, "start": "1977", "sources": src})
+                n_members += 1
+            n_bodies += 1
+    return n_bodies, n_members
+
+
+def _model_projects(world: _World, rnd: random.Random, names: _Names, w: _Writer,
+                    src: list[str]) -> tuple[str | None, int, int]:
+    """Up to three model projects per state, each with phases, grants, a shared institution and its
+    service; returns (the first project's id, projects, memberships)."""
+    adj_d = {u: sorted(v) for u, v in world.adj_dist.items()}
+    approach, n_projects, n_members = None, 0, 0
+    for land, _, _, _ in world.states:
+        dists = world.district_level(land)
+        if len(dists) < 2:
+            continue
+        ministry = f"synth-mdi-{land}"
+        w.add("projects.yaml", "organisations", {"id": ministry, "type": "ministry",
+                                                 "name": f"Innenministerium {names()} (synthetisch)",
+                                                 "parent": land, "sources": src})
+        for n in range(1, 4):
+            start = rnd.choice(dists)
+            members = _grow(start, rnd.randint(2, 4), adj_d, rnd, allowed=set(dists))
+            if len(members) < 2:
+                continue
+            mid = f"synth-mp-{land}-{n}"
+            approach = approach or mid
+            n_members += _model_project(world, rnd, w, src, mid, ministry, start, members)
+            n_projects += 1
+    return approach, n_projects, n_members
+
+
+def _model_project(world: _World, rnd: random.Random, w: _Writer, src: list[str], mid: str, ministry: str,
+                   start: str, members: list[str]) -> int:
+    """One model project; returns its number of memberships."""
+    y = rnd.randint(2012, 2021)
+    task = rnd.choice(_TASKS_PROJECT)
+    name = world.label[start]
+    w.add("projects.yaml", "organisations", {
+        "id": mid, "type": "model-project", "name": f"Modellprojekt {name} {mid.rsplit('-', 1)[1]} (synthetisch)",
+        "label": f"MP {name} (synthetisch)", "task_fields": [task],
+        "phases": [{"number": 1, "start": str(y), "end": str(y + 2), "sources": src},
+                   {"number": 2, "start": str(y + 3), "sources": src}],
+        "sources": src})
+    for i, m in enumerate(members):
+        w.add("projects.yaml", "memberships", {"member": m, "organisation": mid,
+                                               "role": "lead-partner" if i == 0 else "member",
+                                               "start": str(y), "phases": [1, 2], "sources": src})
+    for phase in (1, 2):
+        w.add("projects.yaml", "grants", {
+            "id": f"{mid}-grant-{phase}", "funder": ministry, "project": mid, "phase": phase,
+            "recipients": [members[0]], "amount": rnd.randint(100, 900) * 1000,
+            "date": f"{y + 3 * (phase - 1)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
+            "rate": 0.9, "sources": src})
+    inst = f"{mid}-office"
+    w.add("projects.yaml", "organisations", {
+        "id": inst, "type": "shared-institution", "name": f"Gemeinsame Stelle {name} (synthetisch)",
+        "parent": members[0], "developed_in": mid, "founded": str(y + 2), "sources": src})
+    w.add("projects.yaml", "services", {
+        "id": f"{mid}-service", "title": f"Gemeinsamer Dienst {name} (synthetisch)",
+        "description": "Synthetische Dienstleistung für Tests.", "task_field": task,
+        "competent_authorities": members, "operator": members[0], "institution": inst,
+        "developed_in": mid, "start": str(y + 2), "sources": src})
+    return len(members)
+
+
 def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
     """Write the synthetic data set ``size`` (a key of :data:`SIZES`) into ``out_dir``.
 
     The directory is replaced as a whole (written beside it, then renamed), so a failed run
     leaves nothing half-written; it must be new, empty, or hold exactly what an earlier run wrote
-    (listed with checksums in ``_manifest.json``), else nothing is touched. Returns a summary with counts and the parameters a benchmark
-    needs (also written to ``out_dir/_bench.json``; files starting with ``_`` are not data).
+    (listed with checksums in ``_manifest.json``), else nothing is touched. Returns a summary with
+    counts and the parameters a benchmark needs (also written to ``out_dir/_bench.json``; files
+    starting with ``_`` are not data).
     """
     if size not in SIZES:
         raise IkzError(f"unknown size {size!r} (known: {', '.join(SIZES)})")
@@ -165,200 +390,14 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
         "document": "ikz_graph/synthetic.py", "published": "2026-11-24",
         "note": "Invented by a random generator to test and benchmark ikz-graph at scale. Describes nothing real."})
     src = [SOURCE]
-    states = [s for s in _STATES if s[0] in preset["states"]]
-    cols = math.ceil(math.sqrt(len(states)))
-
-    # ---- geography: points per state cell, districts as Voronoi cells, contiguity from Delaunay
-    points: list[tuple[float, float]] = []
-    owner: list[str] = []            # per point: the unit id (Gemeinde AGS or city Kreisschlüssel)
-    district_of: dict[str, str] = {}
-    units_by_state: dict[str, list[str]] = {}
-    districts: list[str] = []
-    kind: dict[str, str] = {}
-    label: dict[str, str] = {}
-    for si, (land, n_lk, n_ks, n_gem) in enumerate(states):
-        ox_, oy = (si % cols) * 100.0, (si // cols) * 100.0
-        w.add("states.yaml", "states", {"key": land, "name": f"Land {names()} (synthetisch)",
-                                        "label": f"Land {land} (synthetisch)", "sources": src})
-        n_lk = max(1, round(n_lk * min(1.0, preset["share"] * 10))) if n_lk else 0
-        n_gem = max(n_lk * 3, round(n_gem * preset["share"])) if n_lk else 0
-        seats = [(ox_ + rnd.uniform(5, 95), oy + rnd.uniform(5, 95)) for _ in range(n_lk + n_ks)]
-        dkeys = []
-        for i in range(n_lk + n_ks):
-            rb = 1 + (i // 50)
-            dkey = f"{land}{rb}{(i % 50) + 1:02d}"
-            dkeys.append(dkey)
-            kind[dkey] = "landkreis" if i < n_lk else "kreisfreie-stadt"
-            label[dkey] = names()
-            districts.append(dkey)
-            units_by_state.setdefault(land, []).append(dkey)
-        for i in range(n_lk, n_lk + n_ks):      # a city is one point of its own
-            points.append(seats[i])
-            owner.append(dkeys[i])
-        counter: dict[str, int] = {}
-        for _ in range(n_gem):
-            p = (ox_ + rnd.uniform(0, 100), oy + rnd.uniform(0, 100))
-            near = min(range(n_lk), key=lambda j: (seats[j][0] - p[0]) ** 2 + (seats[j][1] - p[1]) ** 2)
-            dkey = dkeys[near]
-            counter[dkey] = counter.get(dkey, 0) + 1
-            gkey = f"{dkey}{counter[dkey]:03d}"
-            points.append(p)
-            owner.append(gkey)
-            kind[gkey] = "gemeinde"
-            label[gkey] = names()
-            district_of[gkey] = dkey
-            units_by_state[land].append(gkey)
-    for dkey in districts:                      # a district without municipalities gets one
-        if kind[dkey] == "landkreis" and dkey not in set(district_of.values()):
-            kind[dkey] = "kreisfreie-stadt"
-    spacing = math.sqrt(100.0 * 100.0 * len(states) / max(1, len(points)))
-    edges = _delaunay_edges(points, 4 * spacing) if len(points) >= 3 else set()
-    adj_gem: dict[str, set[str]] = {}
-    adj_dist: dict[str, set[str]] = {}
-
-    def level(u: str) -> str:
-        return district_of.get(u, u)
-
-    for i, j in edges:
-        a, b = owner[i], owner[j]
-        if kind[a] == "gemeinde" and kind[b] == "gemeinde":
-            adj_gem.setdefault(a, set()).add(b)
-            adj_gem.setdefault(b, set()).add(a)
-        da, db = level(a), level(b)
-        if da != db:
-            adj_dist.setdefault(da, set()).add(db)
-            adj_dist.setdefault(db, set()).add(da)
-
-    # ---- units, with population and area
-    pop_of: dict[str, int] = {}
-    for land, _, _, _ in states:
-        for u in units_by_state.get(land, []):
-            k = kind[u]
-            if k == "gemeinde":
-                pop = int(rnd.lognormvariate(7.6, 1.1)) + 50
-                area = round(rnd.uniform(3, 60) + pop / 800, 2)
-                rec = {"key": u, "name": f"Gemeinde {label[u]} (synthetisch)", "label": label[u], "type": "gemeinde",
-                       "district": district_of[u]}
-            elif k == "kreisfreie-stadt":
-                pop = int(rnd.lognormvariate(11.5, 0.6))
-                area = round(rnd.uniform(40, 300), 2)
-                rec = {"key": u, "name": f"Stadt {label[u]} (synthetisch)", "label": label[u], "type": k}
-            else:
-                pop = int(rnd.lognormvariate(11.8, 0.4))
-                area = round(rnd.uniform(400, 1600), 2)
-                rec = {"key": u, "name": f"Landkreis {label[u]} (synthetisch)", "label": label[u], "type": k,
-                       "seat": label[u]}
-            pop_of[u] = pop
-            rec["population"] = {"value": pop, "date": "2023-12-31", "source": SOURCE}
-            rec["area_km2"] = {"value": area, "source": SOURCE}
-            rec["sources"] = src
-            w.add("units.yaml", "units", rec)
-    for u, nbrs in sorted(adj_dist.items()):
-        w.add("neighbours.yaml", "neighbours", {"unit": u, "neighbours": sorted(nbrs), "sources": src})
-    for u, nbrs in sorted(adj_gem.items()):
-        w.add("neighbours.yaml", "neighbours", {"unit": u, "neighbours": sorted(nbrs), "sources": src})
-
-    # ---- cooperation bodies: Zweckverbände of municipalities, planning communities of districts
-    adj_g = {u: sorted(v) for u, v in adj_gem.items()}
-    adj_d = {u: sorted(v) for u, v in adj_dist.items()}
-    gemeinden = [u for u in kind if kind[u] == "gemeinde"]
-    n_bodies = 0
-    n_members = 0
-    for b in range(round(1.0 * len(gemeinden))):
-        start = rnd.choice(gemeinden)
-        k = min(20, 2 + int(rnd.expovariate(1 / 3.5)))
-        members = _grow(start, k, adj_g, rnd)
-        if rnd.random() < 0.1:                    # mostly neighbours, sometimes one further away
-            members.append(rnd.choice(gemeinden))
-        if rnd.random() < 0.25:
-            members.append(district_of[start])
-        members = list(dict.fromkeys(members))
-        if len(members) < 2:
-            continue
-        bid = f"synth-zv-{b + 1:05d}"
-        founded = rnd.randint(1960, 2022)
-        task = rnd.choice(_TASKS_BODY)
-        w.add("bodies.yaml", "organisations", {
-            "id": bid, "type": "zweckverband", "name": f"Zweckverband {label[start]} {task} (synthetisch)",
-            "label": f"ZV {label[start]} ({b + 1})", "legal_form": "zweckverband", "task_fields": [task],
-            "founded": str(founded), "sources": src})
-        for m in members:
-            joined = founded if rnd.random() < 0.7 else rnd.randint(founded, 2024)
-            start_date = f"{joined}-{rnd.randint(1, 12):02d}-01" if rnd.random() < 0.4 else str(joined)
-            rec = {"member": m, "organisation": bid, "start": start_date}
-            if rnd.random() < 0.05 and joined < 2020:
-                rec["end"] = str(rnd.randint(joined + 1, 2024))
-            rec["sources"] = src
-            w.add("bodies.yaml", "memberships", rec)
-            n_members += 1
-        n_bodies += 1
-    for land, _, _, _ in states:
-        dists = [u for u in units_by_state.get(land, []) if kind[u] != "gemeinde"]
-        left = set(dists)
-        p = 0
-        while left:
-            start = sorted(left)[0]
-            members = _grow(start, 5, adj_d, rnd, allowed=left)
-            left -= set(members)
-            p += 1
-            pid = f"synth-plg-{land}-{p}"
-            w.add("bodies.yaml", "organisations", {
-                "id": pid, "type": "planning-community", "name": f"Planungsgemeinschaft {label[start]} (synthetisch)",
-                "label": f"PLG {label[start]}", "legal_form": "koerperschaft-oeffentlichen-rechts",
-                "task_fields": ["regional-planning"], "founded": "1977", "sources": src})
-            for m in members:
-                w.add("bodies.yaml", "memberships", {"member": m, "organisation": pid, "start": "1977", "sources": src})
-                n_members += 1
-            n_bodies += 1
-
-    # ---- model projects with phases, grants, a shared institution and its service
-    approach = None
-    n_projects = 0
-    for land, _, _, _ in states:
-        dists = [u for u in units_by_state.get(land, []) if kind[u] != "gemeinde"]
-        if len(dists) < 2:
-            continue
-        ministry = f"synth-mdi-{land}"
-        w.add("projects.yaml", "organisations", {"id": ministry, "type": "ministry",
-                                                 "name": f"Innenministerium {names()} (synthetisch)",
-                                                 "parent": land, "sources": src})
-        for n in range(1, 4):
-            start = rnd.choice(dists)
-            members = _grow(start, rnd.randint(2, 4), adj_d, rnd, allowed=set(dists))
-            if len(members) < 2:
-                continue
-            mid = f"synth-mp-{land}-{n}"
-            approach = approach or mid
-            y = rnd.randint(2012, 2021)
-            task = rnd.choice(_TASKS_PROJECT)
-            w.add("projects.yaml", "organisations", {
-                "id": mid, "type": "model-project", "name": f"Modellprojekt {label[start]} {n} (synthetisch)",
-                "label": f"MP {label[start]} (synthetisch)", "task_fields": [task], "phases": [{"number": 1, "start": str(y), "end": str(y + 2), "sources": src},
-                           {"number": 2, "start": str(y + 3), "sources": src}],
-                "sources": src})
-            for i, m in enumerate(members):
-                w.add("projects.yaml", "memberships", {"member": m, "organisation": mid,
-                                                       "role": "lead-partner" if i == 0 else "member",
-                                                       "start": str(y), "phases": [1, 2], "sources": src})
-                n_members += 1
-            for phase in (1, 2):
-                w.add("projects.yaml", "grants", {
-                    "id": f"{mid}-grant-{phase}", "funder": ministry, "project": mid, "phase": phase,
-                    "recipients": [members[0]], "amount": rnd.randint(100, 900) * 1000,
-                    "date": f"{y + 3 * (phase - 1)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
-                    "rate": 0.9, "sources": src})
-            inst = f"{mid}-office"
-            w.add("projects.yaml", "organisations", {
-                "id": inst, "type": "shared-institution", "name": f"Gemeinsame Stelle {label[start]} (synthetisch)",
-                "parent": members[0], "developed_in": mid, "founded": str(y + 2), "sources": src})
-            w.add("projects.yaml", "services", {
-                "id": f"{mid}-service", "title": f"Gemeinsamer Dienst {label[start]} (synthetisch)",
-                "description": "Synthetische Dienstleistung für Tests.", "task_field": task,
-                "competent_authorities": members, "operator": members[0], "institution": inst,
-                "developed_in": mid, "start": str(y + 2), "sources": src})
-            n_projects += 1
-
-    some_gem = gemeinden[len(gemeinden) // 2] if gemeinden else districts[0]
+    world = _World([s for s in _STATES if s[0] in preset["states"]])
+    _geography(world, preset, rnd, names, w, src)
+    _units(world, rnd, w, src)
+    zv_bodies, zv_members = _zweckverbaende(world, rnd, w, src)
+    plg_bodies, plg_members = _planning(world, rnd, w, src)
+    approach, n_projects, mp_members = _model_projects(world, rnd, names, w, src)
+    gemeinden = world.gemeinden()
+    some_gem = gemeinden[len(gemeinden) // 2] if gemeinden else world.districts[0]
     bench = {
         "size": size, "seed": seed, "approach": approach,
         "viz": {"view": "project", "target": approach},
@@ -368,9 +407,10 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
             "project-members": {"project": approach}, "funding": {"project": approach},
         },
     }
-    summary = {"size": size, "seed": seed, "states": len(states), "districts": len(districts),
-               "municipalities": len(gemeinden), "bodies": n_bodies, "memberships": n_members,
-               "model_projects": n_projects, "contiguity_pairs": len(edges), **{"bench": bench}}
+    summary = {"size": size, "seed": seed, "states": len(world.states), "districts": len(world.districts),
+               "municipalities": len(gemeinden), "bodies": zv_bodies + plg_bodies,
+               "memberships": zv_members + plg_members + mp_members, "model_projects": n_projects,
+               "contiguity_pairs": world.n_edges, **{"bench": bench}}
     files = w.texts()
     files["_bench.json"] = json.dumps(bench, indent=2, sort_keys=True) + "\n"
     replace_dir(out, files, WRITER)

@@ -4,7 +4,8 @@ An *approach* is a model project, a shared service, a shared institution, or any
 of the graph. Its *participants* are the units taking part in it (as of a date, or ever). Every
 other unit the graph describes fully (population and area known) is a *candidate* and gets a
 score in [0, 1] that is the sum of per-factor contributions (factor value in [0, 1] times its
-weight; the weights add up to 1). Factors and their literature: ``docs/analysis.md``.
+weight; the weights add up to 1); every other non-participant is *not scored*, with the reason
+(:func:`why_not_scored`). Factors and their literature: ``docs/analysis.md``.
 
 >>> import ikz_graph
 >>> t = rank(ikz_graph.load(), "kfz-zulassung")
@@ -13,6 +14,8 @@ weight; the weights add up to 1). Factors and their literature: ``docs/analysis.
 >>> best = t.candidates[0]
 >>> best.label, best.score == round(sum(best.contributions.values()), 12)
 ('Bitburg-Prüm', True)
+>>> t.not_scored[ns.ID + "unit/08222"]
+'population and area unknown'
 """
 from __future__ import annotations
 
@@ -26,10 +29,12 @@ from .config import FACTORS, expand, load_config
 from .errors import AnalysisError
 from .gcpause import gc_paused
 from .dates import existed, parse_day, running
-from .network import CoopData, _software, cooperation_network, fetch, groups, run_id
+from .errors import AmbiguousName, UnknownName
+from .network import _software, cooperation_network, groups, run_id
+from .readmodel import ReadModel, Unit, read
 
-__all__ = ["rank", "resolve_approach", "participants_of", "factor_values", "Candidate", "Group", "Transfer",
-           "FACTOR_LABELS"]
+__all__ = ["rank", "resolve_approach", "approaches", "constant_factors", "participants_of", "factor_values",
+           "why_not_scored", "Candidate", "Group", "Transfer", "FACTOR_LABELS"]
 
 #: Short English names of the factors, as used in tables and explanations.
 FACTOR_LABELS = {
@@ -76,10 +81,10 @@ class Transfer:
     approach_kind: str
     participants: list[str]
     candidates: list[Candidate]
-    not_scored: list[str]          # units left out because population or area is unknown
+    not_scored: dict[str, str]     # unit -> why it has no score (why_not_scored), in the order of the keys
     as_of: dt.date | None
     config: dict
-    data: CoopData
+    data: ReadModel
     network: Any                   # the cooperation network the scores were computed on
     input_digest: str
     software: dict[str, str]
@@ -105,7 +110,7 @@ class Transfer:
 
 # --------------------------------------------------------------------------- approach
 
-def _kind(data: CoopData, iri: str) -> str:
+def _kind(data: ReadModel, iri: str) -> str:
     if iri in data.related:
         return "shared institution"
     if any(s.service == iri for s in data.services):
@@ -116,34 +121,40 @@ def _kind(data: CoopData, iri: str) -> str:
     return "cooperation"
 
 
-def resolve_approach(data: CoopData, name: str) -> str:
-    """The IRI of an approach given by identifier (``emh``, ``kfz-zulassung``), CURIE, IRI or label."""
-    candidates = set(data.org_classes) | {s.service for s in data.services} | set(data.related)
-    text = name.strip()
-    for prefix in ("body", "service"):
-        iri = ns.DATA_PREFIXES[prefix] + text
-        if iri in candidates:
-            return iri
-    if text in candidates:
-        return text
-    if ":" in text and expand(text) in candidates:
-        return expand(text)
-    folded = text.casefold()
-    matches = sorted(i for i in candidates if data.labels.get(i, "").casefold() == folded)
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise AnalysisError(f"approach {name!r} is ambiguous: {', '.join(ns.compact(m) for m in matches)}")
-    known = sorted(ns.compact(i).split(":", 1)[1] for i in candidates
-                   if _kind(data, i) in ("model project", "shared service", "shared institution"))
-    raise AnalysisError(f"unknown approach {name!r}; give the identifier or label of a model project, "
-                        f"shared service or institution (e.g. {', '.join(known)}) or of a cooperation body")
+def approaches(data: ReadModel) -> set[str]:
+    """Everything that can be an approach: organisations with members, shared services and institutions."""
+    return set(data.org_classes) | {s.service for s in data.services} | set(data.related)
 
 
-def participants_of(data: CoopData, approach: str, as_of: dt.date | None = None, cfg: dict | None = None) -> list[str]:
-    """The units taking part in an approach (as of a date, or ever)."""
+def resolve_approach(source: Any, data: ReadModel, name: str) -> str:
+    """The IRI of an approach given by identifier (``emh``, ``kfz-zulassung``), IRI, label or name
+    (the rules of :mod:`ikz_graph.resolve`, among the :func:`approaches`; ``source`` is the graph or
+    endpoint to read names from, or the read model itself)."""
+    from .resolve import SparqlNames, TableNames, resolve
+
+    among = approaches(data)
+    if ":" in name and not name.startswith(("http://", "https://")) and expand(name) in among:
+        return expand(name)   # a CURIE such as body:emh
+    names = SparqlNames(source) if hasattr(source, "query") else TableNames(data.names())
+    try:
+        return resolve(names, name, among=among)
+    except AmbiguousName as e:
+        raise AnalysisError(f"approach {name!r} is ambiguous: {', '.join(ns.compact(i) for i, _ in e.matches)}") from None
+    except UnknownName as e:
+        known = sorted(ns.compact(i).split(":", 1)[1] for i in among
+                       if _kind(data, i) in ("model project", "shared service", "shared institution"))
+        hint = ("; did you mean " + " or ".join(f"{label} ({ns.compact(i)})" for i, label in e.suggestions) + "?"
+                if e.suggestions else "")
+        raise AnalysisError(f"unknown approach {name!r}; give the identifier or label of a model project, "
+                            f"shared service or institution (e.g. {', '.join(known)}) or of a cooperation body"
+                            + hint) from None
+
+
+def participants_of(data: ReadModel, approach: str, as_of: dt.date | None = None, cfg: dict | None = None, *,
+                    known: bool = False) -> list[str]:
+    """The units taking part in an approach (as of a date, or ever; ``known``: the strict as-of reading)."""
     cfg = cfg or load_config()
-    g = groups(data, as_of, cfg)
+    g = groups(data, as_of, cfg, known=known)
     if approach in data.related:   # an institution: the units of the services it delivers
         units: set[str] = set()
         for s in data.related[approach]:
@@ -155,10 +166,10 @@ def participants_of(data: CoopData, approach: str, as_of: dt.date | None = None,
     if not existed(data.founded.get(approach), as_of):
         return []
     return sorted({m.unit for m in data.memberships if m.org == approach and m.unit in data.units
-                   and running(m.start, m.end, as_of)})
+                   and running(m.start, m.end, as_of, known=known)})
 
 
-def _task_fields(data: CoopData, approach: str) -> set[str]:
+def _task_fields(data: ReadModel, approach: str) -> set[str]:
     fields = set(data.task_fields.get(approach, set()))
     for s in data.related.get(approach, ()):
         fields |= data.task_fields.get(s, set())
@@ -180,8 +191,8 @@ def _mean(values: list[float]) -> float:
 class _Context:
     """What every factor needs, computed once per (participants, as-of)."""
 
-    def __init__(self, data: CoopData, G, participants: list[str], fields: set[str], approach: str | None,
-                 as_of: dt.date | None, cfg: dict, coops: dict | None = None):
+    def __init__(self, data: ReadModel, G, participants: list[str], fields: set[str], approach: str | None,
+                 as_of: dt.date | None, cfg: dict, coops: dict | None = None, known: bool = False):
         import networkx as nx
 
         self.data, self.G, self.participants, self.fields = data, G, participants, fields
@@ -199,7 +210,7 @@ class _Context:
         self.ppr = ppr
         # Task fields each unit covers through the cooperations it takes part in (not this one).
         self.covered: dict[str, set[str]] = {}
-        for coop, (_, units) in (coops if coops is not None else groups(data, as_of, cfg)).items():
+        for coop, (_, units) in (coops if coops is not None else groups(data, as_of, cfg, known=known)).items():
             if coop == approach or coop in data.related.get(approach or "", ()):
                 continue
             tf = data.task_fields.get(coop, set())
@@ -253,26 +264,45 @@ def _scale_link(values: dict[str, dict[str, float]]) -> None:
         v["link"] = v["link"] / top if top > 0 else 0.0
 
 
-def score_all(data: CoopData, participants: list[str], *, fields: set[str], approach: str | None,
-              as_of: dt.date | None, cfg: dict, G=None) -> tuple[_Context, dict[str, dict[str, float]]]:
-    """Factor values of every fully described unit that is not a participant (``link`` scaled to [0, 1])."""
+def score_all(data: ReadModel, participants: list[str], *, fields: set[str], approach: str | None,
+              as_of: dt.date | None, cfg: dict, G=None, known: bool = False) -> tuple[_Context, dict[str, dict[str, float]]]:
+    """Factor values of every fully described unit that is not a participant (``link`` scaled to [0, 1]).
+
+    ``known=True`` reads the network on ``as_of`` by the strict as-of rule (only what sources date).
+    """
     if G is None:
-        G = cooperation_network(data, as_of, cfg)
-    ctx = _Context(data, G, participants, fields, approach, as_of, cfg)
+        G = cooperation_network(data, as_of, cfg, known=known)
+    ctx = _Context(data, G, participants, fields, approach, as_of, cfg, known=known)
     pset = set(participants)
     values = {c: factor_values(ctx, c) for c in sorted(data.units) if c not in pset and data.units[c].described}
     _scale_link(values)
     return ctx, values
 
 
+def why_not_scored(u: Unit) -> str:
+    """Why a unit gets no score: the figures the factors need that the graph does not give.
+
+    >>> why_not_scored(Unit("u:1", "08222", "Mannheim", "KreisfreieStadt", None, None, None))
+    'population and area unknown'
+    """
+    return " and ".join(u.missing) + " unknown"
+
+
 # --------------------------------------------------------------------------- explanation
 
-def _explain(data: CoopData, c: str, values: dict[str, float], contributions: dict[str, float],
-             participants: list[str], ctx_partners: set[str], hops: int | None, score: float) -> str:
+def constant_factors(values: dict[str, dict[str, float]]) -> set[str]:
+    """The factors with the same value for every candidate: they order nobody, so they are no reason."""
+    return {f for f in FACTORS if len({round(v[f], 9) for v in values.values()}) <= 1}
+
+
+def _explain(data: ReadModel, c: str, values: dict[str, float], contributions: dict[str, float],
+             participants: list[str], ctx_partners: set[str], hops: int | None, score: float,
+             constant: set[str] = frozenset()) -> str:
     u = data.units[c]
     n = len(participants)
     parts = []
-    for f in sorted(contributions, key=lambda f: (-contributions[f], FACTORS.index(f)))[:3]:
+    reasons = [f for f in contributions if f not in constant]
+    for f in sorted(reasons, key=lambda f: (-contributions[f], FACTORS.index(f)))[:3]:
         if contributions[f] <= 0:
             continue
         if f == "proximity":
@@ -309,9 +339,9 @@ def _explain(data: CoopData, c: str, values: dict[str, float], contributions: di
 def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config: dict | None = None) -> Transfer:
     """Rank every unit that does not take part in ``approach`` by how easily it could take it up."""
     cfg = config or load_config()
-    data = source if isinstance(source, CoopData) else fetch(source)
+    data = source if isinstance(source, ReadModel) else read(source)
     day = parse_day(as_of) if as_of is not None else None
-    iri = resolve_approach(data, approach)
+    iri = resolve_approach(source, data, approach)
     P = participants_of(data, iri, day, cfg)
     if not P:
         when = f" on {day}" if day else ""
@@ -321,16 +351,19 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
     pset = set(P)
     pool = [c for c in sorted(data.units) if c not in pset]
     w = cfg["transfer"]["weights"]
+    constant = constant_factors(values)
     cands = []
     for c, v in values.items():
         contrib = {f: w[f] * v[f] for f in FACTORS}
         score = round(sum(contrib.values()), 12)
         cands.append(Candidate(c, data.units[c].key, data.units[c].label, score, contrib, v,
-                               _explain(data, c, v, contrib, P, ctx.partners.get(c, set()), ctx.hops.get(c), score)))
+                               _explain(data, c, v, contrib, P, ctx.partners.get(c, set()), ctx.hops.get(c), score,
+                                        constant)))
     cands.sort(key=lambda x: (-x.score, x.key))
     for i, c in enumerate(cands, start=1):
         c.rank = i
-    not_scored = sorted((c for c in pool if not data.units[c].described), key=lambda c: data.units[c].key)
+    not_scored = {c: why_not_scored(data.units[c])
+                  for c in sorted((c for c in pool if not data.units[c].described), key=lambda c: data.units[c].key)}
     return Transfer(iri, data.label(iri), _kind(data, iri), P, cands, not_scored, day, cfg, data, ctx.G, data.digest(),
                     _software(), sorted(fields))
 

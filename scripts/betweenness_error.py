@@ -13,7 +13,8 @@ import time
 
 import ikz_graph
 from ikz_graph.config import load_config
-from ikz_graph.network import _betweenness, _igraph, cooperation_network, fetch
+from ikz_graph.network import _betweenness, _igraph, cooperation_network
+from ikz_graph.readmodel import read
 
 
 def spearman(a: list[float], b: list[float]) -> float:
@@ -33,7 +34,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, nargs="+", default=[250, 500, 1000])
     args = ap.parse_args()
     kg = ikz_graph.load(args.data)
-    G = cooperation_network(fetch(kg))
+    G = cooperation_network(read(kg))
     h, nodes = _igraph(G)
     cfg = load_config()
     t = time.perf_counter()

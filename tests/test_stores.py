@@ -437,10 +437,10 @@ def test_serve_answers_named_queries(kg, tmp_path):
 
 def test_analysis_reads_the_same_network_from_a_store_as_from_the_embedded_graph(published, kg, cli, tmp_path):
     """Issue 3: the analysis reads the graph only through SPARQL, so it works on a remote endpoint."""
-    from ikz_graph.network import fetch
+    from ikz_graph.readmodel import read
 
-    remote = fetch(RemoteEndpoint(published.query_url, env=published.env))
-    local = fetch(kg)
+    remote = read(RemoteEndpoint(published.query_url, env=published.env))
+    local = read(kg)
     assert len(remote.units) == len(local.units) > 50 and len(remote.memberships) == len(local.memberships)
     assert remote.digest() == local.digest()
     env = {**os.environ, **published.env}

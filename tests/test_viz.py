@@ -105,15 +105,96 @@ def test_transfer_view_colours_candidates_by_score(kg):
     _check_consistent(g)
     t = rank(kg, "kfz-zulassung")
     ids = _ids(g)
-    assert set(t.participants) <= ids and {c.unit for c in t.candidates} <= ids
-    assert len(g.nodes) == 1 + len(t.participants) + len(t.candidates)
+    assert set(t.participants) <= ids and {c.unit for c in t.candidates} <= ids and set(t.not_scored) <= ids
+    assert len(g.nodes) == 1 + len(t.participants) + len(t.candidates) + len(t.not_scored)
     colour = {n["id"]: n["color"] for n in g.nodes if "color" in n}
     best, worst = t.candidates[0], t.candidates[-1]
     assert colour[best.unit] == viz.SCORE_COLOURS[-1] and colour[worst.unit] == viz.SCORE_COLOURS[0]
     assert all(colour[p] == viz.PARTICIPANT_COLOUR for p in t.participants)
     tip = next(n["tip"] for n in g.nodes if n["id"] == best.unit)
-    assert "score" in tip and html.escape(best.explanation) in tip
+    assert "Score 0.847" in tip and html.escape(best.explanation) in tip
     assert g.score_legend["max"] == round(best.score, 3)
+
+
+def _bars(tip):
+    """(label, track %, fill %, value) of every bar of a tooltip's chart."""
+    return [(lab, float(track), float(fill), float(value)) for lab, track, fill, value in re.findall(
+        r'<span class="tt-bl">(.*?)</span><span class="tt-bt"><span class="tt-bm" style="width:([\d.]+)%">'
+        r'<span class="tt-bf" style="width:([\d.]+)%"></span></span></span><span class="tt-bv">([+\d.-]+)</span>', tip)]
+
+
+def test_transfer_view_charts_what_each_factor_adds(kg):
+    from ikz_graph.config import FACTORS, load_config
+    from ikz_graph.transferability import FACTOR_LABELS
+
+    g = viz.build_view(kg, "transfer", "kfz-zulassung")
+    t = rank(kg, "kfz-zulassung")
+    w = load_config()["transfer"]["weights"]
+    top = max(w.values())
+    tips = {n["id"]: n["tip"] for n in g.nodes}
+    for c in t.candidates:
+        bars = _bars(tips[c.unit])
+        assert [b[0] for b in bars] == [html.escape(FACTOR_LABELS[f]) for f in FACTORS]
+        for (_, track, fill, value), f in zip(bars, FACTORS):
+            assert track == pytest.approx(100 * w[f] / top, abs=0.06)
+            assert fill == pytest.approx(100 * c.values[f], abs=0.06)        # of the factor's weight
+            assert value == pytest.approx(c.contributions[f], abs=5e-4)
+    assert all(_bars(tips[p]) == [] for p in t.participants)
+
+
+def test_units_that_are_not_scored_are_drawn_grey_with_the_reason(kg):
+    """Vorderpfalz: Mannheim, Heidelberg and the Rhein-Neckar-Kreis are drawn, outside RLP, not scored."""
+    g = viz.build_view(kg, "transfer", "vorderpfalz")
+    t = rank(kg, "vorderpfalz")
+    nodes = {n["id"]: n for n in g.nodes}
+    assert set(t.not_scored) and set(t.not_scored) <= set(nodes)
+    for u, why in t.not_scored.items():
+        n = nodes[u]
+        assert n["color"] == viz.NOT_SCORED_COLOUR and n.get("muted") and _bars(n["tip"]) == []
+        assert f"<tr><th>not scored</th><td>{why}</td></tr>" in n["tip"]
+    for key in ("08222", "08221", "08226"):
+        n = nodes[UNIT + key]
+        assert not n["rlp"] and "outside RLP" in n["tip"] and "population and area unknown" in n["tip"]
+    assert not any(n.get("muted") for u, n in nodes.items() if u not in t.not_scored)
+    pairs = {frozenset((e["from"], e["to"])) for e in g.edges if e["tie"] == "contiguity"}
+    assert frozenset((UNIT + "07314", UNIT + "08222")) in pairs                 # Ludwigshafen – Mannheim
+    assert g.notes == ["23 units are not scored (population and area unknown: 23); they are drawn in grey."]
+    assert g.score_legend["notScored"] == viz.NOT_SCORED_COLOUR
+
+
+def test_units_outside_the_state_are_drawn_in_the_unit_views_and_the_overview(kg):
+    from ikz_graph.levels import UNIT_KINDS
+    from ikz_graph.readmodel import read
+
+    data = read(kg)
+    outside = {u for u, x in data.units.items() if not x.key.startswith("07")}
+    assert {UNIT + k for k in ("08222", "08221", "08226")} <= outside
+    overview = {n["id"]: n for n in viz.build_view(kg, "overview").nodes}
+    assert outside <= set(overview) and not any(overview[u]["rlp"] for u in outside)
+    abroad = [n for n in overview.values() if n["kind"] == "foreign region"]
+    assert abroad and not any(n["rlp"] for n in abroad) and all("outside RLP" in n["tip"] for n in abroad)
+    assert all(n["rlp"] for n in overview.values() if n["kind"] not in UNIT_KINDS)
+    for key in ("07314", "07338"):                     # Ludwigshafen, Rhein-Pfalz-Kreis
+        ego = UNIT + key
+        border = {u for pair in data.touches if ego in pair for u in pair} - {ego}
+        drawn = {n["id"]: n for n in viz.build_view(kg, "unit", key).nodes}
+        assert border <= set(drawn) and UNIT + "08222" in border
+        assert all("outside RLP" in drawn[u]["tip"] and not drawn[u]["rlp"] for u in border & outside)
+
+
+def test_search_keys_are_the_folded_names_and_ids(kg):
+    nodes = {n["id"]: n for n in viz.build_view(kg, "overview").nodes}
+    data = json.loads(re.search(r'id="ikz-data">(.*?)</script>', viz.render(kg, "overview"), re.DOTALL).group(1))
+    keys = {n["id"]: n["search"] for n in data["nodes"]}
+    assert ["Eifelkreis Bitburg-Prüm", "eifelkreis bitburg pruem", "eifelkreis bitburg prum"] in keys[UNIT + "07232"]
+    assert ["07232", "07232"] in keys[UNIT + "07232"] and keys[UNIT + "07232"][0][0] == "Bitburg-Prüm"
+    assert ["Landkreis Kusel", "landkreis kusel"] in keys[UNIT + "07336"]
+    assert ["art", "art"] in keys[BODY + "art"]                                      # the id
+    assert [k[0] for k in keys[BODY + "art"][:2]] == ["A.R.T.", "Zweckverband Abfallwirtschaft Region Trier"]
+    assert "Zweckverband Abfallbeseitigung im Raum Trier" in [k[0] for k in keys[BODY + "art"]]   # another name
+    assert len(keys) == len(nodes)
+    fold = data["fold"]
+    assert fold["Ü"] == ["u", "ue"] and fold["ß"] == "ss" and fold["<"] == " " and "a" not in fold
 
 
 def test_bad_views_and_targets(kg):
@@ -148,13 +229,17 @@ def test_page_is_self_contained_and_deterministic(kg):
 
 def test_hostile_text_is_escaped_everywhere():
     hostile = '<img src=x onerror=alert(1)></script>&"'
-    tip = viz.tooltip_html(hostile, "district", [("seat", hostile)], [(hostile, "javascript:alert(1)")])
+    tip = viz.tooltip_html(hostile, "district", [("seat", hostile), ("not scored", hostile)],
+                           [(hostile, "javascript:alert(1)")], chart=(hostile, [(hostile, 0.1, 0.2)]))
     assert "<img" not in tip and "</script>" not in tip and "javascript:" not in tip
+    assert tip.count(html.escape(hostile)) == 6 and 'class="tt-bar"' in tip
     g = viz.VizGraph("t", "overview", [{"id": "a", "label": hostile, "full": hostile, "kind": "district", "key": "",
-                                        "tip": tip}], [])
+                                        "names": [hostile, "x" + hostile], "tip": tip}], [])
     page = viz.render_graph(viz.finish(g))
     assert "<img src=x" not in page and page.count("</script>") == 3  # data, vis-network, page script
     assert hostile not in page
+    data = json.loads(re.search(r'id="ikz-data">(.*?)</script>', page, re.DOTALL).group(1))
+    assert data["nodes"][0]["search"][1] == ["x" + hostile, "x img src x onerror alert 1 script"]
 
 
 def test_cli_writes_the_file_and_reports(cli, tmp_path):

@@ -1,8 +1,11 @@
 """The HTML views in a real headless Chromium (Debian's chromium + chromium-driver) with all network blocked.
 
 Each view must make no request outside its own file, log no console error, render exactly the
-nodes of the graph it was built from, and show hostile data as text. A screenshot of every view
-is written to tests/output/ (look at them after a change). If Chromium cannot start, these tests
+nodes of the graph it was built from, keep every node's and edge's details inside the side panel
+(no horizontal scrolling), and show hostile data as text. The transfer panel charts the factors of
+a clicked candidate, the units that are not scored are drawn with their reason, and the search
+finds official names, ids and keys, folded as the resolver folds. A screenshot of every view is
+written to tests/output/ (look at them after a change). If Chromium cannot start, these tests
 fail; they are never skipped.
 """
 from __future__ import annotations
@@ -12,9 +15,13 @@ import time
 import pytest
 
 from ikz_graph import viz
+from ikz_graph.config import FACTORS, load_config
+from ikz_graph.resolve import fold
+from ikz_graph.transferability import FACTOR_LABELS, rank
 
 from .browser import Browser, BrowserMissing, outside
 from .conftest import ROOT
+from .test_dates_and_names import TRICKY
 
 OUTPUT = ROOT / "tests" / "output"
 VIEWS = {
@@ -22,9 +29,17 @@ VIEWS = {
     "project-emh": ("project", "emh", None),
     "unit-07233": ("unit", "07233", None),
     "transfer-kfz-zulassung": ("transfer", "kfz-zulassung", None),
+    "transfer-vorderpfalz": ("transfer", "vorderpfalz", None),
     "overview-2022": ("overview", None, "2022-01-01"),
 }
 HOSTILE = "<img src=x onerror=alert(1)>"
+UNIT = "https://w3id.org/ikz-graph/id/unit/"
+BODY = "https://w3id.org/ikz-graph/id/org/"
+
+#: A function (JavaScript) giving the elements of the side panel that are wider than they show.
+OVERFLOWING = """() => { const side = document.getElementById('side');
+    return [side, ...side.querySelectorAll('table, .tt-chart, .tt-bar, #results, li, .row')]
+        .filter(e => e.scrollWidth > e.clientWidth).map(e => e.id || e.className || e.tagName); }"""
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +82,36 @@ def test_view_is_offline_complete_and_clean(browser, pages, name):
     assert positions == len(g.nodes)
     assert browser.js("return window.__ikzDialogs") == []
     browser.screenshot(OUTPUT / f"viz-{name}.png")
+    # the details of every node and edge fit the side panel: nothing to scroll sideways
+    shown, wide = browser.js("""const v = window.ikzViz, ids = v.data.nodes.map(n => n.id).concat(v.data.edges.map(e => e.id));
+        const check = %s, wide = [];
+        for (const id of ids) { v.show(id); const w = check(); if (w.length) { wide.push([id, w]); } }
+        return [ids.length, wide];""" % OVERFLOWING)
+    assert shown == len(g.nodes) + len(g.edges) and wide == []
+
+
+def test_long_values_wrap_inside_the_panel(browser, tmp_path):
+    """Words and links longer than the panel is wide wrap; so do long fact names and bar labels."""
+    long = "Kreisverwaltungszuständigkeitsübertragungsverordnung" * 3
+    tip = viz.tooltip_html(long, "district", [("a fact name of " + long, long), ("url", "https://example.org/" + long)],
+                           [(long, "https://example.org/" + long)], chart=(long, [(long, 0.1, 0.2), ("x", 0.0, 0.1)]))
+    g = viz.VizGraph("t", "overview", [{"id": "a", "label": long, "full": long, "kind": "district", "key": "07999",
+                                        "tip": tip}], [])
+    page = viz.write_page(viz.render_graph(viz.finish(g)), tmp_path / "long.html")
+    assert browser.open(page)["ready"]
+    browser.js("window.ikzViz.show('a'); window.ikzViz.search('07999')")
+    assert browser.js("return document.querySelectorAll('#details .tt-bar').length") == 2
+    assert browser.js(f"return ({OVERFLOWING})()") == []
+
+
+def test_the_overflow_check_can_fail(browser, pages):
+    """Control: a value that cannot wrap inside a table of the panel is found."""
+    path, _ = pages["unit-07233"]
+    assert browser.open(path)["ready"]
+    assert browser.js(f"return ({OVERFLOWING})()") == []
+    browser.js("""const t = document.createElement('table'); t.innerHTML = '<tr><td style="white-space:nowrap">'
+        + 'x'.repeat(30) + ' ' + 'y'.repeat(30) + '</td></tr>'; document.getElementById('details').appendChild(t);""")
+    assert "side" in browser.js(f"return ({OVERFLOWING})()")
 
 
 def test_umlauts_legend_search_and_filters(browser, pages):
@@ -122,6 +167,87 @@ def _hover(browser, node_id):
     raise AssertionError("no tooltip appeared")
 
 
+def _click(browser, node_id):
+    """Click a node with the real mouse (centred and zoomed in first); return the selected nodes."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    x, y = browser.js("""const n = window.ikzViz.network; n.moveTo({scale: 1.5, position: n.getPositions([arguments[0]])[arguments[0]], animation: false});
+        const p = n.canvasToDOM(n.getPositions([arguments[0]])[arguments[0]]); return [p.x, p.y];""", node_id)
+    canvas = browser.driver.find_element("css selector", "#graph canvas")
+    w, h = canvas.size["width"], canvas.size["height"]
+    ActionChains(browser.driver).move_to_element_with_offset(canvas, int(x - w / 2), int(y - h / 2)).click().perform()
+    return browser.js("return window.ikzViz.network.getSelectedNodes()")
+
+
+def test_a_clicked_candidate_shows_its_factors_as_bars_that_fit_the_panel(browser, pages, kg):
+    path, _ = pages["transfer-kfz-zulassung"]
+    assert browser.open(path)["ready"]
+    best = rank(kg, "kfz-zulassung").candidates[0]
+    assert _click(browser, best.unit) == [best.unit]
+    text = browser.js("return document.getElementById('details').textContent")
+    assert best.label in text and f"Score {best.score:.3f}" in text and best.explanation in text
+    bars = browser.js("""return Array.from(document.querySelectorAll('#details .tt-bar')).map(b => {
+        const w = s => b.querySelector(s).getBoundingClientRect().width;
+        return [b.querySelector('.tt-bl').textContent, w('.tt-bt'), w('.tt-bm'), w('.tt-bf'), b.querySelector('.tt-bv').textContent]; })""")
+    weights = load_config()["transfer"]["weights"]
+    top = max(weights.values())
+    assert [b[0] for b in bars] == [FACTOR_LABELS[f] for f in FACTORS]          # one bar per factor
+    for (_, full, track, fill, value), f in zip(bars, FACTORS):
+        assert full > 40 and track == pytest.approx(full * weights[f] / top, abs=1)
+        assert fill == pytest.approx(track * best.values[f], abs=1)
+        assert value == f"{best.contributions[f]:+.3f}"
+    assert browser.js(f"return ({OVERFLOWING})()") == []
+    assert browser.js("return [...document.querySelectorAll('#side table')].map(t => t.scrollWidth <= t.clientWidth)") \
+        == [True]
+    browser.screenshot(OUTPUT / "viz-transfer-panel.png")
+
+
+def test_units_not_scored_are_drawn_grey_and_say_why(browser, pages, kg):
+    path, g = pages["transfer-vorderpfalz"]
+    assert browser.open(path)["ready"]
+    t = rank(kg, "vorderpfalz")
+    drawn = browser.js("""const v = window.ikzViz, pos = v.network.getPositions();
+        return arguments[0].map(id => [id in pos, v.nodes.get(id).color.background, v.nodes.get(id).font.color,
+                                       v.nodes.get(id).shapeProperties.borderDashes !== false]);""", list(t.not_scored))
+    assert drawn == [[True, viz.NOT_SCORED_COLOUR, "#8a8a8a", True]] * len(t.not_scored)   # all outside RLP
+    mannheim = UNIT + "08222"
+    assert _click(browser, mannheim) == [mannheim]
+    text = browser.js("return document.getElementById('details').textContent")
+    assert "Mannheim" in text and "outside RLP" in text and "not scored" + t.not_scored[mannheim] in text
+    tip_text, _ = _hover(browser, UNIT + "08226")                                 # Rhein-Neckar-Kreis
+    assert "not scored" + t.not_scored[UNIT + "08226"] in tip_text
+    legend = browser.js("return [document.getElementById('score').textContent, document.getElementById('kinds').textContent]")
+    assert f"not scored: the reason is in its tooltip ({len(t.not_scored)})" in legend[0]
+    assert f"outside Rhineland-Palatinate ({sum(1 for n in g.nodes if not n['rlp'])})" in legend[1]
+    assert browser.js(f"return ({OVERFLOWING})()") == []
+    browser.screenshot(OUTPUT / "viz-transfer-vorderpfalz-mannheim.png")
+
+
+def test_search_finds_official_names_ids_and_keys_folded(browser, pages):
+    path, g = pages["overview"]
+    assert browser.open(path)["ready"]
+    first = {"Landkreis Kusel": "07336", "Eifelkreis": "07232", "Durkheim": "07332", "07233": "07233",
+             "DÜRKHEIM": "07332", "bad duerkheim": "07332", "bitburg prum": "07232", "  kusel ": "07336"}
+    for query, key in first.items():
+        assert browser.js("return window.ikzViz.search(arguments[0])[0]", query) == UNIT + key, query
+    assert browser.js("return document.querySelector('#results li[data-id] .k').textContent") == "district 07336"
+    browser.js("window.ikzViz.search('Eifelkreis')")
+    assert browser.js("return document.querySelector('#results li[data-id]').textContent") \
+        == "Bitburg-Prümdistrict 07232 · Eifelkreis Bitburg-Prüm"
+    zv = browser.js("return window.ikzViz.search('Zweckverband')")
+    assert {BODY + "art", BODY + "zv-vrt"} <= set(zv)
+    assert browser.js("return document.querySelector('#results li[data-id=\"' + arguments[0] + '\"] .k').textContent",
+                      BODY + "art") == "formal body · Zweckverband Abfallwirtschaft Region Trier"    # the official name
+    names = {n["id"]: n["names"] for n in g.nodes}
+    assert all(any("zweckverband" in f for name in names[i] for f in fold(name)) for i in zv)
+    assert browser.js("return window.ikzViz.search('kfz-zulassung')")[0].endswith("/kfz-zulassung")     # an id
+    assert browser.js("return window.ikzViz.search('zzzz')") == []
+    # the page folds a query as ikz_graph.resolve.fold does
+    assert browser.js("return arguments[0].map(t => window.ikzViz.fold(t).sort())", TRICKY) \
+        == [sorted(fold(t)) for t in TRICKY]
+    assert browser.js(f"return ({OVERFLOWING})()") == []
+
+
 def test_tooltip_shows_facts_and_links_to_sources(browser, pages):
     path, _ = pages["unit-07233"]
     assert browser.open(path)["ready"]
@@ -160,6 +286,39 @@ def test_hostile_label_shows_as_text_and_runs_nothing(browser, cli, data_copy, t
     assert browser.js("return document.querySelectorAll('img').length") == 0
     assert browser.js("return window.__ikzDialogs") == []
     browser.screenshot(OUTPUT / "viz-hostile.png")
+
+
+def test_hostile_names_in_the_transfer_panel_and_the_search_show_as_text(browser, cli, data_copy, tmp_path):
+    """A hostile candidate (its explanation, beside the bar chart), a hostile unit that is not scored
+    (beside its reason) and a hostile official name (a search key) stay text."""
+    cand, unscored, name = "<svg onload=alert(4)>", "<img src=y onerror=alert(5)>", "<b onmouseover=alert(6)>Eifel"
+    units, neighbours = data_copy / "units.yaml", data_copy / "neighbours.yaml"
+    text = units.read_text(encoding="utf-8")
+    text = text.replace('    label: "Trier-Saarburg"', f'    label: "{cand}"', 1)
+    text = text.replace('    name: "Eifelkreis Bitburg-Prüm"', f'    name: "{name}"', 1)
+    units.write_text(text, encoding="utf-8")
+    text = neighbours.read_text(encoding="utf-8")
+    assert "    label: Mannheim\n" in text
+    neighbours.write_text(text.replace("    label: Mannheim\n", f'    label: "{unscored}"\n', 1), encoding="utf-8")
+    out = tmp_path / "hostile-transfer.html"
+    r = cli("--data", data_copy, "viz", "--view", "transfer", "kfz-zulassung", "--out", out)
+    assert r.exit_code == 0, r.output
+    page = out.read_text(encoding="utf-8")
+    assert not any(h in page for h in (cand, unscored, name))
+    res = browser.open(out)
+    assert res["ready"] and outside(res["requests"], out) == [] and _errors(res["console"]) == []
+    show = "window.ikzViz.show(arguments[0]); return document.getElementById('details').textContent"
+    text = browser.js(show, UNIT + "07235")
+    assert cand in text and f"{cand} scores" in text and "Score " in text
+    assert browser.js("return document.querySelectorAll('#details .tt-bar').length") == len(FACTORS)
+    text = browser.js(show, UNIT + "08222")
+    assert unscored in text and "not scoredpopulation and area unknown" in text
+    assert browser.js("return window.ikzViz.search('onerror')") == [UNIT + "08222"]
+    assert browser.js("return window.ikzViz.search('b onmouseover')") == [UNIT + "07232"]
+    assert browser.js("return document.querySelector('#results li[data-id] .k').textContent").endswith(" · " + name)
+    browser.js("document.querySelector('#results li[data-id]').click()")
+    assert browser.js("return document.querySelectorAll('img, svg[onload], b, [onerror], [onmouseover]').length") == 0
+    assert browser.js("return window.__ikzDialogs") == []
 
 
 def test_the_checks_can_fail(browser, tmp_path):
