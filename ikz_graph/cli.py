@@ -203,7 +203,8 @@ def _to_stdout(write) -> None:
 
     from .errors import ExportError
 
-    out = click.get_binary_stream("stdout")
+    sys.stdout.flush()
+    out = sys.stdout.buffer
     try:
         write(out)
         out.flush()
