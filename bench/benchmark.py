@@ -153,7 +153,7 @@ class PeakMemory:
 
 def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
     import ikz_graph
-    from ikz_graph.atomic import write_files
+    from ikz_graph.atomic import write_file
     from ikz_graph.exports import serialize
 
     st: dict[str, Any] = {}
@@ -173,7 +173,7 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
 
     def export(fmt):
         def run(info):
-            (p,) = write_files(out_dir, {f"ikz.{fmt}": serialize(st["kg"], fmt)})
+            p = write_file(out_dir / f"ikz.{fmt}", serialize(st["kg"], fmt))
             info["bytes"] = p.stat().st_size
         return run
 
@@ -209,7 +209,7 @@ def _analysis_steps(source: Callable[[], Any], out_dir: Path, bench: dict) -> li
 
 
 def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
-    from ikz_graph.atomic import write_files
+    from ikz_graph.atomic import write_file
     from ikz_graph.paths import ontology_dir
     from ikz_graph.queries import bind_params, get_query
 
@@ -246,7 +246,7 @@ def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str,
     def export(fmt):
         def run(info):
             data = st["src"].graph.serialize(format=formats[fmt], encoding="utf-8")
-            (p,) = write_files(out_dir, {f"rdflib.{fmt}": data})
+            p = write_file(out_dir / f"rdflib.{fmt}", data)
             info["bytes"] = p.stat().st_size
         return run
 
@@ -749,11 +749,9 @@ def row_mismatches(report: dict) -> list[str]:
 
 
 def _write_json(path: str, report: dict) -> None:
-    from ikz_graph.atomic import write_files
+    from ikz_graph.atomic import write_file
 
-    p = Path(path)
-    write_files(p.parent, {p.name: (json.dumps(report, indent=1, sort_keys=True, default=str) + "\n")
-                                  .encode("utf-8")})
+    write_file(path, (json.dumps(report, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8"))
 
 
 def main_parent(args) -> int:

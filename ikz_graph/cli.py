@@ -6,13 +6,14 @@ bad configuration, unreadable shapes, failed write).
 """
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
 import click
 
+from .errors import DataError, DateError, IkzError, Interrupted, NotConforming, QueryError
 from .version import __version__
-from .errors import DataError, DateError, IkzError, NotConforming, QueryError
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -26,13 +27,40 @@ class _Commands(click.Group):
     """The command group; the one place where errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context):
+        previous = _stop_on_signals()
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted (Ctrl-C)", err=True)
+            sys.exit(EXIT_ERROR)
         except IkzError as e:
             if isinstance(e, NotConforming):
                 click.echo(e.report.text(), err=True)
             click.echo(f"error: {e}", err=True)
             sys.exit(exit_code(e))
+        finally:
+            _restore(previous)
+
+
+def _raise_interrupted(signum, _frame) -> None:
+    raise Interrupted(f"stopped by {signal.Signals(signum).name}")
+
+
+def _stop_on_signals() -> dict:
+    """SIGTERM and SIGHUP raise :class:`Interrupted`, so that every command cleans up (temporaries
+    removed, outputs as they were or complete) and exits with 2; returns the previous handlers."""
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, _raise_interrupted)
+        except ValueError:  # not the main thread: signals stay as they are
+            break
+    return previous
+
+
+def _restore(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 def _load(data_dir):
@@ -113,7 +141,7 @@ def _remote_options(f):
         click.option("--auth", type=click.Choice(AUTH_SCHEMES), default="auto", show_default=True,
                      help="HTTP authentication (credentials from IKZ_GRAPH_USER/IKZ_GRAPH_PASSWORD or netrc)."),
         click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-                     help="Seconds to wait for the server (per request)."),
+                     help="Seconds one request may take as a whole (connect, send, complete answer)."),
     ]):
         f = opt(f)
     return f
@@ -151,7 +179,7 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
           endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
     """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store,
     or with --endpoint on a remote SPARQL 1.1 endpoint."""
-    from .queries import format_result, get_query, bind_params
+    from .queries import bind_params, get_query, write_result
 
     kv = _parse_params(params)
     q = get_query(name)
@@ -165,7 +193,29 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
             except DataError as e:  # a file the user named, not the project's data: exit 2
                 raise QueryError(str(e)) from None
     result = kg.query(q.text, bind_params(kg, q, kv))
-    click.echo(format_result(result, fmt), nl=False)
+    _to_stdout(lambda out: write_result(result, fmt, out))
+
+
+def _to_stdout(write) -> None:
+    """Stream output to stdout. A reader that closed the pipe early (``| head``) ends the command
+    quietly with exit 0; any other write error (a full disk) is an error, exit 2."""
+    import os
+
+    from .errors import ExportError
+
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    try:
+        write(out)
+        out.flush()
+    except BrokenPipeError:
+        try:  # nothing more can reach the reader; keep the interpreter from failing on its last flush
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        sys.exit(EXIT_OK)
+    except OSError as e:
+        raise ExportError(f"cannot write the output: {e.strerror or e}") from None
 
 
 @main.command("queries")
@@ -397,27 +447,39 @@ def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, ou
 @click.option("--auth", type=click.Choice(["auto", "basic", "digest", "none"]), default="auto", show_default=True,
               help="HTTP authentication (credentials from IKZ_GRAPH_USER/IKZ_GRAPH_PASSWORD or netrc).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds to wait for the server (per request).")
+              help="Seconds one request may take as a whole (connect, send, complete answer).")
+@click.option("--query-endpoint", metavar="URL", default=None,
+              help="With --protocol update: where to check the outcome if the answer to the final MOVE is lost "
+                   "(default: URL/query beside an endpoint ending in /update, then the update endpoint).")
 @click.pass_context
 def publish_cmd(ctx: click.Context, endpoint: str, graph: str | None, protocol: str, auth: str,
-                timeout: float) -> None:
+                timeout: float, query_endpoint: str | None) -> None:
     """Replace a named graph in a triple store with the current build (ontology + data).
 
-    A failed upload leaves the graph on the server as it was. Exit 2 when publishing failed.
+    A failed upload leaves the graph on the server as it was; the message says so, or that the
+    outcome is unknown, and names a staging graph left behind. Exit 2 when publishing failed.
     """
     from .namespaces import GRAPH_PUBLISHED
     from .publish import publish
 
-    rep = publish(_load(ctx.obj["data"]), endpoint, graph or GRAPH_PUBLISHED, protocol, auth=auth, timeout=timeout)
+    rep = publish(_load(ctx.obj["data"]), endpoint, graph or GRAPH_PUBLISHED, protocol, auth=auth, timeout=timeout,
+                  query_endpoint=query_endpoint)
     click.echo(f"Published {rep.triples} triples to graph {rep.graph} at {rep.endpoint} "
                f"({rep.protocol}, {rep.requests} request{'s' if rep.requests != 1 else ''}, {rep.seconds:.1f} s).")
+    if rep.note:
+        click.echo(f"Note: {rep.note}.")
 
 
 @main.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--allow-service", is_flag=True,
+              help="Let queries call other endpoints with SERVICE. Off by default: any web page open in your "
+                   "browser could then make this endpoint send requests to hosts on your network.")
+@click.option("--query-timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, metavar="SECONDS",
+              help="Stop a query that runs longer than this.")
 @click.pass_context
-def serve(ctx: click.Context, port: int) -> None:
+def serve(ctx: click.Context, port: int, allow_service: bool, query_timeout: float) -> None:
     """Serve the built graph as a read-only SPARQL endpoint on 127.0.0.1 until stopped (Ctrl-C)."""
     import signal
 
@@ -425,8 +487,9 @@ def serve(ctx: click.Context, port: int) -> None:
     from .serve import start_server
 
     kg = _load(ctx.obj["data"])
-    server = start_server(kg, port)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server = start_server(kg, port, allow_service=allow_service, query_timeout=query_timeout)
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # a normal way to stop a server: clean up, exit 0
+        signal.signal(sig, lambda *_: sys.exit(0))
     try:
         click.echo(f"SPARQL endpoint: {server.query_url} ({len(kg)} triples in graph {server.graph}, "
                    "also the default graph; read-only)")
@@ -447,11 +510,11 @@ def serve(ctx: click.Context, port: int) -> None:
 def docs_cmd(ctx: click.Context, out_file: Path) -> None:
     """Write the human-readable page of the ontology: every class, property and SKOS scheme with
     its German and English labels and definitions, its reuse of W3C terms, and examples from the data."""
-    from .atomic import write_files
+    from .atomic import write_file
     from .ontodoc import ontology_page
 
     page = ontology_page(_load(ctx.obj["data"]))
-    (path,) = write_files(out_file.parent, {out_file.name: page.encode("utf-8")})
+    path = write_file(out_file, page.encode("utf-8"))
     click.echo(f"Wrote {path} (the ontology, {path.stat().st_size} bytes; opens offline).")
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "UnknownName", "AmbiguousName", "ExportError", "AnalysisError",
-           "ShapesError", "DateError", "FieldError", "TryAgain", "GiveUp", "VizError", "RemoteError", "PublishError", "ServeError"]
+__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "UnknownName", "AmbiguousName",
+           "ExportError", "AnalysisError", "ShapesError", "DateError", "FieldError", "TryAgain", "GiveUp", "VizError",
+           "RemoteError", "PublishError", "ServeError", "RequestRefused", "Interrupted"]
 
 
 class IkzError(Exception):
@@ -85,11 +86,12 @@ class FieldError(Exception):
 
 class TryAgain(Exception):
     """One attempt of an HTTP request failed in a way worth retrying (connection failed, 502/503/504);
-    :func:`ikz_graph.http.retrying` turns the last one into a :class:`RemoteError`."""
+    :func:`ikz_graph.http.retrying` turns the last one into a :class:`RemoteError`. ``uncertain``: the
+    request was sent whole but no answer came, so the server may have carried it out."""
 
-    def __init__(self, reason: str, status: int | None = None):
+    def __init__(self, reason: str, status: int | None = None, uncertain: bool = False):
         super().__init__(reason)
-        self.reason, self.status = reason, status
+        self.reason, self.status, self.uncertain = reason, status, uncertain
 
 
 class GiveUp(TryAgain):
@@ -118,11 +120,13 @@ class VizError(IkzError):
 
 class RemoteError(IkzError):
     """A request to a remote endpoint failed; the message names the endpoint and the HTTP status
-    (also in ``status`` when the server answered)."""
+    (also in ``status`` when the server answered). ``uncertain``: the request was sent whole but
+    no answer came, so the server may have carried it out."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, uncertain: bool = False):
         super().__init__(message)
         self.status = status
+        self.uncertain = uncertain
 
 
 class PublishError(RemoteError):
@@ -131,3 +135,16 @@ class PublishError(RemoteError):
 
 class ServeError(IkzError):
     """The local endpoint could not be started."""
+
+
+class RequestRefused(IkzError):
+    """The local endpoint refuses a client's request; ``status`` is the HTTP status it answers with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class Interrupted(IkzError):
+    """The command was stopped by a signal (SIGTERM, SIGHUP) or Ctrl-C before it finished; outputs are
+    as they were before it or complete (never half-written), temporaries are removed."""

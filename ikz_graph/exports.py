@@ -1,8 +1,8 @@
 """Deterministic exports: Turtle, N-Triples, TriG (named graphs), JSON-LD with a context.
 
 The same input gives byte-identical files: triples are sorted (see :func:`ikz_graph.graph.sort_key`),
-the graph has no blank nodes, and JSON is written with sorted keys. Files are written to a
-temporary folder first and moved into place only when all of them are complete.
+the graph has no blank nodes, and JSON is written with sorted keys. The five files are one set
+(:func:`ikz_graph.atomic.write_files`): a build switches all of them at once, or none.
 """
 from __future__ import annotations
 
@@ -126,4 +126,4 @@ def export(kg: "KnowledgeGraph", out_dir: str | Path = "dist") -> list[Path]:
 
         files: dict[str, bytes | Callable[[], bytes]] = {f"ikz.{fmt}": make(fmt) for fmt in FORMATS}
         files["ikz.context.jsonld"] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
-        return write_files(out_dir, files)
+        return write_files(out_dir, files, name="ikz-exports")

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
 
 import pyoxigraph as ox
 
@@ -147,25 +147,36 @@ class Result:
     @property
     def terms(self) -> list[dict[str, Any]]:
         if self._terms is None:
-            cols, sols, f = self.columns, self._fresh(), self._map
-            if f is None:
-                self._terms = [dict(zip(cols, sol)) for sol in sols]
-            else:
-                self._terms = [{c: (None if t is None else f(t)) for c, t in zip(cols, sol)} for sol in sols]
+            self._terms = list(self.iter_terms())
         return self._terms
+
+    def iter_terms(self) -> Iterator[dict[str, Any]]:
+        """The rows as RDF terms one by one, without keeping them (unless :attr:`terms` already
+        holds them): a result of millions of rows is never in memory as a whole."""
+        if self._terms is not None:
+            yield from self._terms
+            return
+        cols, sols, f = self.columns, self._fresh(), self._map
+        if f is None:
+            for sol in sols:
+                yield dict(zip(cols, sol))
+        else:
+            for sol in sols:
+                yield {c: (None if t is None else f(t)) for c, t in zip(cols, sol)}
 
     @property
     def rows(self) -> list[dict[str, Any]]:
         return [{c: _py(r.get(c)) for c in self.columns} for r in self.terms]
 
-    def serialize(self, fmt: str) -> bytes:
-        """The result in a W3C SPARQL 1.1 result format: ``csv``, ``tsv`` or ``json``."""
+    def serialize(self, fmt: str, output: BinaryIO | None = None) -> bytes | None:
+        """The result in a W3C SPARQL 1.1 result format: ``csv``, ``tsv`` or ``json``; with
+        ``output`` (a binary stream) it is written there row by row and None is returned."""
         if fmt not in RESULT_FORMATS:
             raise QueryError(f"unknown result format {fmt!r} (known: {', '.join(RESULT_FORMATS)})")
         sols = self._fresh()
         if sols is None:
             raise QueryError("this result holds Python values only and cannot be written in a W3C format")
-        return sols.serialize(format=RESULT_FORMATS[fmt])
+        return sols.serialize(output, format=RESULT_FORMATS[fmt])
 
     def __len__(self) -> int:
         return len(self.terms)

@@ -13,22 +13,26 @@ variables of the same name as RDF terms (SEP-0007 substitution), never spliced i
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
 
 from .errors import QueryError
 from .namespaces import compact
 from .paths import queries_dir
+from .tables import align
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph, Result
 
 __all__ = ["Param", "NamedQuery", "list_queries", "get_query", "bind_params", "run_query", "format_result",
-           "resolve_entity", "OUTPUT_FORMATS"]
+           "write_result", "resolve_entity", "OUTPUT_FORMATS", "TABLE_WIDTH_ROWS"]
 
 OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
 PARAM_TYPES = ("entity", "date", "string", "integer", "iri")
@@ -160,11 +164,16 @@ def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, 
     return kg.query(q.text, bind_params(kg, q, params or {}))
 
 
+_compact = functools.lru_cache(maxsize=1 << 16)(compact)  # predicates and classes repeat in every row
+#: Rows the table format reads before it fixes the column widths (later, wider cells are written whole).
+TABLE_WIDTH_ROWS = 1000
+
+
 def _cell(term: Any) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        return compact(term.value)
+        return _compact(term.value)
     if isinstance(term, ox.Literal):
         return term.value
     return str(term)
@@ -172,16 +181,47 @@ def _cell(term: Any) -> str:
 
 def format_result(result: "Result", fmt: str = "table") -> str:
     """Render a result as a text table, or as W3C SPARQL 1.1 CSV, TSV or JSON results
-    (written by pyoxigraph; JSON ends with a newline)."""
-    if fmt == "table":
-        cols = result.columns
-        from .tables import align
+    (written by pyoxigraph; JSON ends with a newline). :func:`write_result` streams instead."""
+    buf = io.BytesIO()
+    write_result(result, fmt, buf)
+    return buf.getvalue().decode("utf-8")
 
-        rows = [[_cell(r.get(c)) for c in cols] for r in result.terms]
-        out = align(cols, rows)
-        out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-        return "\n".join(out) + "\n"
+
+def write_result(result: "Result", fmt: str, out: BinaryIO) -> None:
+    """Write a result to the binary stream ``out`` row by row, so that memory does not grow with
+    the number of rows: the W3C formats through pyoxigraph's writers; the table with column
+    widths taken from the header and the first :data:`TABLE_WIDTH_ROWS` rows (a wider cell
+    further down is written whole, shifting the rest of its line)."""
     if fmt not in OUTPUT_FORMATS:
         raise QueryError(f"unknown format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
-    text = result.serialize(fmt).decode("utf-8")
-    return text if text.endswith("\n") else text + "\n"
+    if fmt != "table":
+        ends = _LastByte(out)
+        result.serialize(fmt, ends)
+        if ends.last != b"\n":
+            out.write(b"\n")
+        return
+    cols = result.columns
+    rows = ([_cell(r.get(c)) for c in cols] for r in result.iter_terms())
+    first = list(itertools.islice(rows, TABLE_WIDTH_ROWS))
+    widths = [max([len(c)] + [len(r[i]) for r in first]) for i, c in enumerate(cols)]
+    out.write(("\n".join(align(cols, first)) + "\n").encode("utf-8"))
+    n = len(first)
+    for cells in rows:
+        n += 1
+        out.write(("  ".join(v.ljust(w) for v, w in zip(cells, widths)).rstrip() + "\n").encode("utf-8"))
+    out.write(f"({n} row{'s' if n != 1 else ''})\n".encode("utf-8"))
+
+
+class _LastByte:
+    """A binary stream that passes writes on and remembers the last byte written."""
+
+    def __init__(self, out: BinaryIO):
+        self.out, self.last = out, b""
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self.last = data[-1:]
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        self.out.flush()

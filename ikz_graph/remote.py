@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import namespaces as ns
 from .errors import GiveUp, QueryError, RemoteError, TryAgain
-from .http import RETRY_STATUS, check_endpoint, credentials_for, http_auth, retrying
+from .http import (RETRY_STATUS, auth_hint, bounded, check_endpoint, credentials_for, http_auth, retrying, session,
+                   urllib_opener)
 from .namespaces import GRAPH_PUBLISHED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,11 +146,9 @@ class RemoteEndpoint:
             return None
         if self._scheme is None:
             if self._auth == "auto":
-                import requests
                 from requests.auth import HTTPDigestAuth
 
-                with requests.Session() as s:
-                    s.trust_env = False
+                with session() as s:
                     a = http_auth(s, self.url, self._creds, "auto", self.timeout)
                 self._scheme = "none" if a is None else "digest" if isinstance(a, HTTPDigestAuth) else "basic"
             else:
@@ -162,7 +161,7 @@ class RemoteEndpoint:
         import urllib.error
         import urllib.request
 
-        from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
+        from SPARQLWrapper import BASIC, JSON, POST, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         sw = SPARQLWrapper(self.url)
@@ -173,9 +172,11 @@ class RemoteEndpoint:
         if self.graph:
             sw.addDefaultGraph(self.graph)
         scheme = self._http_scheme()
-        if scheme:
-            sw.setHTTPAuth(DIGEST if scheme == "digest" else BASIC)
+        if scheme == "basic":
+            sw.setHTTPAuth(BASIC)
             sw.setCredentials(self._creds.user, self._creds.password)
+        # digest through ikz-graph's opener: SPARQLWrapper's answers only a server whose realm is "SPARQL"
+        opener = urllib_opener(self._creds if scheme == "digest" else None, self.url)
 
         def attempt() -> tuple[bytes, int | None]:
             try:
@@ -200,7 +201,12 @@ class RemoteEndpoint:
                 # SPARQLWrapper installs a process-wide urllib opener holding the credentials: remove it.
                 urllib.request.install_opener(None)
 
-        return retrying(attempt, f"query at {self.url}")
+        try:
+            return retrying(bounded(attempt, self.timeout, opener), f"query at {self.url}")
+        except RemoteError as e:
+            if e.status in (401, 403):
+                raise RemoteError(f"{e}{auth_hint(self._creds)}", e.status) from None
+            raise
 
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> "Result":
         """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`.

@@ -21,7 +21,8 @@ triangulation of the points, so neighbours are near each other and borders cross
 Cooperation bodies are grown from a seed municipality along contiguity, so their members are
 mostly neighbours.
 
->>> summary = generate("rlp", "/tmp/ikz-synth-doctest")
+>>> import tempfile
+>>> summary = generate("rlp", tempfile.mkdtemp() + "/rlp")
 >>> summary["states"], summary["districts"], summary["municipalities"] > 200
 (1, 36, True)
 """
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import replace_dir
+from .atomic import check_replaceable, replace_dir
 from .errors import IkzError
 
 __all__ = ["SIZES", "generate"]
@@ -57,6 +58,8 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 
 SOURCE = "synthetic-generator"
+#: Who writes the folder (named in its manifest and in refusals).
+WRITER = "`ikz-graph synth`"
 _TASKS_BODY = ["waste-management", "public-transport", "digitalisation", "procurement", "shared-staff",
                "health", "climate-protection", "mobility", "networked-software-use", "cyber-security"]
 _TASKS_PROJECT = ["vehicle-registration", "fines", "digital-portal", "procurement", "shared-staff",
@@ -369,17 +372,15 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
     """Write the synthetic data set ``size`` (a key of :data:`SIZES`) into ``out_dir``.
 
     The directory is replaced as a whole (written beside it, then renamed), so a failed run
-    leaves nothing half-written. Returns a summary with counts and the parameters a benchmark
-    needs (also written to ``out_dir/_bench.json``; files starting with ``_`` are not data).
+    leaves nothing half-written; it must be new, empty, or hold exactly what an earlier run wrote
+    (listed with checksums in ``_manifest.json``), else nothing is touched. Returns a summary with
+    counts and the parameters a benchmark needs (also written to ``out_dir/_bench.json``; files
+    starting with ``_`` are not data).
     """
     if size not in SIZES:
         raise IkzError(f"unknown size {size!r} (known: {', '.join(SIZES)})")
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise IkzError(f"{out} exists and is not a directory")
-    if out.is_dir() and any(p.suffix == ".yaml" for p in out.iterdir()) and not (out / "_bench.json").exists():
-        raise IkzError(f"{out} holds YAML files that were not written by `ikz-graph synth`; "
-                       "choose an empty or new directory")
+    check_replaceable(out, WRITER)  # before the work: refuse a folder synth did not write
     preset = SIZES[size]
     rnd = random.Random(seed)
     names = _Names(rnd)
@@ -412,5 +413,5 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
                "contiguity_pairs": world.n_edges, **{"bench": bench}}
     files = w.texts()
     files["_bench.json"] = json.dumps(bench, indent=2, sort_keys=True) + "\n"
-    replace_dir(out, files)
+    replace_dir(out, files, WRITER)
     return summary

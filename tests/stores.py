@@ -9,6 +9,7 @@ set ``IKZ_GRAPH_SKIP_STORES=1`` to skip them instead; CI never sets it (``make t
 
 :class:`FaultProxy` sits between a client and a real server and breaks requests on purpose: it
 answers the first requests with 503, or cuts large request bodies off half-way.
+:class:`SlowServer` is alive but never done: it answers one byte at a time.
 """
 from __future__ import annotations
 
@@ -83,6 +84,14 @@ class Store:
     update_url: str
     env: dict[str, str] = field(default_factory=dict)      # IKZ_GRAPH_USER / IKZ_GRAPH_PASSWORD, if any
     started_in: float = 0.0
+    sql_port: int = 0                                      # Virtuoso: its SQL port (isql-vt), else 0
+
+    def sql(self, statements: str) -> str:
+        """Run SQL on Virtuoso as dba with isql-vt; returns its output (fails on an error)."""
+        r = subprocess.run(["isql-vt", str(self.sql_port), "dba", "dba", f"exec={statements}"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and "*** Error" not in r.stdout + r.stderr, r.stdout + r.stderr
+        return r.stdout
 
     def select(self, sparql: str) -> list[dict]:
         """Run a query directly (plain HTTP, no ikz-graph code) and return the JSON bindings."""
@@ -192,7 +201,7 @@ def start_virtuoso(folder: Path, max_rows: int = 1000000):
         stop(proc, 60)
         unavailable(f"Virtuoso did not start: {e}")
     return Store("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", base + "/sparql-auth",
-                 {"IKZ_GRAPH_USER": "dba", "IKZ_GRAPH_PASSWORD": "dba"}, took), proc
+                 {"IKZ_GRAPH_USER": "dba", "IKZ_GRAPH_PASSWORD": "dba"}, took, sql_port), proc
 
 
 class FaultProxy:
@@ -201,13 +210,18 @@ class FaultProxy:
     ``fail_first``: answer that many requests with ``503 Service Unavailable`` (then forward).
     ``cut_large_after``: let that many requests with a body over ``large`` bytes through, then cut
     every further large request off after half of its body (both connections are closed), so the
-    server receives a broken upload. Every request is forwarded on its own connection.
+    server receives a broken upload. ``hang_after``: let that many large requests through, then
+    hold every further request (of any size) unanswered until the proxy is closed. ``move``: a
+    SPARQL Update ``MOVE`` is answered ``500`` without reaching the server (``"500"``), or reaches
+    the server whose answer is then thrown away and the client's connection reset
+    (``"lose-answer"``). Every request is forwarded on its own connection.
     """
 
     def __init__(self, target_port: int, *, fail_first: int = 0, cut_large_after: int | None = None,
-                 large: int = 20000):
+                 large: int = 20000, hang_after: int | None = None, move: str | None = None):
         self.target_port, self.fail_first, self.cut_large_after, self.large = \
             target_port, fail_first, cut_large_after, large
+        self.hang_after, self.move, self._hanging, self._closed = hang_after, move, False, False
         self.requests: list[tuple[str, int, str, bool]] = []  # (request line, body length, action, authorized)
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -224,6 +238,7 @@ class FaultProxy:
         return server_url.replace(f":{self.target_port}/", f":{self.port}/", 1)
 
     def close(self) -> None:
+        self._closed = True
         self._sock.close()
 
     def _serve(self) -> None:
@@ -233,6 +248,20 @@ class FaultProxy:
             except OSError:
                 return
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _action(self, length: int, body: bytes) -> str:
+        if self.fail_first > 0:
+            self.fail_first -= 1
+            return "503"
+        if self.move and body.lstrip().upper().startswith(b"MOVE"):
+            return self.move
+        if length > self.large and (self.cut_large_after is not None or self.hang_after is not None):
+            self._large_seen += 1
+            if self.hang_after is not None and self._large_seen > self.hang_after:
+                self._hanging = True
+            if self.cut_large_after is not None and self._large_seen > self.cut_large_after:
+                return "cut"
+        return "hang" if self._hanging else "forward"
 
     def _handle(self, conn: socket.socket) -> None:
         try:
@@ -263,19 +292,17 @@ class FaultProxy:
                         return
                     body += chunk
                 with self._lock:
-                    if self.fail_first > 0:
-                        self.fail_first -= 1
-                        action = "503"
-                    elif self.cut_large_after is not None and length > self.large:
-                        self._large_seen += 1
-                        action = "cut" if self._large_seen > self.cut_large_after else "forward"
-                    else:
-                        action = "forward"
+                    action = self._action(length, body)
                     authorized = any(h.lower().startswith("authorization:") for h in lines[1:])
                     self.requests.append((lines[0], length, action, authorized))
-                if action == "503":
-                    conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+                if action in ("503", "500"):
+                    reason = "Service Unavailable" if action == "503" else "Internal Server Error"
+                    conn.sendall(f"HTTP/1.1 {action} {reason}\r\nContent-Length: 0\r\n\r\n".encode())
                     continue
+                if action == "hang":
+                    while not self._closed:
+                        time.sleep(0.05)
+                    return
                 headers = [h for h in lines[1:] if h.partition(":")[0].strip().lower() != "connection"]
                 out = ("\r\n".join([lines[0], *headers, "Connection: close"]) + "\r\n\r\n").encode("latin-1")
                 up = socket.create_connection(("127.0.0.1", self.target_port), timeout=60)
@@ -290,5 +317,62 @@ class FaultProxy:
                         data = up.recv(65536)
                         if not data:
                             break
-                        conn.sendall(data)
+                        if action != "lose-answer":
+                            conn.sendall(data)
+                if action == "lose-answer":                 # the server did it; the client never hears
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 return                              # Connection: close towards the client as well
+
+
+class SlowServer:
+    """An HTTP server that answers every request one byte at a time (``drip`` seconds apart): a
+    server that is alive but never done. It answers ``body`` with ``content_type``."""
+
+    def __init__(self, body: bytes = b"", content_type: str = "application/sparql-results+json", drip: float = 0.25):
+        self.body, self.content_type, self.drip = body, content_type, drip
+        self.requests: list[str] = []
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            with conn:
+                conn.settimeout(60)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    head += chunk
+                head, _, body = head.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                self.requests.append(lines[0])
+                length = next((int(h.split(":", 1)[1]) for h in lines[1:] if h.lower().startswith("content-length:")), 0)
+                while len(body) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    body += chunk
+                answer = (f"HTTP/1.1 200 OK\r\nContent-Type: {self.content_type}\r\n"
+                          f"Content-Length: {len(self.body)}\r\nConnection: close\r\n\r\n").encode() + self.body
+                for i in range(len(answer)):
+                    conn.sendall(answer[i:i + 1])
+                    time.sleep(self.drip)
+        except OSError:
+            pass

@@ -318,7 +318,8 @@ def test_analyze_writes_rdf_with_provenance_and_tables(cli, tmp_path, kg):
     r = cli("analyze", "--as-of", "2024-06-30", "--out", out)
     assert r.exit_code == 0, r.output
     assert "modularity:" in r.output and "Vulkaneifel" in r.output
-    assert sorted(p.name for p in out.iterdir()) == ["analysis.md", "analysis.ttl", "clusters.csv", "units.csv"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "analysis.md", "analysis.ttl", "clusters.csv", "units.csv"]
     g = KnowledgeGraph([], list(ox.parse(path=str(out / "analysis.ttl"), format=ox.RdfFormat.TURTLE)))
     run = g.query("""SELECT ?run ?t ?asOf ?v WHERE { ?run a ikz:NetworkAnalysis , prov:Activity ;
         prov:startedAtTime ?t ; ikz:asOf ?asOf ; prov:wasAssociatedWith/schema:softwareVersion ?v }""").rows

@@ -215,6 +215,41 @@ def test_credentials_from_netrc_with_digest(virtuoso_store, kg, tmp_path, cli):
     assert r.exit_code == 2 and "HTTP 401" in r.output and f"check the credentials from {rc}" in r.output
 
 
+#: A Virtuoso endpoint like /sparql-auth (queries and updates), whose digest realm is not "SPARQL"
+REALM_ENDPOINT = ("DB.DBA.VHOST_REMOVE(lpath=>'/sparql-realm'); "
+                  "DB.DBA.VHOST_DEFINE(lpath=>'/sparql-realm', ppath=>'/!sparql/', is_dav=>1, vsp_user=>'dba', "
+                  "sec=>'digest', realm=>'ikz test realm', auth_fn=>'DB.DBA.HP_AUTH_SPARQL_USER', "
+                  "opts=>vector('noinherit', 1));")
+
+
+def test_digest_queries_work_with_any_realm_as_publish_does(virtuoso_store, kg, cli):
+    """Remote queries answered only a digest challenge of the realm "SPARQL" (Virtuoso's stock one);
+    here an endpoint of a real Virtuoso asks for the realm "ikz test realm"."""
+    virtuoso_store.sql(REALM_ENDPOINT)
+    url = virtuoso_store.query_url.rsplit("/", 1)[0] + "/sparql-realm"
+    env = {**os.environ, **virtuoso_store.env}
+    graph = "https://example.org/ikz-test/realm"
+    r = cli("publish", "--endpoint", url, "--protocol", "update", "--graph", graph, env=env)
+    assert r.exit_code == 0, r.output
+    for auth in ("auto", "digest"):
+        r = cli("query", "units", "--endpoint", url, "--graph", graph, "--auth", auth, env=env)
+        assert r.exit_code == 0, r.output
+        assert "(36 rows)" in r.output
+
+
+def test_a_remote_query_refused_with_401_says_where_the_credentials_came_from(virtuoso_store, cli):
+    secret = "not-the-password-5c1e"
+    wrong = {**os.environ, "IKZ_GRAPH_USER": "dba", "IKZ_GRAPH_PASSWORD": secret}
+    r = cli("query", "units", "--endpoint", virtuoso_store.update_url, env=wrong)
+    assert r.exit_code == 2
+    assert "HTTP 401" in r.output and "(check the credentials from environment)" in r.output
+    assert secret not in r.output
+    none = {k: v for k, v in os.environ.items() if not k.startswith("IKZ_GRAPH_")} | {"NETRC": "/nonexistent"}
+    r = cli("query", "units", "--endpoint", virtuoso_store.update_url, env=none)
+    assert r.exit_code == 2 and "HTTP 401" in r.output
+    assert "no credentials found: set IKZ_GRAPH_USER and IKZ_GRAPH_PASSWORD or use a netrc file" in r.output
+
+
 def test_credentials_never_in_the_url(cli):
     r = cli("publish", "--endpoint", "http://dba:s3cret@127.0.0.1:1/sparql-auth")
     assert r.exit_code == 2 and "credentials in the URL are not accepted" in r.output and "s3cret" not in r.output
@@ -263,8 +298,14 @@ def test_broken_upload_leaves_the_published_graph_intact(store, kg, protocol):
     # gsp: the unauthenticated first PUT of a digest handshake gets through, every real upload is cut
     port = int(url.split(":")[2].split("/")[0])
     proxy = stores.FaultProxy(port, cut_large_after=1 if (protocol == "update" or store.env) else 0, large=20000)
+    # gsp: the proxy took the whole body before it cut, so the client cannot know what the server did;
+    # update: the cut chunk went to the staging graph, which is dropped; the target was never touched
+    expected = (r"the connection broke off after 3 attempts; the whole upload was sent but not answered, so whether "
+                r"the graph .* was replaced is unknown" if protocol == "gsp" else
+                r"the connection broke off after 3 attempts; the graph .* was not replaced; the staging graph "
+                r"urn:uuid:\S+ was dropped")
     try:
-        with pytest.raises(PublishError, match=r"the connection broke off after 3 attempts; the graph .* was not replaced"):
+        with pytest.raises(PublishError, match=expected):
             publish(kg, proxy.url(url), graph, protocol, env=store.env, timeout=30, chunk=2000)
     finally:
         proxy.close()
@@ -279,6 +320,84 @@ def test_broken_upload_leaves_the_published_graph_intact(store, kg, protocol):
     assert sorted(map(key, after)) == sorted(map(key, before))
     assert len(after) == len(kg) + 1
     assert store.graphs() == graphs_before            # the staging graph was dropped
+
+
+def _staging_graphs(store) -> set[str]:
+    return {g for g in store.graphs() if g.startswith("urn:uuid:")}
+
+
+def _published_with_marker(store, kg, graph: str) -> int:
+    """Publish ``kg`` to ``graph`` and add one marker triple; returns the triple count (len + 1)."""
+    publish(kg, store.update_url, graph, "update", env=store.env)
+    publish_junk(store, "INSERT DATA { GRAPH <%s> { <https://example.org/marker> <https://example.org/p> 1 } }" % graph)
+    assert store.count(graph) == len(kg) + 1
+    return len(kg) + 1
+
+
+def test_a_move_answered_with_500_drops_the_staging_graph(store, kg):
+    graph = f"https://example.org/ikz-test/{store.name}/move-500"
+    old = _published_with_marker(store, kg, graph)
+    staging_before = _staging_graphs(store)
+    proxy = stores.FaultProxy(int(store.update_url.split(":")[2].split("/")[0]), move="500")
+    try:
+        with pytest.raises(PublishError) as e:
+            publish(kg, proxy.url(store.update_url), graph, "update", env=store.env, timeout=30)
+    finally:
+        proxy.close()
+    msg = str(e.value)
+    assert "HTTP 500" in msg and f"the graph {graph} on the server was not replaced" in msg
+    assert re.search(r"the staging graph urn:uuid:\S+ was dropped", msg), msg
+    assert store.count(graph) == old
+    assert _staging_graphs(store) == staging_before          # no full copy left in a urn:uuid: graph
+
+
+def test_a_lost_answer_to_the_final_move_is_checked_not_guessed(store, kg, cli):
+    graph = f"https://example.org/ikz-test/{store.name}/move-lost"
+    _published_with_marker(store, kg, graph)
+    staging_before = _staging_graphs(store)
+    port = int(store.update_url.split(":")[2].split("/")[0])
+    env = {**os.environ, **store.env}
+    proxy = stores.FaultProxy(port, move="lose-answer")
+    try:
+        r = cli("publish", "--endpoint", proxy.url(store.update_url), "--protocol", "update", "--graph", graph,
+                "--timeout", "30", env=env)
+    finally:
+        proxy.close()
+    assert r.exit_code == 0, r.output                          # it was replaced, and the server shows it
+    assert "Note: the answer to the final MOVE was lost; checked at" in r.output
+    assert f"graph {graph} holds {len(kg)} triples" in r.output and "so the graph was replaced" in r.output
+    assert store.count(graph) == len(kg) and _staging_graphs(store) == staging_before
+    # where nobody can be asked, the outcome is unknown: never "was not replaced"
+    _published_with_marker(store, kg, graph)
+    proxy = stores.FaultProxy(port, move="lose-answer")
+    try:
+        r = cli("publish", "--endpoint", proxy.url(store.update_url), "--protocol", "update", "--graph", graph,
+                "--query-endpoint", f"http://127.0.0.1:{stores.free_port()}/query", "--timeout", "30", env=env)
+    finally:
+        proxy.close()
+    assert r.exit_code == 2
+    assert f"so whether the graph {graph} was replaced is unknown" in r.output and "was not replaced" not in r.output
+    assert re.search(r"drop it with DROP SILENT GRAPH <urn:uuid:\S+>", r.output)
+
+
+def test_a_server_that_hangs_leaves_a_staging_graph_the_message_names(store, kg):
+    """The first chunk arrives, then the server answers nothing (neither the next chunk nor the
+    DROP): the half-filled staging graph stays, and the message says which one and how to drop it."""
+    graph = f"https://example.org/ikz-test/{store.name}/hang"
+    old = _published_with_marker(store, kg, graph)
+    proxy = stores.FaultProxy(int(store.update_url.split(":")[2].split("/")[0]), hang_after=1, large=20000)
+    try:
+        with pytest.raises(PublishError) as e:
+            publish(kg, proxy.url(store.update_url), graph, "update", env=store.env, timeout=1, chunk=2000)
+    finally:
+        proxy.close()
+    msg = str(e.value)
+    assert f"the graph {graph} on the server was not replaced" in msg
+    m = re.search(r"may be left on the server .*: drop it with DROP SILENT GRAPH <(urn:uuid:[0-9a-f-]+)>", msg)
+    assert m, msg
+    assert 0 < store.count(m.group(1)) < len(kg)               # really there, half-filled
+    publish_junk(store, f"DROP SILENT GRAPH <{m.group(1)}>")   # what the message tells an administrator
+    assert m.group(1) not in store.graphs() and store.count(graph) == old
 
 
 def test_serve_answers_named_queries(kg, tmp_path):
@@ -307,7 +426,8 @@ def test_serve_answers_named_queries(kg, tmp_path):
         # a second server on the same port cannot start: a clear error, exit 2
         r2 = subprocess.run([sys.executable, "-m", "ikz_graph", "serve", "--port", str(port)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
-        assert r2.returncode == 2 and r2.stderr.startswith("error: the Oxigraph server on 127.0.0.1:"), r2.stderr
+        assert r2.returncode == 2 and r2.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port}: the port is in use"), \
+            r2.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(30)

@@ -135,3 +135,53 @@ def test_sizes_are_about_what_they_say(tmp_path):
     assert s["states"] == 1 and s["districts"] == 36
     marked = kg.query("SELECT (COUNT(?u) AS ?n) WHERE { ?u ikz:synthetic true }").rows[0]["n"]
     assert marked > 10_000
+
+
+def _tree(d):
+    return sorted((str(p.relative_to(d)), p.read_bytes() if p.is_file() else None) for p in d.rglob("*"))
+
+
+def test_synth_never_replaces_a_folder_it_did_not_write(tmp_path, cli):
+    """A checkout (sources, .git, uncommitted files, no top-level YAML), a build folder and the
+    current folder are refused with exit 2 and left exactly as they were."""
+    checkout = tmp_path / "checkout"
+    (checkout / ".git").mkdir(parents=True)
+    (checkout / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (checkout / "data").mkdir()
+    (checkout / "data" / "units.yaml").write_text("units: []\n")
+    (checkout / "notes-not-committed.txt").write_text("mine\n")
+    dist = tmp_path / "dist"
+    assert cli("build", "--no-validate", "--out", dist).exit_code == 0
+    for folder in (checkout, dist):
+        before = _tree(folder)
+        r = cli("synth", "--size", "rlp", "--out", folder)
+        assert r.exit_code == 2, r.output
+        assert "was not written by `ikz-graph synth`" in r.output
+        assert _tree(folder) == before
+    before = _tree(checkout)
+    r = run_in(checkout, "synth", "--size", "rlp", "--out", ".")
+    assert r.returncode == 2 and "current folder" in r.stderr, r.stderr
+    assert _tree(checkout) == before
+
+
+def run_in(cwd, *args):
+    from .conftest import run_module
+
+    return run_module(*args, cwd=cwd)
+
+
+def test_synth_replaces_only_exactly_what_it_wrote(tmp_path):
+    out = tmp_path / "s"
+    generate("rlp", out)
+    first = _files(out)
+    assert "_manifest.json" in first
+    generate("rlp", out, seed=7)                              # its own folder: replaced
+    assert _files(out)["units.yaml"] != first["units.yaml"]
+    (out / "my-notes.txt").write_text("keep me")
+    with pytest.raises(IkzError, match=r"holds files that `ikz-graph synth` did not write \(my-notes.txt\)"):
+        generate("rlp", out)
+    (out / "my-notes.txt").unlink()
+    (out / "units.yaml").write_text((out / "units.yaml").read_text() + "\n", encoding="utf-8")   # edited by hand
+    with pytest.raises(IkzError, match="units.yaml changed or went missing"):
+        generate("rlp", out)
+    assert (out / "units.yaml").read_text().endswith("\n\n")

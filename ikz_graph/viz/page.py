@@ -212,8 +212,7 @@ def _vis_edge(i: int, e: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_page(page: str, path: str | Path) -> Path:
-    """Write a page atomically (:func:`ikz_graph.atomic.write_files`): all or nothing."""
-    from ..atomic import write_files
+    """Write a page atomically (:func:`ikz_graph.atomic.write_file`): all or nothing."""
+    from ..atomic import write_file
 
-    out = Path(path)
-    return write_files(out.parent, {out.name: page.encode("utf-8")})[0]
+    return write_file(path, page.encode("utf-8"))
