@@ -31,8 +31,9 @@ from .errors import DateError
 
 __all__ = ["Date", "parse_date", "parse_day", "running", "existed", "DATE_RE"]
 
-#: A date as the records and the command line write it: ``2021``, ``2023-10`` or ``2023-10-09``.
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+#: A date as the records write it: ``2021``, ``2023-10`` or ``2023-10-09`` (ASCII digits only: Python's
+#: ``\d`` and ``int()`` would also take other scripts' digits).
+DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -82,14 +83,11 @@ def parse_date(value: Any) -> Date:
     if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
         return Date(value)
     if isinstance(value, str):
-        m = DATE_RE.match(value.strip())
+        m = DATE_RE.fullmatch(value.strip())
         if m:
-            y, mo, d = (int(x) if x else None for x in m.groups())
-            try:
-                if d:
-                    dt.date(y, mo, d)
-                elif mo and not 1 <= mo <= 12:
-                    raise ValueError
+            y, mo, d = (None if x is None else int(x) for x in m.groups())
+            try:  # month 00, day 00 and year 0000 are no calendar dates either
+                dt.date(y, 1 if mo is None else mo, 1 if d is None else d)
             except ValueError:
                 raise DateError(f"{value!r} is not a valid calendar date") from None
             return Date(y, mo, d)
