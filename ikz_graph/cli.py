@@ -189,12 +189,12 @@ def _config(path: Path | None) -> dict:
 
 
 def _day(value: str | None):
-    from .dates import parse_day
+    from .dates import parse_iso_day
 
     if value is None:
         return None
     try:
-        return parse_day(value)
+        return parse_iso_day(value)
     except DateError as e:
         raise click.BadParameter(str(e), param_hint="--as-of") from None
 

@@ -19,6 +19,14 @@ mean; an unknown start or end does not limit it. A body does not exist before it
     (True, False)
     >>> running(None, None, dt.date(1900, 1, 1)), existed(dt.date(2006, 1, 1), dt.date(2005, 12, 31))
     (True, False)
+
+A day given from outside the records -- a ``date`` parameter of a query, ``--as-of`` of every
+command, ``as_of`` of the Python API -- is read by :func:`parse_iso_day`: exactly ``YYYY-MM-DD``,
+a real calendar day, nothing else (``20220101``, ``2022-W01-6``, ``2021`` or ``2021-06`` are
+refused rather than guessed at)::
+
+    >>> parse_iso_day("2022-01-01")
+    datetime.date(2022, 1, 1)
 """
 from __future__ import annotations
 
@@ -29,11 +37,13 @@ from typing import Any
 
 from .errors import DateError
 
-__all__ = ["Date", "parse_date", "parse_day", "running", "existed", "DATE_RE"]
+__all__ = ["Date", "parse_date", "parse_day", "parse_iso_day", "running", "existed", "DATE_RE", "DAY_RE"]
 
 #: A date as the records write it: ``2021``, ``2023-10`` or ``2023-10-09`` (ASCII digits only: Python's
 #: ``\d`` and ``int()`` would also take other scripts' digits).
 DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+#: A day as the command line and the Python API take it: ``2022-01-01`` and nothing else.
+DAY_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 @dataclass(frozen=True, order=True)
@@ -108,6 +118,24 @@ def parse_day(value: Any, *, end: bool = False) -> dt.date | None:
     except DateError:
         raise DateError(f"not a date: {value!r} (write 2023-10-04, 2023-10 or 2021)") from None
     return d.latest if end else d.earliest
+
+
+def parse_iso_day(value: Any) -> dt.date:
+    """The day ``value`` names: a :class:`datetime.date`, or text written ``YYYY-MM-DD`` (ASCII digits).
+
+    The one rule for a day given from outside the records (query parameters of type ``date``,
+    ``--as-of``, ``as_of=`` of the Python API). A year or a month alone is refused, not read as its
+    first day: "as of 2021" could as well mean its last. Raises :class:`~ikz_graph.errors.DateError`.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    m = DAY_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        raise DateError(f"{value!r} is not a date written YYYY-MM-DD (e.g. 2022-01-01)")
+    try:
+        return dt.date(*(int(x) for x in m.groups()))
+    except ValueError:
+        raise DateError(f"{value!r} is not a date: there is no such day (write YYYY-MM-DD)") from None
 
 
 def running(start: dt.date | None, end: dt.date | None, day: dt.date | None) -> bool:

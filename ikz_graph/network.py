@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from . import namespaces as ns
 from .config import TIE_TYPES, expand, load_config
-from .dates import existed, parse_day, running
+from .dates import existed, parse_day, parse_iso_day, running
 from .errors import AnalysisError
 from .gcpause import gc_paused
 
@@ -312,7 +312,7 @@ def cooperation_network(data: CoopData, as_of: str | dt.date | None = None, conf
     import networkx as nx
 
     cfg = config or load_config()
-    day = parse_day(as_of) if as_of is not None else None
+    day = parse_iso_day(as_of) if as_of is not None else None
     w = cfg["network"]["weights"]
     normalise = cfg["network"]["size_normalisation"]
     G = nx.Graph()
@@ -504,7 +504,7 @@ def analyze(source: SparqlSource | CoopData, as_of: str | dt.date | None = None,
 
     cfg = config or load_config()
     data = source if isinstance(source, CoopData) else fetch(source)
-    day = parse_day(as_of) if as_of is not None else None
+    day = parse_iso_day(as_of) if as_of is not None else None
     G = cooperation_network(data, day, cfg)
     if G.number_of_nodes() == 0:
         raise AnalysisError("the graph has no districts or cities to analyse")

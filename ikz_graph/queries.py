@@ -12,7 +12,6 @@ variables of the same name as RDF terms (SEP-0007 substitution), never spliced i
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .errors import QueryError
+from .dates import parse_iso_day
+from .errors import DateError, QueryError
 from .namespaces import compact
 from .paths import queries_dir
 
@@ -162,10 +162,10 @@ def bind_params(kg: "KnowledgeGraph", query: NamedQuery, values: dict[str, str])
             out[p.name] = ox.NamedNode(v)
         elif p.type == "date":
             try:
-                dt.date.fromisoformat(v)
-            except ValueError:
-                raise QueryError(f"parameter {p.name}: {v!r} is not a date (write 2022-01-01)") from None
-            out[p.name] = ox.Literal(v, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+                day = parse_iso_day(v)
+            except DateError as e:
+                raise QueryError(f"parameter {p.name}: {e}") from None
+            out[p.name] = ox.Literal(day.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
         elif p.type == "integer":
             if not re.match(r"^-?\d+$", v):
                 raise QueryError(f"parameter {p.name}: {v!r} is not a whole number")

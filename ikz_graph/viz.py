@@ -377,14 +377,15 @@ def _read(kg: "KnowledgeGraph") -> tuple[dict[str, _Entity], list[_Tie]]:
 
 # ------------------------------------------------------------------------------------------ as-of rule
 def _check_date(as_of: Any) -> str | None:
-    """The day as ISO text; dates are read as everywhere else (:func:`ikz_graph.dates.parse_day`)."""
-    from .dates import parse_day
+    """The day as ISO text; days are read as everywhere else (:func:`ikz_graph.dates.parse_iso_day`)."""
+    from .dates import parse_iso_day
 
+    if as_of is None or as_of == "":
+        return None
     try:
-        day = parse_day(as_of)
-    except DateError:
-        raise VizError(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
-    return day.isoformat() if day else None
+        return parse_iso_day(as_of).isoformat()
+    except DateError as e:
+        raise VizError(f"--as-of: {e}") from None
 
 
 def _running(tie: _Tie, day: str) -> bool:

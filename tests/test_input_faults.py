@@ -27,3 +27,42 @@ def test_impossible_dates_in_the_data_are_problems(data_copy, cli, tmp_path):
     r = cli("--data", data_copy, "build", "--out", tmp_path / "out")
     assert r.exit_code == 1 and "'2023-00' is not a valid calendar date" in r.output, r.output
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- a day given on the command line: YYYY-MM-DD only
+NOT_A_DAY = ["20220101", "2022-W01-6", "2022-001", "2021", "2021-06", "2022-1-1", "2022-01-01T00:00", " 2022-01-0١",
+             "2022-02-30"]
+
+
+@pytest.mark.parametrize("value", NOT_A_DAY)
+def test_a_date_parameter_is_a_day_written_yyyy_mm_dd(cli, value):
+    r = cli("query", "cooperation-as-of", "-p", f"date={value}", "--format", "csv")
+    assert r.exit_code == 2 and "not a date" in r.output, r.output
+
+
+def test_a_date_parameter_gives_the_full_answer(cli):
+    r = cli("query", "cooperation-as-of", "-p", "date=2022-01-01", "--format", "csv")
+    assert r.exit_code == 0 and len(r.output.strip().splitlines()) == 1 + 229
+
+
+@pytest.mark.parametrize("command", [["analyze"], ["transfer", "emh"], ["viz", "--out", "{out}/v.html"]])
+@pytest.mark.parametrize("value", ["2021", "2021-06", "20210601"])
+def test_as_of_is_a_day_written_yyyy_mm_dd(cli, tmp_path, command, value):
+    args = [a.replace("{out}", str(tmp_path)) for a in command]
+    r = cli(*args, "--as-of", value, *([] if command[0] == "viz" else ["--out", tmp_path / "o"]))
+    assert r.exit_code == 2 and "not a date" in r.output and "YYYY-MM-DD" in r.output, r.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_day_rule_is_the_same_for_the_python_api(kg):
+    import datetime as dt
+
+    from ikz_graph.dates import parse_iso_day
+    from ikz_graph.network import cooperation_network, fetch
+
+    assert parse_iso_day("2022-01-01") == parse_iso_day(dt.date(2022, 1, 1)) == dt.date(2022, 1, 1)
+    for value in NOT_A_DAY + [dt.datetime(2022, 1, 1), 20220101, None]:
+        with pytest.raises(DateError, match="not a date"):
+            parse_iso_day(value)
+    with pytest.raises(DateError):
+        cooperation_network(fetch(kg), as_of="2021")
