@@ -116,6 +116,16 @@ SELECT DISTINCT ?e ?how ?v WHERE {
 """
 
 
+def _named_node(value: str, what: str) -> ox.NamedNode:
+    """The IRI ``value`` as a node; a :class:`QueryError` naming ``what`` when it is not a valid http(s) IRI."""
+    if not re.fullmatch(r"https?://\S+", value):
+        raise QueryError(f"{what}: {value!r} is not a valid IRI (write http://… or https://…)")
+    try:
+        return ox.NamedNode(value)
+    except ValueError as e:
+        raise QueryError(f"{what}: {value!r} is not a valid IRI ({e})") from None
+
+
 def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
     """Find the node meant by an id (``emh``, ``07233``), a label (``Vulkaneifel``) or an IRI.
 
@@ -123,7 +133,7 @@ def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
     Two entities with the same label are an error that lists both.
     """
     if re.match(r"^https?://", value):
-        node = ox.NamedNode(value)
+        node = _named_node(value, "entity")
         if not kg.query("SELECT ?e WHERE { ?e ?p ?o } LIMIT 1", {"e": node}).terms:
             raise QueryError(f"no entity with IRI {value}")
         return node
@@ -157,9 +167,7 @@ def bind_params(kg: "KnowledgeGraph", query: NamedQuery, values: dict[str, str])
         if p.type == "entity":
             out[p.name] = resolve_entity(kg, v)
         elif p.type == "iri":
-            if not re.match(r"^https?://\S+$", v):
-                raise QueryError(f"parameter {p.name}: {v!r} is not an http(s) IRI")
-            out[p.name] = ox.NamedNode(v)
+            out[p.name] = _named_node(v, f"parameter {p.name}")
         elif p.type == "date":
             try:
                 day = parse_iso_day(v)
@@ -167,7 +175,7 @@ def bind_params(kg: "KnowledgeGraph", query: NamedQuery, values: dict[str, str])
                 raise QueryError(f"parameter {p.name}: {e}") from None
             out[p.name] = ox.Literal(day.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
         elif p.type == "integer":
-            if not re.match(r"^-?\d+$", v):
+            if not re.fullmatch(r"-?[0-9]+", v):  # not \d: it also takes other scripts' digits
                 raise QueryError(f"parameter {p.name}: {v!r} is not a whole number")
             out[p.name] = ox.Literal(v, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
         else:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from ikz_graph.dates import parse_date
-from ikz_graph.errors import DateError
+from ikz_graph.errors import DateError, QueryError
+from ikz_graph.queries import run_query
 
 
 @pytest.mark.parametrize("text", ["2023-00", "2023-02-00", "2023-00-10", "0000", "0000-01-01", "2023-13",
@@ -66,3 +67,30 @@ def test_the_day_rule_is_the_same_for_the_python_api(kg):
             parse_iso_day(value)
     with pytest.raises(DateError):
         cooperation_network(fetch(kg), as_of="2021")
+
+
+# ---------------------------------------------------------------- parameters
+def _param_query(tmp_path, ptype):
+    f = tmp_path / "q.rq"
+    f.write_text(f"# param: x {ptype}  a value\nSELECT ?x WHERE {{}}\n", encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("value", ["١٢", "１２", "+12", "1_000", "", "0x10"])
+def test_an_integer_parameter_takes_ascii_digits_only(cli, kg, tmp_path, value):
+    r = cli("query", _param_query(tmp_path, "integer"), "-p", f"x={value}")
+    assert r.exit_code == 2 and "is not a whole number" in r.output, r.output
+    with pytest.raises(QueryError, match="is not a whole number"):
+        run_query(kg, _param_query(tmp_path, "integer"), {"x": value + "\n"})
+
+
+def test_an_integer_parameter(cli, tmp_path):
+    r = cli("query", _param_query(tmp_path, "integer"), "-p", "x=-12", "--format", "csv")
+    assert r.exit_code == 0 and r.output.split() == ["x", "-12"]
+
+
+@pytest.mark.parametrize("ptype, name", [("iri", "x"), ("entity", "x")])
+@pytest.mark.parametrize("value", ["http://x> y", "http://x>", 'https://a"b', "http://a{b}", "http://a b", "http://[::1"])
+def test_a_bad_iri_parameter_is_a_clear_error(cli, tmp_path, ptype, name, value):
+    r = cli("query", _param_query(tmp_path, ptype), "-p", f"{name}={value}")
+    assert r.exit_code == 2 and "not a valid IRI" in r.output, r.output
