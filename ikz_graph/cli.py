@@ -134,6 +134,8 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
         if "=" not in v:
             raise click.BadParameter(f"{v!r} is not key=value", param_hint="--param")
         k, _, val = v.partition("=")
+        if k.strip() in out:  # one value per parameter: a second one must not silently win
+            raise click.BadParameter(f"--param {k.strip()} is given twice", param_hint="--param")
         out[k.strip()] = val.strip()
     return out
 

@@ -94,3 +94,11 @@ def test_an_integer_parameter(cli, tmp_path):
 def test_a_bad_iri_parameter_is_a_clear_error(cli, tmp_path, ptype, name, value):
     r = cli("query", _param_query(tmp_path, ptype), "-p", f"{name}={value}")
     assert r.exit_code == 2 and "not a valid IRI" in r.output, r.output
+
+
+def test_a_repeated_parameter_is_refused(cli):
+    r = cli("query", "project-members", "-p", "project=emh", "-p", "project=vorderpfalz")
+    assert r.exit_code == 2 and "--param project is given twice" in r.output, r.output
+    r = cli("query", "project-members", "-p", "project=emh", "-p", " project =emh")
+    assert r.exit_code == 2 and "given twice" in r.output, r.output
+
