@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "ExportError", "AnalysisError",
-           "ShapesError", "DateError", "VizError", "RemoteError", "PublishError", "ServeError"]
+__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "InputError", "QueryError", "ExportError",
+           "AnalysisError", "ShapesError", "DateError", "VizError", "RemoteError", "PublishError", "ServeError"]
 
 
 class IkzError(Exception):
@@ -49,6 +49,16 @@ class NotConforming(IkzError):
     def __init__(self, message: str, report: Any):
         super().__init__(message)
         self.report = report
+
+
+class InputError(IkzError):
+    """An input cannot be read at all (the data folder is missing, a file is no regular file or not
+    UTF-8 text, a YAML document does not parse); the message names the path and, where known, the
+    line (also in ``line``, 0 when unknown)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
 
 
 class QueryError(IkzError):

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .checks import check_records
-from .errors import DataError, Problem
+from .errors import DataError, InputError, Problem
 from .schema import COLLECTIONS, SPEC, FieldError, Record, Records, read_fields
 
 __all__ = ["load_records"]
@@ -120,12 +120,14 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     ``concepts`` maps a concept-scheme name (``task-fields``, ``legal-forms``, ``roles``,
     ``unit-types``) to its concept ids; when given, concept references are checked too.
 
-    Raises :class:`~ikz_graph.errors.DataError` listing every problem found.
+    Raises :class:`~ikz_graph.errors.DataError` listing every problem found, and
+    :class:`~ikz_graph.errors.InputError` when ``data_dir`` is not a folder.
     """
     root = Path(data_dir)
     problems: list[Problem] = []
-    if not root.is_dir():
-        raise DataError([Problem(str(root), 0, "", "data directory does not exist")])
+    if not root.is_dir():  # nothing to check: the command cannot run (exit 2), the data is not wrong
+        raise InputError(f"{root}: " + ("the data folder is not a folder" if root.exists()
+                                        else "the data folder does not exist"))
     files = sorted(p for p in root.glob("*.yaml") if not p.name.startswith((".", "_")))
     if not files:
         raise DataError([Problem(str(root), 0, "", "no *.yaml files in the data directory")])

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+import ikz_graph
 from ikz_graph.dates import parse_date
-from ikz_graph.errors import DateError, QueryError
+from ikz_graph.errors import DateError, InputError, QueryError
 from ikz_graph.queries import run_query
 
 
@@ -102,3 +103,13 @@ def test_a_repeated_parameter_is_refused(cli):
     r = cli("query", "project-members", "-p", "project=emh", "-p", " project =emh")
     assert r.exit_code == 2 and "given twice" in r.output, r.output
 
+
+# ---------------------------------------------------------------- the data folder
+def test_a_missing_data_folder_means_the_command_could_not_run(cli, tmp_path):
+    r = cli("--data", tmp_path / "no-such-dir", "validate")
+    assert r.exit_code == 2 and "no-such-dir: the data folder does not exist" in r.output, r.output
+    r = cli("--data", tmp_path / "no-such-dir", "build", "--out", tmp_path / "out")
+    assert r.exit_code == 2 and not (tmp_path / "out").exists()
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="file: the data folder is not a folder"):
+        ikz_graph.load(tmp_path / "file")
