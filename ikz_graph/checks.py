@@ -11,7 +11,7 @@ from typing import Callable
 from .dates import Date
 from .errors import Problem
 from .levels import UNIT_TYPES, key_problem
-from .schema import KEY_RE, ORG_TYPES, SPEC, STATEMENT_TYPES, Record, Records, slugify, unit_id
+from .schema import KEY_RE, LINE, ORG_TYPES, SPEC, STATEMENT_TYPES, Record, Records, slugify, unit_id
 
 __all__ = ["check_records"]
 
@@ -104,7 +104,7 @@ def _define_ids(c: _Checker) -> None:
         if head:
             pid = slugify(head["name"])
             if c.kinds.get(pid, "person") != "person":
-                c.bad(r, f"head: person id {pid!r} is already used by a {c.kinds[pid]}", head["__line__"])
+                c.bad(r, f"head: person id {pid!r} is already used by a {c.kinds[pid]}", head[LINE])
             c.kinds.setdefault(pid, "person")
 
 
@@ -144,12 +144,12 @@ def _units(c: _Checker, r: Record) -> None:
             _inside(c, r, ut.inside)
     for f in ("population", "area_km2"):
         for fig in d.get(f, []):
-            c.sources(r, [fig["source"]], fig["__line__"], f"{f}.source")
+            c.sources(r, [fig["source"]], fig[LINE], f"{f}.source")
     head = d.get("head")
     if head:
-        c.sources(r, [head["source"]], head["__line__"], "head.source")
-        c.concept(r, head["role"], "roles", "head.role", head["__line__"])
-        c.order(r, head.get("since"), head.get("until"), "head: ", head["__line__"])
+        c.sources(r, [head["source"]], head[LINE], "head.source")
+        c.concept(r, head["role"], "roles", "head.role", head[LINE])
+        c.order(r, head.get("since"), head.get("until"), "head: ", head[LINE])
 
 
 def _inside(c: _Checker, r: Record, types: tuple[str, ...]) -> None:
@@ -208,10 +208,10 @@ def _organisations(c: _Checker, r: Record) -> None:
         c.ref(r, x, ("organisation",), "accompanies")
     c.order(r, d.get("founded"), d.get("dissolved"))
     for p in d.get("phases", []):
-        c.order(r, p.get("start"), p.get("end"), f"phase {p['number']}: ", p["__line__"])
-        c.sources(r, p.get("sources", []), p["__line__"], f"phase {p['number']} sources")
+        c.order(r, p.get("start"), p.get("end"), f"phase {p['number']}: ", p[LINE])
+        c.sources(r, p.get("sources", []), p[LINE], f"phase {p['number']} sources")
         for t in p.get("task_fields", []):
-            c.concept(r, t, "task-fields", f"phase {p['number']} task_fields", p["__line__"])
+            c.concept(r, t, "task-fields", f"phase {p['number']} task_fields", p[LINE])
 
 
 def _memberships(c: _Checker, records: list[Record]) -> None:
@@ -235,10 +235,10 @@ def _memberships(c: _Checker, records: list[Record]) -> None:
 
 def _persons(c: _Checker, r: Record) -> None:
     for p in r.get("positions", []):
-        c.ref(r, p["organisation"], ORGISH, "positions.organisation", p["__line__"])
-        c.concept(r, p["role"], "roles", "positions.role", p["__line__"])
-        c.order(r, p.get("start"), p.get("end"), "position: ", p["__line__"])
-        c.sources(r, p["sources"], p["__line__"], "positions.sources")
+        c.ref(r, p["organisation"], ORGISH, "positions.organisation", p[LINE])
+        c.concept(r, p["role"], "roles", "positions.role", p[LINE])
+        c.order(r, p.get("start"), p.get("end"), "position: ", p[LINE])
+        c.sources(r, p["sources"], p[LINE], "positions.sources")
 
 
 def _grants(c: _Checker, r: Record) -> None:
@@ -247,7 +247,7 @@ def _grants(c: _Checker, r: Record) -> None:
     for x in d.get("recipients", []):
         c.ref(r, x, ORGISH, "recipients")
     for e in d.get("eligible_costs", []):
-        c.sources(r, [e["source"]], e["__line__"], "eligible_costs.source")
+        c.sources(r, [e["source"]], e[LINE], "eligible_costs.source")
     if c.ref(r, d["project"], ("organisation",), "project") and d.get("phase") is not None \
             and d["phase"] not in c.phases.get(d["project"], set()):
         c.bad(r, f"phase: {d['project']!r} has no phase {d['phase']}")
@@ -261,7 +261,7 @@ def _grants(c: _Checker, r: Record) -> None:
 def _programmes(c: _Checker, r: Record) -> None:
     c.ref(r, r.get("funder"), ORGISH, "funder")
     for t in r.get("stated_totals", []):
-        c.sources(r, [t["source"]], t["__line__"], "stated_totals.source")
+        c.sources(r, [t["source"]], t[LINE], "stated_totals.source")
 
 
 def _services(c: _Checker, r: Record) -> None:
@@ -297,13 +297,13 @@ def _meetings(c: _Checker, r: Record) -> None:
     if not (d.get("start") or d.get("date")):
         c.bad(r, "a meeting needs 'start' (date and time) or 'date'")
     if d.get("invitation", {}).get("signed_by"):
-        c.ref(r, d["invitation"]["signed_by"], ("person",), "invitation.signed_by", d["invitation"]["__line__"])
+        c.ref(r, d["invitation"]["signed_by"], ("person",), "invitation.signed_by", d["invitation"][LINE])
     nums = [a["number"] for a in d.get("agenda", [])]
     if len(nums) != len(set(nums)):
         c.bad(r, "agenda item numbers repeat")
     for a in d.get("agenda", []):
         if a.get("refers_to"):
-            c.ref(r, a["refers_to"], ("meeting",), "agenda.refers_to", a["__line__"])
+            c.ref(r, a["refers_to"], ("meeting",), "agenda.refers_to", a[LINE])
 
 
 def _statements(c: _Checker, r: Record) -> None:

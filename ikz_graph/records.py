@@ -16,7 +16,7 @@ import yaml
 
 from .checks import check_records
 from .errors import DataError, InputError, Problem
-from .schema import COLLECTIONS, SPEC, FieldError, Record, Records, read_fields
+from .schema import COLLECTIONS, LINE, SPEC, FieldError, Record, Records, read_fields
 
 __all__ = ["load_records"]
 
@@ -36,7 +36,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first at line {first})", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
+    mapping[LINE] = node.start_mark.line + 1
     return mapping
 
 
@@ -91,19 +91,19 @@ def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -
         return {}
     out: dict[str, list[Record]] = {}
     for coll, items in doc.items():
-        if coll == "__line__":
+        if coll == LINE:
             continue
         if coll not in SPEC:
-            problems.append(Problem(rel, doc.get("__line__", 0), "", f"unknown collection {coll!r} (known: {', '.join(COLLECTIONS)})"))
+            problems.append(Problem(rel, doc.get(LINE, 0), "", f"unknown collection {coll!r} (known: {', '.join(COLLECTIONS)})"))
             continue
         if not isinstance(items, list):
-            problems.append(Problem(rel, doc.get("__line__", 0), "", f"collection {coll!r} must be a list of records"))
+            problems.append(Problem(rel, doc.get(LINE, 0), "", f"collection {coll!r} must be a list of records"))
             continue
         for raw in items:
             if not isinstance(raw, dict):
-                problems.append(Problem(rel, doc.get("__line__", 0), coll, f"a {coll} entry must be a mapping, got {raw!r}"))
+                problems.append(Problem(rel, doc.get(LINE, 0), coll, f"a {coll} entry must be a mapping, got {raw!r}"))
                 continue
-            line = raw.get("__line__", 0)
+            line = raw.get(LINE, 0)
             rec = Record(coll, raw, rel, line)
             try:
                 rec.data = read_fields(raw, SPEC[coll])
@@ -138,7 +138,7 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
             recs.by_collection.setdefault(coll, []).extend(items)
     check_records(recs, problems, concepts)
     if problems:
-        if fast and any(doc is not None and "__line__" not in doc for doc, _ in parsed_all):
+        if fast and any(doc is not None and LINE not in doc for doc, _ in parsed_all):
             # JSON-style files were read without line numbers: read again, as YAML, to name them
             return load_records(data_dir, concepts, fast=False)
         raise DataError(problems)

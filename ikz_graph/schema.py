@@ -15,7 +15,7 @@ from . import namespaces as ns
 from .dates import Date, parse_date
 from .errors import DateError
 
-__all__ = ["Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STATEMENT_TYPES", "FieldError", "read_fields",
+__all__ = ["LINE", "Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STATEMENT_TYPES", "FieldError", "read_fields",
            "slugify", "unit_id", "KEY_RE"]
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -28,6 +28,26 @@ URL_RE = re.compile(r"^https?://\S+$")
 DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 VALID_LAND_KEYS = {f"{i:02d}" for i in range(1, 17)}
+
+
+class _Line:
+    """The key under which the reader keeps the line of a mapping. No YAML or JSON key equals it, so a
+    field the user writes (even one named ``__line__``) can never pass for it."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Line)
+
+    def __hash__(self) -> int:
+        return hash(_Line)
+
+    def __repr__(self) -> str:
+        return "LINE"
+
+
+#: The line of a mapping in its file: ``mapping[LINE]`` (0 when unknown, e.g. read as JSON).
+LINE = _Line()
 
 
 @dataclass
@@ -169,8 +189,8 @@ def _one_or_many(check):
 
 def read_fields(raw: dict, spec: dict[str, tuple]) -> dict:
     """The fields of ``raw`` checked against ``spec``; raises :class:`FieldError` for the first problem."""
-    out: dict[str, Any] = {"__line__": raw.get("__line__", 0)}
-    unknown = sorted(k for k in raw if k != "__line__" and k not in spec)
+    out: dict[Any, Any] = {LINE: raw.get(LINE, 0)}
+    unknown = sorted((k for k in raw if k != LINE and k not in spec), key=str)
     if unknown:
         raise FieldError(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
                    f" (allowed: {', '.join(sorted(spec))})")

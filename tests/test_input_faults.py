@@ -113,3 +113,46 @@ def test_a_missing_data_folder_means_the_command_could_not_run(cli, tmp_path):
     (tmp_path / "file").write_text("", encoding="utf-8")
     with pytest.raises(InputError, match="file: the data folder is not a folder"):
         ikz_graph.load(tmp_path / "file")
+
+
+# ---------------------------------------------------------------- fields
+def _append(path, text):
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _build_fails(cli, data, tmp_path, *patterns, code=1):
+    import re
+
+    out = tmp_path / "out"
+    r = cli("--data", data, "build", "--out", out)
+    assert r.exit_code == code, r.output
+    for p in patterns:
+        assert re.search(p, r.output), (p, r.output)
+    assert not out.exists()
+    return r.output
+
+
+SOURCE = "  - id: {id}\n    title: T\n    url: https://example.org/\n    published: 2020\n"
+
+
+def test_a_field_named___line___is_an_unknown_field(cli, data_copy, tmp_path):
+    (data_copy / "extra.yaml").write_text("sources:\n" + SOURCE.format(id="x-line") + "    __line__: 7\n",
+                                          encoding="utf-8")
+    units = data_copy / "units.yaml"
+    text = units.read_text(encoding="utf-8")
+    assert "population: {value: 61912," in text
+    units.write_text(text.replace("population: {value: 61912,", "population: {__line__: 1, value: 61912,", 1),
+                     encoding="utf-8")
+    (data_copy / "extra2.yaml").write_text("__line__: 3\n", encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"extra\.yaml:2 \[source x-line\]: unknown field '__line__'",
+                 r"units\.yaml:\d+ \[unit 07233\]: field 'population': unknown field '__line__'",
+                 r"extra2\.yaml:1: unknown collection '__line__'")
+
+
+def test_a_json_style_file_with___line___is_refused(cli, data_copy, tmp_path):
+    import json
+
+    (data_copy / "extra.yaml").write_text(json.dumps({"__line__": 1, "sources": [
+        {"id": "x-json", "title": "T", "url": "https://example.org/", "published": "2020", "__line__": 1}]}),
+        encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"unknown collection '__line__'", r"unknown field '__line__'")
