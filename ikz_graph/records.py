@@ -27,14 +27,21 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
-    loader.flatten_mapping(node)  # YAML merge keys (<<), as the stock constructor does
+    """A mapping; a key written twice is an error, but a key written here overrides one merged in
+    with ``<<: *base`` (YAML merge keys), and of two merged mappings the first wins."""
+    written = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+    loader.flatten_mapping(node)  # the merged pairs first (later ones win), then the written ones
+    merged, own = node.value[:len(node.value) - written], node.value[len(node.value) - written:]
     mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
+    for key_node, value_node in merged:
+        mapping[loader.construct_object(key_node, deep=True)] = loader.construct_object(value_node, deep=True)
+    lines: dict[Any, int] = {}
+    for key_node, value_node in own:
         key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
-            first = next(k.start_mark.line + 1 for k, _ in node.value if loader.construct_object(k) == key)
+        if key in lines:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {first})", key_node.start_mark)
+                None, None, f"duplicate key {key!r} (first at line {lines[key]})", key_node.start_mark)
+        lines[key] = key_node.start_mark.line + 1
         mapping[key] = loader.construct_object(value_node, deep=True)
     mapping[LINE] = node.start_mark.line + 1
     return mapping

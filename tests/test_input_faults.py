@@ -156,3 +156,32 @@ def test_a_json_style_file_with___line___is_refused(cli, data_copy, tmp_path):
         {"id": "x-json", "title": "T", "url": "https://example.org/", "published": "2020", "__line__": 1}]}),
         encoding="utf-8")
     _build_fails(cli, data_copy, tmp_path, r"unknown collection '__line__'", r"unknown field '__line__'")
+
+
+# ---------------------------------------------------------------- YAML
+MERGE = """sources:
+  - &base
+    id: x-base
+    title: Base
+    url: https://example.org/
+    published: 2020
+  - <<: *base
+    id: x-merged
+    title: Merged
+  - <<: [*base]
+    id: x-merged-2
+"""
+
+
+def test_a_yaml_merge_key_with_overriding_keys(data_copy):
+    (data_copy / "extra.yaml").write_text(MERGE, encoding="utf-8")
+    recs = {r.get("id"): r for r in ikz_graph.records.load_records(data_copy)["sources"]}
+    assert recs["x-merged"].get("title") == "Merged" and recs["x-merged"].get("url") == "https://example.org/"
+    assert recs["x-merged-2"].get("title") == "Base" and recs["x-merged"].line == 7
+
+
+def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate(data_copy):
+    (data_copy / "extra.yaml").write_text(MERGE.replace("    title: Merged\n", "    title: Merged\n    title: Twice\n"),
+                                          encoding="utf-8")
+    with pytest.raises(ikz_graph.DataError, match=r"extra\.yaml:10: not valid YAML: duplicate key 'title' \(first at line 9\)"):
+        ikz_graph.load(data_copy)
