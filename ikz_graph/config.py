@@ -14,10 +14,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import namespaces as ns
-from .errors import AnalysisError
+from .errors import AnalysisError, InputError
+from .inputs import load_yaml
 
 __all__ = ["load_config", "DEFAULT_CONFIG_PATH", "FACTORS", "TIE_TYPES", "expand", "flatten"]
 
@@ -96,13 +95,11 @@ def _check(cfg: dict, where: str) -> None:
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise AnalysisError(f"cannot read configuration {path}: {e.strerror or e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise AnalysisError(f"{path}{line}: not valid YAML: {getattr(e, 'problem', e)}") from None
+    except InputError as e:
+        raise AnalysisError(f"{path}{f':{e.line}' if e.line else ''}: {e}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

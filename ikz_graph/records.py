@@ -12,42 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .checks import check_records
 from .errors import DataError, InputError, Problem
-from .schema import COLLECTIONS, LINE, SPEC, FieldError, Record, Records, read_fields
+from .inputs import LINE, load_yaml
+from .schema import COLLECTIONS, SPEC, FieldError, Record, Records, read_fields
 
 __all__ = ["load_records"]
-
-
-# ---------------------------------------------------------------- YAML with line numbers
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it
-    """A safe loader that remembers the line of each mapping and refuses duplicate keys."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
-    """A mapping; a key written twice is an error, but a key written here overrides one merged in
-    with ``<<: *base`` (YAML merge keys), and of two merged mappings the first wins."""
-    written = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
-    loader.flatten_mapping(node)  # the merged pairs first (later ones win), then the written ones
-    merged, own = node.value[:len(node.value) - written], node.value[len(node.value) - written:]
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in merged:
-        mapping[loader.construct_object(key_node, deep=True)] = loader.construct_object(value_node, deep=True)
-    lines: dict[Any, int] = {}
-    for key_node, value_node in own:
-        key = loader.construct_object(key_node, deep=True)
-        if key in lines:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {lines[key]})", key_node.start_mark)
-        lines[key] = key_node.start_mark.line + 1
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    mapping[LINE] = node.start_mark.line + 1
-    return mapping
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 # ---------------------------------------------------------------- loading
@@ -76,12 +46,9 @@ def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | N
         except ValueError:
             pass  # not plain JSON after all: the YAML parser reads it and reports problems with lines
     try:
-        return yaml.load(text, Loader=_Loader), None  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line = mark.line + 1 if mark else 0
-        msg = " ".join(str(x) for x in (getattr(e, "context", None), getattr(e, "problem", None)) if x) or str(e)
-        return None, (line, f"not valid YAML: {msg}")
+        return load_yaml(text, lines=True), None
+    except InputError as e:
+        return None, (e.line, str(e))
 
 
 def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -> dict[str, list[Record]]:

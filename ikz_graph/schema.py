@@ -14,6 +14,7 @@ from typing import Any
 from . import namespaces as ns
 from .dates import Date, parse_date
 from .errors import DateError
+from .inputs import LINE
 
 __all__ = ["LINE", "Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STATEMENT_TYPES", "FieldError", "read_fields",
            "slugify", "unit_id", "KEY_RE"]
@@ -25,29 +26,9 @@ LAND_KEY_RE = re.compile(r"^\d{2}$")
 NUTS3_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
 QID_RE = re.compile(r"^Q[1-9]\d*$")
 URL_RE = re.compile(r"^https?://\S+$")
-DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
+DATETIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 VALID_LAND_KEYS = {f"{i:02d}" for i in range(1, 17)}
-
-
-class _Line:
-    """The key under which the reader keeps the line of a mapping. No YAML or JSON key equals it, so a
-    field the user writes (even one named ``__line__``) can never pass for it."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Line)
-
-    def __hash__(self) -> int:
-        return hash(_Line)
-
-    def __repr__(self) -> str:
-        return "LINE"
-
-
-#: The line of a mapping in its file: ``mapping[LINE]`` (0 when unknown, e.g. read as JSON).
-LINE = _Line()
 
 
 @dataclass
@@ -158,8 +139,12 @@ def _datetime(v: Any) -> str:
             raise FieldError(f"{v} has no time-zone offset (write 2023-10-09T18:00:00+02:00)")
         return v.isoformat()
     s = _str(v)
-    if not DATETIME_RE.match(s):
+    if not DATETIME_RE.fullmatch(s):
         raise FieldError(f"{s!r} is not a date-time with offset (write 2023-10-09T18:00:00+02:00)")
+    try:  # a real day, hour and minute, and an offset within a day
+        dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s)
+    except ValueError:
+        raise FieldError(f"{s!r} is not a valid date-time: there is no such day or time") from None
     return s
 
 

@@ -185,3 +185,31 @@ def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate(data_copy):
                                           encoding="utf-8")
     with pytest.raises(ikz_graph.DataError, match=r"extra\.yaml:10: not valid YAML: duplicate key 'title' \(first at line 9\)"):
         ikz_graph.load(data_copy)
+
+
+@pytest.mark.parametrize("old, new, pattern", [
+    ("    published: 2023-10-04\n", "    published: 2023-02-30\n", r"sources\.yaml:\d+ \[source [a-z0-9-]+\]: field 'published': '2023-02-30' is not a valid calendar date"),
+    ("    accessed: 2026-11-24\n", "    accessed: 2026-11-24 10:00:00\n", r"sources\.yaml:\d+ \[source [a-z0-9-]+\]: field 'accessed': '2026-11-24 10:00:00' is not a date"),
+])
+def test_an_unquoted_impossible_date_in_the_data_is_a_problem(cli, data_copy, tmp_path, old, new, pattern):
+    text = (data_copy / "sources.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (data_copy / "sources.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, pattern)
+
+
+@pytest.mark.parametrize("bad", ["2023-02-30T18:00:00+02:00", "2023-10-09T25:00:00+02:00", "2023-10-09T18:61+02:00",
+                                 "2023-10-09T18:00:00+25:00"])
+def test_an_impossible_date_time_is_a_problem(cli, data_copy, tmp_path, bad):
+    text = (data_copy / "meetings.yaml").read_text(encoding="utf-8")
+    assert "2023-10-09T18:00:00+02:00" in text
+    (data_copy / "meetings.yaml").write_text(text.replace("2023-10-09T18:00:00+02:00", bad, 1), encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"meetings\.yaml:\d+ \[meeting [a-z0-9-]+\]: field 'start': .*not a (valid )?date-time")
+
+
+def test_an_unquoted_impossible_date_in_the_configuration(cli, tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("clusters:\n  seed: 2023-02-30\n", encoding="utf-8")
+    r = cli("analyze", "--config", cfg, "--out", tmp_path / "o")
+    assert r.exit_code == 2 and "'clusters.seed' must be a whole number >= 0, not '2023-02-30'" in r.output, r.output
+    assert not (tmp_path / "o").exists()
