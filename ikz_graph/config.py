@@ -16,7 +16,7 @@ from typing import Any
 
 from . import namespaces as ns
 from .errors import AnalysisError, InputError
-from .inputs import load_yaml
+from .inputs import brief, load_yaml
 
 __all__ = ["load_config", "DEFAULT_CONFIG_PATH", "FACTORS", "TIE_TYPES", "expand", "flatten"]
 
@@ -40,7 +40,7 @@ def _merge(base: dict, over: dict, where: str, path: str = "") -> None:
     for key, value in over.items():
         here = f"{path}.{key}" if path else str(key)
         if key not in base:
-            raise AnalysisError(f"{where}: unknown setting '{here}'")
+            raise AnalysisError(f"{where}: unknown setting {brief(here)}")
         if isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise AnalysisError(f"{where}: '{here}' must be a mapping")
@@ -52,7 +52,7 @@ def _merge(base: dict, over: dict, where: str, path: str = "") -> None:
 def _check(cfg: dict, where: str) -> None:
     def number(path: str, value: Any, minimum: float = 0.0) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            raise AnalysisError(f"{where}: '{path}' must be a number >= {minimum:g}, not {value!r}")
+            raise AnalysisError(f"{where}: '{path}' must be a number >= {minimum:g}, not {brief(value)}")
 
     net = cfg["network"]
     for t in TIE_TYPES:
@@ -74,13 +74,13 @@ def _check(cfg: dict, where: str) -> None:
     for key in ("seed", "stability_seeds", "name_members"):
         v = cfg["clusters"][key]
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise AnalysisError(f"{where}: 'clusters.{key}' must be a whole number >= 0, not {v!r}")
+            raise AnalysisError(f"{where}: 'clusters.{key}' must be a whole number >= 0, not {brief(v)}")
     number("clusters.resolution", cfg["clusters"]["resolution"])
     for key in ("exact_max_nodes", "samples", "seed"):
         v = cfg["betweenness"][key]
         if isinstance(v, bool) or not isinstance(v, int) or v < (1 if key == "samples" else 0):
             raise AnalysisError(f"{where}: 'betweenness.{key}' must be a whole number >= "
-                                f"{1 if key == 'samples' else 0}, not {v!r}")
+                                f"{1 if key == 'samples' else 0}, not {brief(v)}")
     number("brokers.min_participation", cfg["brokers"]["min_participation"])
     number("brokers.betweenness_quantile", cfg["brokers"]["betweenness_quantile"])
     if cfg["brokers"]["betweenness_quantile"] > 1:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DateError
+from .inputs import brief
 
 __all__ = ["Date", "parse_date", "parse_day", "parse_iso_day", "running", "existed", "DATE_RE", "DAY_RE"]
 
@@ -99,9 +100,9 @@ def parse_date(value: Any) -> Date:
             try:  # month 00, day 00 and year 0000 are no calendar dates either
                 dt.date(y, 1 if mo is None else mo, 1 if d is None else d)
             except ValueError:
-                raise DateError(f"{value!r} is not a valid calendar date") from None
+                raise DateError(f"{brief(value)} is not a valid calendar date") from None
             return Date(y, mo, d)
-    raise DateError(f"{value!r} is not a date (write 2023-10-04, 2023-10 or 2021)")
+    raise DateError(f"{brief(value)} is not a date (write 2023-10-04, 2023-10 or 2021)")
 
 
 def parse_day(value: Any, *, end: bool = False) -> dt.date | None:
@@ -116,7 +117,7 @@ def parse_day(value: Any, *, end: bool = False) -> dt.date | None:
     try:
         d = parse_date(value if isinstance(value, dt.date) else str(value).strip())
     except DateError:
-        raise DateError(f"not a date: {value!r} (write 2023-10-04, 2023-10 or 2021)") from None
+        raise DateError(f"not a date: {brief(value)} (write 2023-10-04, 2023-10 or 2021)") from None
     return d.latest if end else d.earliest
 
 
@@ -131,11 +132,11 @@ def parse_iso_day(value: Any) -> dt.date:
         return value
     m = DAY_RE.fullmatch(value.strip()) if isinstance(value, str) else None
     if m is None:
-        raise DateError(f"{value!r} is not a date written YYYY-MM-DD (e.g. 2022-01-01)")
+        raise DateError(f"{brief(value)} is not a date written YYYY-MM-DD (e.g. 2022-01-01)")
     try:
         return dt.date(*(int(x) for x in m.groups()))
     except ValueError:
-        raise DateError(f"{value!r} is not a date: there is no such day (write YYYY-MM-DD)") from None
+        raise DateError(f"{brief(value)} is not a date: there is no such day (write YYYY-MM-DD)") from None
 
 
 def running(start: dt.date | None, end: dt.date | None, day: dt.date | None) -> bool:

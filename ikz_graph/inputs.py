@@ -7,7 +7,12 @@ PyYAML's safe loader (with libyaml's parser when PyYAML has it), with these rule
   overrides the merged one, as YAML's merge keys mean;
 * dates stay text, ``2023-02-30`` too: what is a date is decided by :mod:`ikz_graph.dates` alone,
   not by YAML's timestamp rule (which would fail on an impossible date without saying where);
+* aliases may repeat at most :data:`MAX_ALIAS_VALUES` values in a document, and values nest at most
+  :data:`MAX_DEPTH` deep: a few hundred bytes of nested aliases would otherwise expand to millions
+  of values (the "billion laughs"), and deep nesting would exhaust Python's stack;
 * with ``lines=True`` every mapping keeps the line it starts on under the key :data:`LINE`.
+
+A value read from the input goes into a message only through :func:`brief`, which cuts it short.
 
 Every problem raises :class:`~ikz_graph.errors.InputError` with the line (``.line``)::
 
@@ -16,13 +21,19 @@ Every problem raises :class:`~ikz_graph.errors.InputError` with the line (``.lin
 """
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import yaml
 
 from .errors import InputError
 
-__all__ = ["LINE", "load_yaml"]
+__all__ = ["LINE", "MAX_ALIAS_VALUES", "MAX_DEPTH", "brief", "load_yaml"]
+
+#: How many values aliases may repeat in one document (a merge key's mapping counts as well).
+MAX_ALIAS_VALUES = 10_000
+#: How deep values may nest in one document (the records nest four levels deep).
+MAX_DEPTH = 64
 
 
 class _Line:
@@ -47,10 +58,83 @@ LINE = _Line()
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+class _Brief(reprlib.Repr):
+    """``repr`` with long texts, lists and mappings cut short, and without the reader's :data:`LINE`."""
+
+    def repr_dict(self, x: dict, level: int) -> str:
+        return super().repr_dict({k: v for k, v in x.items() if k != LINE} if LINE in x else x, level)
+
+
+_BRIEF = _Brief()
+_BRIEF.maxstring = _BRIEF.maxother = 60
+_BRIEF.maxlist = _BRIEF.maxtuple = _BRIEF.maxset = _BRIEF.maxfrozenset = _BRIEF.maxdict = 6
+_BRIEF.maxlevel = 3
+
+
+def brief(value: Any, limit: int = 100) -> str:
+    """``repr(value)`` cut to at most ``limit`` characters, for messages about input values.
+
+    >>> brief("short"), brief({"id": "x", LINE: 3}), len(brief("x" * 10**6)), len(brief([["x" * 99] * 99] * 99))
+    ("'short'", "{'id': 'x'}", 60, 100)
+    """
+    text = _BRIEF.repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _error(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+
+
+def _check_nodes(root: yaml.Node) -> None:
+    """Refuse a document whose aliases repeat more than :data:`MAX_ALIAS_VALUES` values, that nests
+    deeper than :data:`MAX_DEPTH` (also through aliases) or that contains itself through an alias.
+
+    Walks the composed nodes once (each alias target's size and height are remembered), before
+    anything is constructed.
+    """
+    size: dict[int, tuple[int, int]] = {}  # id(node) -> (values in it, counted with repeats; its height)
+    open_nodes: set[int] = set()
+    repeated = 0
+
+    def walk(node: yaml.Node, parent: yaml.Node | None, depth: int) -> tuple[int, int]:
+        nonlocal repeated
+        key = id(node)
+        if key in size:  # reached again: through an alias
+            n, height = size[key]
+            repeated += n
+            if repeated > MAX_ALIAS_VALUES:
+                raise _error(f"aliases repeat more than {MAX_ALIAS_VALUES} values", parent or node)
+            if depth + height > MAX_DEPTH:
+                raise _error(f"values nest more than {MAX_DEPTH} levels deep", parent or node)
+            return n, height
+        if key in open_nodes:
+            raise _error("an alias refers to a value that contains it", parent or node)
+        if depth > MAX_DEPTH:
+            raise _error(f"values nest more than {MAX_DEPTH} levels deep", node)
+        if isinstance(node, yaml.ScalarNode):
+            size[key] = (1, 0)
+            return size[key]
+        open_nodes.add(key)
+        children = node.value if isinstance(node, yaml.SequenceNode) else [c for pair in node.value for c in pair]
+        n, height = 1, 0
+        for child in children:
+            cn, ch = walk(child, node, depth + 1)
+            n, height = n + cn, max(height, ch + 1)
+        open_nodes.discard(key)
+        size[key] = (n, height)
+        return size[key]
+
+    walk(root, None, 0)
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it
     """A safe loader: duplicate keys refused, merge keys overridable, dates kept as text."""
 
     keep_lines = False
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_nodes(node)
+        return super().construct_document(node)
 
 
 class _LineLoader(_Loader):
@@ -68,12 +152,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
     mapping: dict[Any, Any] = {}
     for key_node, value_node in merged:
         mapping[loader.construct_object(key_node, deep=True)] = loader.construct_object(value_node, deep=True)
+    for key_node, value_node in merged + own:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _error("a key must be a plain value, not a list or mapping (unhashable key)", key_node)
     lines: dict[Any, int] = {}
     for key_node, value_node in own:
         key = loader.construct_object(key_node, deep=True)
         if key in lines:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {lines[key]})", key_node.start_mark)
+            raise _error(f"duplicate key {brief(key)} (first at line {lines[key]})", key_node)
         lines[key] = key_node.start_mark.line + 1
         mapping[key] = loader.construct_object(value_node, deep=True)
     if loader.keep_lines:
@@ -85,8 +171,16 @@ def _construct_text(loader: _Loader, node: yaml.ScalarNode) -> str:
     return loader.construct_scalar(node)
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:  # Python converts at most 4300 digits
+        raise _error("a whole number with too many digits", node) from None
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(text: str, lines: bool = False) -> Any:

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from .dates import parse_iso_day
 from .errors import DateError, QueryError
+from .inputs import brief
 from .namespaces import compact
 from .paths import queries_dir
 
@@ -79,7 +80,7 @@ def parse_query_file(path: Path) -> NamedQuery:
     for spec in meta.get("param", []):
         m = _PARAM_RE.match(spec)
         if not m or m.group(2) not in PARAM_TYPES:
-            raise QueryError(f"{path}: bad parameter line {spec!r} (write: NAME TYPE [optional] description; "
+            raise QueryError(f"{path}: bad parameter line {brief(spec)} (write: NAME TYPE [optional] description; "
                              f"types: {', '.join(PARAM_TYPES)})")
         params.append(Param(m.group(1), m.group(2), bool(m.group(3)), m.group(4).strip()))
     title = meta.get("title", [path.stem])[0]
@@ -103,7 +104,7 @@ def get_query(name_or_file: str | Path, directory: str | Path | None = None) -> 
     f = d / f"{name_or_file}.rq"
     if not f.is_file():
         known = ", ".join(q.name for q in list_queries(d))
-        raise QueryError(f"unknown query {name_or_file!r} (known: {known})")
+        raise QueryError(f"unknown query {brief(name_or_file)} (known: {known})")
     return parse_query_file(f)
 
 
@@ -119,11 +120,11 @@ SELECT DISTINCT ?e ?how ?v WHERE {
 def _named_node(value: str, what: str) -> ox.NamedNode:
     """The IRI ``value`` as a node; a :class:`QueryError` naming ``what`` when it is not a valid http(s) IRI."""
     if not re.fullmatch(r"https?://\S+", value):
-        raise QueryError(f"{what}: {value!r} is not a valid IRI (write http://… or https://…)")
+        raise QueryError(f"{what}: {brief(value)} is not a valid IRI (write http://… or https://…)")
     try:
         return ox.NamedNode(value)
     except ValueError as e:
-        raise QueryError(f"{what}: {value!r} is not a valid IRI ({e})") from None
+        raise QueryError(f"{what}: {brief(value)} is not a valid IRI ({e})") from None
 
 
 def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
@@ -142,11 +143,11 @@ def resolve_entity(kg: "KnowledgeGraph", value: str) -> ox.NamedNode:
     if not hits:
         rows = kg.query(_RESOLVE_LABEL, {"v": ox.Literal(value)}).terms
         if not rows:
-            raise QueryError(f"no entity with id or label {value!r}")
+            raise QueryError(f"no entity with id or label {brief(value)}")
         best = min(int(r["how"].value) for r in rows)
         hits = sorted({r["e"].value for r in rows if int(r["how"].value) == best})
     if len(hits) > 1:
-        raise QueryError(f"{value!r} is ambiguous; it matches: {', '.join(hits)} (give an id or IRI)")
+        raise QueryError(f"{brief(value)} is ambiguous; it matches: {', '.join(hits)} (give an id or IRI)")
     return ox.NamedNode(hits[0])
 
 
@@ -176,7 +177,7 @@ def bind_params(kg: "KnowledgeGraph", query: NamedQuery, values: dict[str, str])
             out[p.name] = ox.Literal(day.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
         elif p.type == "integer":
             if not re.fullmatch(r"-?[0-9]+", v):  # not \d: it also takes other scripts' digits
-                raise QueryError(f"parameter {p.name}: {v!r} is not a whole number")
+                raise QueryError(f"parameter {p.name}: {brief(v)} is not a whole number")
             out[p.name] = ox.Literal(v, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
         else:
             out[p.name] = ox.Literal(v)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .checks import check_records
 from .errors import DataError, InputError, Problem
-from .inputs import LINE, load_yaml
+from .inputs import LINE, brief, load_yaml
 from .schema import COLLECTIONS, SPEC, FieldError, Record, Records, read_fields
 
 __all__ = ["load_records"]
@@ -43,7 +43,7 @@ def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | N
 
         try:
             return json.loads(text, object_pairs_hook=_no_duplicates), None
-        except ValueError:
+        except (ValueError, RecursionError):
             pass  # not plain JSON after all: the YAML parser reads it and reports problems with lines
     try:
         return load_yaml(text, lines=True), None
@@ -68,14 +68,14 @@ def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -
         if coll == LINE:
             continue
         if coll not in SPEC:
-            problems.append(Problem(rel, doc.get(LINE, 0), "", f"unknown collection {coll!r} (known: {', '.join(COLLECTIONS)})"))
+            problems.append(Problem(rel, doc.get(LINE, 0), "", f"unknown collection {brief(coll)} (known: {', '.join(COLLECTIONS)})"))
             continue
         if not isinstance(items, list):
-            problems.append(Problem(rel, doc.get(LINE, 0), "", f"collection {coll!r} must be a list of records"))
+            problems.append(Problem(rel, doc.get(LINE, 0), "", f"collection {brief(coll)} must be a list of records"))
             continue
         for raw in items:
             if not isinstance(raw, dict):
-                problems.append(Problem(rel, doc.get(LINE, 0), coll, f"a {coll} entry must be a mapping, got {raw!r}"))
+                problems.append(Problem(rel, doc.get(LINE, 0), coll, f"a {coll} entry must be a mapping, got {brief(raw)}"))
                 continue
             line = raw.get(LINE, 0)
             rec = Record(coll, raw, rel, line)

@@ -14,7 +14,7 @@ from typing import Any
 from . import namespaces as ns
 from .dates import Date, parse_date
 from .errors import DateError
-from .inputs import LINE
+from .inputs import LINE, brief
 
 __all__ = ["LINE", "Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STATEMENT_TYPES", "FieldError", "read_fields",
            "slugify", "unit_id", "KEY_RE"]
@@ -43,11 +43,15 @@ class Record:
     @property
     def label(self) -> str:
         d = self.data
+
+        def cut(v: Any) -> str:  # a label stays short, whatever the record holds
+            return (v if len(v) <= 60 else v[:57] + "...") if isinstance(v, str) else brief(v, 60)
+
         for k in ("id", "key", "unit", "nuts3"):
             if isinstance(d.get(k), str):
-                return f"{self.collection[:-1] if self.collection.endswith('s') else self.collection} {d[k]}"
+                return f"{self.collection[:-1] if self.collection.endswith('s') else self.collection} {cut(d[k])}"
         if self.collection == "memberships":
-            return f"membership {d.get('member')} in {d.get('organisation')}"
+            return f"membership {cut(d.get('member'))} in {cut(d.get('organisation'))}"
         return f"{self.collection} record"
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -85,17 +89,17 @@ def _date(v: Any) -> Date:
 
 def _str(v: Any) -> str:
     if not isinstance(v, str) or not v.strip():
-        raise FieldError(f"expected a non-empty text, got {v!r}")
+        raise FieldError(f"expected a non-empty text, got {brief(v)}")
     return v.strip()
 
 
 def _pattern(regex: re.Pattern, what: str):
     def check(v: Any) -> str:
         if isinstance(v, int) and not isinstance(v, bool):
-            raise FieldError(f"{what} {v!r} must be a quoted string (YAML drops leading zeros of numbers)")
+            raise FieldError(f"{what} {brief(v)} must be a quoted string (YAML drops leading zeros of numbers)")
         s = _str(v)
         if not regex.match(s):
-            raise FieldError(f"{s!r} is not a valid {what}")
+            raise FieldError(f"{brief(s)} is not a valid {what}")
         return s
     return check
 
@@ -103,33 +107,33 @@ def _pattern(regex: re.Pattern, what: str):
 def _key(v: Any) -> str:
     s = _pattern(AGS_RE, "Kreisschlüssel (5 digits) or Gemeindeschlüssel (8 digits)")(v)
     if s[:2] not in VALID_LAND_KEYS:
-        raise FieldError(f"{s!r} is not a valid key: {s[:2]!r} is no Länderschlüssel (01-16)")
+        raise FieldError(f"{brief(s)} is not a valid key: {brief(s[:2])} is no Länderschlüssel (01-16)")
     return s
 
 
 def _ref(v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool):
-        raise FieldError(f"reference {v!r} must be a quoted string (YAML drops leading zeros of numbers)")
+        raise FieldError(f"reference {brief(v)} must be a quoted string (YAML drops leading zeros of numbers)")
     return _str(v)
 
 
 def _number(v: Any) -> float | int:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise FieldError(f"expected a number, got {v!r}")
+        raise FieldError(f"expected a number, got {brief(v)}")
     if v < 0:
-        raise FieldError(f"expected a non-negative number, got {v!r}")
+        raise FieldError(f"expected a non-negative number, got {brief(v)}")
     return v
 
 
 def _int(v: Any) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
-        raise FieldError(f"expected a whole number, got {v!r}")
+        raise FieldError(f"expected a whole number, got {brief(v)}")
     return v
 
 
 def _bool(v: Any) -> bool:
     if not isinstance(v, bool):
-        raise FieldError(f"expected true or false, got {v!r}")
+        raise FieldError(f"expected true or false, got {brief(v)}")
     return v
 
 
@@ -140,18 +144,18 @@ def _datetime(v: Any) -> str:
         return v.isoformat()
     s = _str(v)
     if not DATETIME_RE.fullmatch(s):
-        raise FieldError(f"{s!r} is not a date-time with offset (write 2023-10-09T18:00:00+02:00)")
+        raise FieldError(f"{brief(s)} is not a date-time with offset (write 2023-10-09T18:00:00+02:00)")
     try:  # a real day, hour and minute, and an offset within a day
         dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s)
     except ValueError:
-        raise FieldError(f"{s!r} is not a valid date-time: there is no such day or time") from None
+        raise FieldError(f"{brief(s)} is not a valid date-time: there is no such day or time") from None
     return s
 
 
 def _list(item):
     def check(v: Any) -> list:
         if not isinstance(v, list):
-            raise FieldError(f"expected a list, got {v!r}")
+            raise FieldError(f"expected a list, got {brief(v)}")
         return [item(x) for x in v]
     return check
 
@@ -160,7 +164,7 @@ def _sub(spec: dict):
     """A nested mapping with its own fields."""
     def check(v: Any) -> dict:
         if not isinstance(v, dict):
-            raise FieldError(f"expected a mapping, got {v!r}")
+            raise FieldError(f"expected a mapping, got {brief(v)}")
         return read_fields(v, spec)
     return check
 
@@ -177,17 +181,18 @@ def read_fields(raw: dict, spec: dict[str, tuple]) -> dict:
     out: dict[Any, Any] = {LINE: raw.get(LINE, 0)}
     unknown = sorted((k for k in raw if k != LINE and k not in spec), key=str)
     if unknown:
-        raise FieldError(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
-                   f" (allowed: {', '.join(sorted(spec))})")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise FieldError(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(brief, unknown[:5]))}{more}"
+                         f" (allowed: {', '.join(sorted(spec))})")
     for name, (check, required) in spec.items():
         if name not in raw or raw[name] is None:
             if required:
-                raise FieldError(f"missing required field {name!r}")
+                raise FieldError(f"missing required field {brief(name)}")
             continue
         try:
             out[name] = check(raw[name])
         except FieldError as e:
-            raise FieldError(f"field {name!r}: {e}") from None
+            raise FieldError(f"field {brief(name)}: {e}") from None
     return out
 
 

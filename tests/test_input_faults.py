@@ -213,3 +213,53 @@ def test_an_unquoted_impossible_date_in_the_configuration(cli, tmp_path):
     r = cli("analyze", "--config", cfg, "--out", tmp_path / "o")
     assert r.exit_code == 2 and "'clusters.seed' must be a whole number >= 0, not '2023-02-30'" in r.output, r.output
     assert not (tmp_path / "o").exists()
+
+
+def _alias_bomb(levels=8, width=9):
+    lines = ["sources:", "  - id: bomb", "    url: https://example.org/", "    published: 2020", "    title:",
+             "      - &a0 [" + ", ".join(["lol"] * width) + "]"]
+    lines += [f"      - &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def _merge_bomb(levels=30):
+    lines = ["sources:", "  - &m0 {id: bomb, title: T, url: 'https://example.org/', published: 2020}"]
+    lines += [f"  - &m{i} {{<<: [*m{i - 1}, *m{i - 1}], k{i}: x}}" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("text, pattern", [
+    (_alias_bomb(), r"bomb\.yaml:\d+: not valid YAML: aliases repeat more than 10000 values"),
+    (_merge_bomb(), r"bomb\.yaml:\d+: not valid YAML: aliases repeat more than 10000 values"),
+    ("sources:\n  - &r [*r]\n", r"bomb\.yaml:2: not valid YAML: an alias refers to a value that contains it"),
+    ("sources:\n  - id: deep\n    title: " + "[" * 200 + "]" * 200 + "\n",
+     r"bomb\.yaml:3: not valid YAML: values nest more than 64 levels deep"),
+    ("sources:\n  - id: deep\n    title: &d " + "[" * 40 + "]" * 40 + "\n    note: " + "[" * 30 + "*d" + "]" * 30 + "\n",
+     r"bomb\.yaml:4: not valid YAML: values nest more than 64 levels deep"),
+])
+def test_yaml_aliases_and_nesting_are_bounded(cli, data_copy, tmp_path, text, pattern):
+    import time
+
+    (data_copy / "bomb.yaml").write_text(text, encoding="utf-8")
+    t = time.perf_counter()
+    out = _build_fails(cli, data_copy, tmp_path, pattern)
+    assert time.perf_counter() - t < 20 and len(out) < 2000, (time.perf_counter() - t, len(out))
+
+
+def test_a_long_value_is_shortened_in_the_message(cli, data_copy, tmp_path):
+    (data_copy / "long.yaml").write_text("sources:\n  - id: long\n    title: [" + ", ".join(["x" * 50] * 20000) + "]\n"
+                                         "  - id: " + "a" * 100000 + "\n    title: T\n", encoding="utf-8")
+    out = _build_fails(cli, data_copy, tmp_path, r"long\.yaml:2 \[source long\]: field 'title': ",
+                       r"long\.yaml:4 \[source aaaa")
+    assert len(out) < 1000, out[:3000]
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ("sources:\n  - id: big\n    published: " + "1" * 5000 + "\n", r"big\.yaml:3: not valid YAML: .*digits"),
+    ("sources:\n  - {[a]: 1}\n", r"big\.yaml:2: not valid YAML: .*unhashable"),
+    ('{"sources": ' + "[" * 100000 + "]" * 100000 + "}", r"big\.yaml:1: not valid YAML: "),
+    ('{"sources": [{"id": "big", "published": ' + "1" * 5000 + "}]}", r"big\.yaml:1: not valid YAML: .*digits"),
+])
+def test_values_yaml_or_json_cannot_hold_are_problems(cli, data_copy, tmp_path, text, pattern):
+    (data_copy / "big.yaml").write_text(text, encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, pattern)
