@@ -16,7 +16,7 @@ from typing import Any
 
 from . import namespaces as ns
 from .errors import AnalysisError, InputError
-from .inputs import brief, load_yaml
+from .inputs import brief, load_yaml, read_text
 
 __all__ = ["load_config", "DEFAULT_CONFIG_PATH", "FACTORS", "TIE_TYPES", "expand", "flatten"]
 
@@ -95,9 +95,7 @@ def _check(cfg: dict, where: str) -> None:
 
 def _read(path: Path) -> dict:
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise AnalysisError(f"cannot read configuration {path}: {e.strerror or e}") from None
+        data = load_yaml(read_text(path))
     except InputError as e:
         raise AnalysisError(f"{path}{f':{e.line}' if e.line else ''}: {e}") from None
     if data is None:

@@ -1,7 +1,11 @@
-"""Reading YAML input one safe way: the data files (:mod:`ikz_graph.records`) and the analysis
-configuration (:mod:`ikz_graph.config`).
+"""Reading input files one safe way: the data files (:mod:`ikz_graph.records`), the analysis
+configuration (:mod:`ikz_graph.config`) and query files (:mod:`ikz_graph.queries`).
 
-PyYAML's safe loader (with libyaml's parser when PyYAML has it), with these rules:
+:func:`read_text` reads regular files only: a named pipe would block every command, a device such
+as ``/dev/zero`` (also behind a symlink) would never end. Text must be UTF-8; where it is not, the
+line and column are named, not a byte offset.
+
+:func:`load_yaml` reads YAML with PyYAML's safe loader (with libyaml's parser when PyYAML has it), with these rules:
 
 * a key written twice in a mapping is an error; a key written beside a merge key (``<<: *base``)
   overrides the merged one, as YAML's merge keys mean;
@@ -21,14 +25,17 @@ Every problem raises :class:`~ikz_graph.errors.InputError` with the line (``.lin
 """
 from __future__ import annotations
 
+import os
 import reprlib
+import stat
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import InputError
 
-__all__ = ["LINE", "MAX_ALIAS_VALUES", "MAX_DEPTH", "brief", "load_yaml"]
+__all__ = ["LINE", "MAX_ALIAS_VALUES", "MAX_DEPTH", "brief", "load_yaml", "read_text"]
 
 #: How many values aliases may repeat in one document (a merge key's mapping counts as well).
 MAX_ALIAS_VALUES = 10_000
@@ -79,6 +86,43 @@ def brief(value: Any, limit: int = 100) -> str:
     """
     text = _BRIEF.repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def read_text(path: str | Path) -> str:
+    """The UTF-8 text of the regular file ``path`` (symlinks followed).
+
+    Raises :class:`~ikz_graph.errors.InputError` "cannot read: …" for anything else, with the line
+    of the first byte that is not UTF-8. The file is opened without blocking and checked on the open
+    descriptor, so a named pipe cannot hang the reader, not even one swapped in after a check.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
+            raise InputError(f"cannot read: not a regular file but {kind}")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        data = b"".join(chunks)
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise InputError(f"cannot read: not UTF-8 text (byte 0x{data[e.start]:02x} in line {line}, column {column})",
+                         line) from None
 
 
 def _error(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from .dates import parse_iso_day
-from .errors import DateError, QueryError
-from .inputs import brief
+from .errors import DateError, InputError, QueryError
+from .inputs import brief, read_text
 from .namespaces import compact
 from .paths import queries_dir
 
@@ -61,9 +61,9 @@ def parse_query_file(path: Path) -> NamedQuery:
     ``queries/`` all have one (checked by the tests).
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise QueryError(f"cannot read query {path}: {e}") from None
+        text = read_text(path)
+    except InputError as e:
+        raise QueryError(f"{path}{f':{e.line}' if e.line else ''}: {e}") from None
     meta: dict[str, list[str]] = {}
     last = None
     for line in text.splitlines():
@@ -96,7 +96,7 @@ def list_queries(directory: str | Path | None = None) -> list[NamedQuery]:
 def get_query(name_or_file: str | Path, directory: str | Path | None = None) -> NamedQuery:
     """A named query by name, or any ``.rq`` file by path."""
     p = Path(name_or_file)
-    if p.suffix == ".rq" and p.is_file():
+    if p.suffix == ".rq" and p.exists():  # a folder or a pipe is refused by the reader
         return parse_query_file(p)
     if p.suffix == ".rq":
         raise QueryError(f"query file {p} does not exist")

@@ -14,7 +14,7 @@ from typing import Any
 
 from .checks import check_records
 from .errors import DataError, InputError, Problem
-from .inputs import LINE, brief, load_yaml
+from .inputs import LINE, brief, load_yaml, read_text
 from .schema import COLLECTIONS, SPEC, FieldError, Record, Records, read_fields
 
 __all__ = ["load_records"]
@@ -35,9 +35,9 @@ def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | N
     ``fast``; its records then have no line numbers (see :func:`load_records`).
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        return None, (0, f"cannot read file: {e}")
+        text = read_text(path)
+    except InputError as e:
+        return None, (e.line, str(e))
     if fast and text.lstrip().startswith("{"):
         import json
 

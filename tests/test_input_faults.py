@@ -263,3 +263,56 @@ def test_a_long_value_is_shortened_in_the_message(cli, data_copy, tmp_path):
 def test_values_yaml_or_json_cannot_hold_are_problems(cli, data_copy, tmp_path, text, pattern):
     (data_copy / "big.yaml").write_text(text, encoding="utf-8")
     _build_fails(cli, data_copy, tmp_path, pattern)
+
+
+# ---------------------------------------------------------------- files that are not regular UTF-8 text files
+def _run_bounded(*args, seconds=60):
+    """``python -m ikz_graph ARGS`` in a process with bounded time and memory (a reader that blocks
+    or reads an endless device fails the test instead of hanging or exhausting the machine)."""
+    import resource
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    try:
+        return subprocess.run([sys.executable, "-m", "ikz_graph", *map(str, args)], capture_output=True, text=True,
+                              cwd=ROOT, timeout=seconds, preexec_fn=limit)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"ikz-graph {' '.join(map(str, args))} did not finish within {seconds} s")
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda p: __import__("os").mkfifo(p), "a named pipe"),
+    (lambda p: p.symlink_to("/dev/zero"), "a character device"),
+    (lambda p: p.mkdir(), "a folder"),
+], ids=["fifo", "symlink-to-dev-zero", "folder"])
+def test_only_regular_files_are_read_from_the_data_folder(data_copy, tmp_path, make, what):
+    make(data_copy / "odd.yaml")
+    r = _run_bounded("--data", data_copy, "build", "--out", tmp_path / "out")
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert f"data/odd.yaml: cannot read: not a regular file but {what}" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_fifo_as_configuration_or_query_file(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "c.yaml")
+    os.mkfifo(tmp_path / "q.rq")
+    r = _run_bounded("analyze", "--config", tmp_path / "c.yaml", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "c.yaml: cannot read: not a regular file but a named pipe" in r.stderr, r.stderr
+    r = _run_bounded("query", tmp_path / "q.rq")
+    assert r.returncode == 2 and "q.rq: cannot read: not a regular file but a named pipe" in r.stderr, r.stderr
+
+
+def test_text_that_is_not_utf8_is_named_by_line(cli, data_copy, tmp_path):
+    (data_copy / "latin1.yaml").write_bytes("sources:\n  - id: x\n    title: Gebührenstelle\n".encode("latin-1"))
+    _build_fails(cli, data_copy, tmp_path, r"latin1\.yaml:3: cannot read: not UTF-8 text \(byte 0xfc in line 3, column 15\)")
+    q = tmp_path / "latin1.rq"
+    q.write_bytes("# title: Gebühren\nSELECT ?x WHERE {}\n".encode("latin-1"))
+    r = cli("query", q)
+    assert r.exit_code == 2 and "latin1.rq:1: cannot read: not UTF-8 text (byte 0xfc in line 1, column 13)" in r.output, r.output
