@@ -34,13 +34,15 @@ class Problem:
 
 
 class DataError(IkzError):
-    """The curated data cannot be read or is inconsistent; carries every problem found."""
+    """The curated data cannot be read or is inconsistent; carries every problem found, and a
+    ``note`` on what was not checked (shown last)."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], note: str = ""):
         self.problems = sorted(problems)
+        self.note = note
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the data"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems) + (f"\n  ({note})" if note else ""))
 
 
 class NotConforming(IkzError):

@@ -235,6 +235,9 @@ def load_yaml(text: str, lines: bool = False) -> Any:
     try:
         return yaml.load(text, Loader=_LineLoader if lines else _Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        mark, context = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
+        line = (mark or context).line + 1 if (mark or context) else 0
         msg = " ".join(str(x) for x in (getattr(e, "context", None), getattr(e, "problem", None)) if x) or str(e)
-        raise InputError(f"not valid YAML: {msg}", mark.line + 1 if mark else 0) from None
+        if context and mark and context.line != mark.line:  # where the parser noticed is not where it began
+            msg += f" (the {getattr(e, 'context', '').split()[-1] or 'value'} starts at line {context.line + 1})"
+        raise InputError(f"not valid YAML: {msg}", line) from None

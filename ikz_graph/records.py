@@ -51,9 +51,14 @@ def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | N
         return None, (e.line, str(e))
 
 
+def _rel(path: Path, root: Path) -> str:
+    """How messages name a data file: with the data folder's name (``data/units.yaml``)."""
+    return str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+
+
 def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -> dict[str, list[Record]]:
     """The records of one file, from ``parsed`` (what :func:`_parse_yaml` returned for it)."""
-    rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+    rel = _rel(path, root)
     doc, error = parsed
     if error:
         problems.append(Problem(rel, error[0], "", error[1]))
@@ -110,6 +115,10 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     for path, parsed in zip(files, parsed_all):
         for coll, items in _read_file(path, root, problems, parsed).items():
             recs.by_collection.setdefault(coll, []).extend(items)
+    unread = [Problem(_rel(p, root), e[0], "", e[1]) for p, (_, e) in zip(files, parsed_all) if e]
+    if unread:  # the checks would only report the consequences of the missing records: the cause alone
+        raise DataError(unread, f"the records were not checked, because {len(unread)} file"
+                                f"{'s' if len(unread) > 1 else ''} could not be read")
     check_records(recs, problems, concepts)
     if problems:
         if fast and any(doc is not None and LINE not in doc for doc, _ in parsed_all):

@@ -316,3 +316,20 @@ def test_text_that_is_not_utf8_is_named_by_line(cli, data_copy, tmp_path):
     q.write_bytes("# title: Gebühren\nSELECT ?x WHERE {}\n".encode("latin-1"))
     r = cli("query", q)
     assert r.exit_code == 2 and "latin1.rq:1: cannot read: not UTF-8 text (byte 0xfc in line 1, column 13)" in r.output, r.output
+
+
+# ---------------------------------------------------------------- a file that does not parse
+def test_a_file_that_does_not_parse_is_the_only_problem_reported(cli, data_copy, tmp_path):
+    text = (data_copy / "units.yaml").read_text(encoding="utf-8")
+    assert '    label: "Vulkaneifel"\n' in text
+    (data_copy / "units.yaml").write_text(text.replace('    label: "Vulkaneifel"\n', '    label: "Vulkaneifel\n', 1),
+                                          encoding="utf-8")
+    projects = (data_copy / "projects.yaml").read_text(encoding="utf-8")
+    (data_copy / "projects.yaml").write_text(projects.replace("    name: IKZ-Modellvorhaben Vorderpfalz\n",
+                                                              "    nme: IKZ-Modellvorhaben Vorderpfalz\n", 1), encoding="utf-8")
+    (data_copy / "zz.yaml").write_bytes(b"sources: [\xff]\n")
+    lines = _build_fails(cli, data_copy, tmp_path).splitlines()
+    assert lines[0] == "error: 2 problems in the data:", lines[:5]
+    assert lines[1].startswith("  data/units.yaml:54") and "not valid YAML" in lines[1], lines[:5]
+    assert lines[2] == "  data/zz.yaml:1: cannot read: not UTF-8 text (byte 0xff in line 1, column 11)"
+    assert lines[3] == "  (the records were not checked, because 2 files could not be read)" and len(lines) == 4
