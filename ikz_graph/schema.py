@@ -7,8 +7,10 @@ records are :mod:`ikz_graph.checks`. The format is documented in ``docs/data-for
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from . import namespaces as ns
@@ -29,6 +31,14 @@ URL_RE = re.compile(r"^https?://\S+$")
 DATETIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 VALID_LAND_KEYS = {f"{i:02d}" for i in range(1, 17)}
+
+#: Bounds of the figures in the records. Far beyond any real figure, and well inside what every store
+#: holds exactly: Oxigraph keeps an xsd:integer in 64 bits and an xsd:decimal with 18 decimal places
+#: up to about 1.7e20, so a larger value would be ill-typed there but not in rdflib, and the two SHACL
+#: engines would disagree; NaN and infinity have no xsd:decimal form at all.
+MAX_WHOLE = 10**9
+MAX_NUMBER = 10**15
+MAX_DECIMALS = 6
 
 
 @dataclass
@@ -118,16 +128,24 @@ def _ref(v: Any) -> str:
 
 
 def _number(v: Any) -> float | int:
+    """A figure (amount, area, rate): finite, from 0 to :data:`MAX_NUMBER`, at most :data:`MAX_DECIMALS` places."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise FieldError(f"expected a number, got {brief(v)}")
-    if v < 0:
-        raise FieldError(f"expected a non-negative number, got {brief(v)}")
+    if not math.isfinite(v):
+        raise FieldError(f"expected a finite number, got {v}")
+    if not 0 <= v <= MAX_NUMBER:
+        raise FieldError(f"expected a number from 0 to {MAX_NUMBER}, got {brief(v)}")
+    if Decimal(str(v)).as_tuple().exponent < -MAX_DECIMALS:
+        raise FieldError(f"expected a number with at most {MAX_DECIMALS} decimal places, got {v}")
     return v
 
 
 def _int(v: Any) -> int:
+    """A count or number (population, phase): a whole number from 0 to :data:`MAX_WHOLE`."""
     if isinstance(v, bool) or not isinstance(v, int):
         raise FieldError(f"expected a whole number, got {brief(v)}")
+    if not 0 <= v <= MAX_WHOLE:
+        raise FieldError(f"expected a whole number from 0 to {MAX_WHOLE}, got {brief(v)}")
     return v
 
 

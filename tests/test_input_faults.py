@@ -333,3 +333,30 @@ def test_a_file_that_does_not_parse_is_the_only_problem_reported(cli, data_copy,
     assert lines[1].startswith("  data/units.yaml:54") and "not valid YAML" in lines[1], lines[:5]
     assert lines[2] == "  data/zz.yaml:1: cannot read: not UTF-8 text (byte 0xff in line 1, column 11)"
     assert lines[3] == "  (the records were not checked, because 2 files could not be read)" and len(lines) == 4
+
+
+# ---------------------------------------------------------------- numbers
+@pytest.mark.parametrize("old, new, message", [
+    ("population: {value: 61912,", "population: {value: -61912,", "field 'population': field 'value': expected a whole number from 0 to 1000000000, got -61912"),
+    ("population: {value: 61912,", "population: {value: 1000000000000000000000000000000,", "expected a whole number from 0 to 1000000000, got 1000000000000000000000000000000"),
+    ("{value: 911.64,", "{value: .nan,", "field 'area_km2': field 'value': expected a finite number, got nan"),
+    ("{value: 911.64,", "{value: .inf,", "expected a finite number, got inf"),
+    ("{value: 911.64,", "{value: -.inf,", "expected a finite number, got -inf"),
+    ("{value: 911.64,", "{value: 1.0e+30,", "expected a number from 0 to 1000000000000000, got 1e+30"),
+    ("{value: 911.64,", "{value: 1.0e-30,", "expected a number with at most 6 decimal places, got 1e-30"),
+])
+@pytest.mark.parametrize("validate", [[], ["--no-validate"]], ids=["validate", "no-validate"])
+def test_numbers_are_finite_and_in_range(cli, data_copy, tmp_path, old, new, message, validate):
+    text = (data_copy / "units.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (data_copy / "units.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    r = cli("--data", data_copy, "build", "--out", out, *validate)
+    assert r.exit_code == 1 and r"data/units.yaml:" in r.output and message in r.output, r.output
+    assert not out.exists()
+
+
+def test_a_json_nan_is_refused_too(cli, data_copy, tmp_path):
+    (data_copy / "grants.yaml").write_text('{"grants": [{"id": "g-nan", "funder": "07233", "project": "emh", '
+                                           '"amount": NaN, "sources": ["seed-egov-2023-10-04"]}]}', encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"grants\.yaml:1 \[grant g-nan\]: field 'amount': expected a (finite )?number, got ('NaN'|nan)")
