@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from pyoxigraph import NamedNode
+
 from . import namespaces as ns
 from .dates import Date, parse_date
 from .errors import DateError
@@ -39,6 +41,8 @@ VALID_LAND_KEYS = {f"{i:02d}" for i in range(1, 17)}
 MAX_WHOLE = 10**9
 MAX_NUMBER = 10**15
 MAX_DECIMALS = 6
+#: The longest text field: far beyond any description, well inside the store's limit per literal.
+MAX_TEXT = 100_000
 
 
 @dataclass
@@ -100,7 +104,24 @@ def _date(v: Any) -> Date:
 def _str(v: Any) -> str:
     if not isinstance(v, str) or not v.strip():
         raise FieldError(f"expected a non-empty text, got {brief(v)}")
+    if len(v) > MAX_TEXT:
+        raise FieldError(f"a text of {len(v)} characters (at most {MAX_TEXT})")
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError as e:  # JSON may escape half a character ("\ud800"), which no store holds
+        raise FieldError(f"{brief(v)} is not text: {e.reason} at character {e.start + 1}") from None
     return v.strip()
+
+
+def _url(v: Any) -> str:
+    """An http(s) address that is a valid IRI: the graph holds it as one (``schema:url``)."""
+    s = _pattern(URL_RE, "URL")(v)
+    try:
+        NamedNode(s)
+    except ValueError as e:
+        raise FieldError(f"{brief(s)} is not a valid URL: {e} (write such characters percent-encoded, "
+                         "e.g. %22 for \")") from None
+    return s
 
 
 def _pattern(regex: re.Pattern, what: str):
@@ -223,7 +244,7 @@ DATE = (_date, False)
 
 SPEC: dict[str, dict[str, tuple]] = {
     "sources": {
-        "id": ID, "title": TEXT, "url": (_pattern(URL_RE, "URL"), False), "document": OPT_TEXT,
+        "id": ID, "title": TEXT, "url": (_url, False), "document": OPT_TEXT,
         "publisher": OPT_TEXT, "published": DATE, "accessed": DATE, "note": OPT_TEXT,
     },
     "units": {
@@ -246,7 +267,7 @@ SPEC: dict[str, dict[str, tuple]] = {
     "organisations": {
         "id": ID, "type": TEXT, "name": TEXT, "label": OPT_TEXT, "alt_names": (_list(_str), False),
         "legal_form": OPT_TEXT, "task_fields": (_list(_str), False), "founded": DATE, "dissolved": DATE,
-        "parent": (_ref, False), "seat": OPT_TEXT, "homepage": (_pattern(URL_RE, "URL"), False),
+        "parent": (_ref, False), "seat": OPT_TEXT, "homepage": (_url, False),
         "description": OPT_TEXT, "sites": (_list(_str), False), "developed_in": (_ref, False),
         "legal_basis": (_list(_ref), False), "accompanies": (_list(_ref), False),
         "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False),
@@ -294,7 +315,7 @@ SPEC: dict[str, dict[str, tuple]] = {
         "legal_basis": (_list(_ref), False), "description": OPT_TEXT, "sources": SOURCES,
     },
     "legal_acts": {
-        "id": ID, "title": TEXT, "short_title": OPT_TEXT, "url": (_pattern(URL_RE, "URL"), False),
+        "id": ID, "title": TEXT, "short_title": OPT_TEXT, "url": (_url, False),
         "date": DATE, "sources": SOURCES,
     },
     "meetings": {

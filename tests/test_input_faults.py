@@ -360,3 +360,32 @@ def test_a_json_nan_is_refused_too(cli, data_copy, tmp_path):
     (data_copy / "grants.yaml").write_text('{"grants": [{"id": "g-nan", "funder": "07233", "project": "emh", '
                                            '"amount": NaN, "sources": ["seed-egov-2023-10-04"]}]}', encoding="utf-8")
     _build_fails(cli, data_copy, tmp_path, r"grants\.yaml:1 \[grant g-nan\]: field 'amount': expected a (finite )?number, got ('NaN'|nan)")
+
+
+# ---------------------------------------------------------------- texts and URLs that the graph cannot hold
+@pytest.mark.parametrize("char", ['"', "|", "{", "}", "\\\\", "^", "`", "<", ">", "%zz"])
+def test_a_url_that_is_no_valid_iri_is_a_problem(cli, data_copy, tmp_path, char):
+    text = (data_copy / "bodies.yaml").read_text(encoding="utf-8")
+    old = "    url: https://www.umwelt-online.de/recht/allgemei/laender/rp/kzg.htm\n"
+    assert old in text
+    (data_copy / "bodies.yaml").write_text(text.replace(old, old.replace("kzg.htm", f'"kzg{char}x.htm"'), 1),
+                                           encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"bodies\.yaml:4 \[legal_act komzg\]: field 'url': .* is not a valid URL")
+
+
+def test_a_text_too_long_for_the_store_is_a_problem(cli, data_copy, tmp_path):
+    (data_copy / "long.yaml").write_text("sources:\n" + SOURCE.format(id="x-long") + "    note: " + "x" * (17 << 20) + "\n",
+                                         encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"long\.yaml:2 \[source x-long\]: field 'note': a text of 17825792 characters "
+                                           r"\(at most 100000\)")
+
+
+def test_half_a_character_is_no_text(cli, data_copy, tmp_path):
+    (data_copy / "half.yaml").write_text('{"sources": [{"id": "x-half", "title": "T\\ud800", "url": "https://example.org/", '
+                                         '"published": "2020"}]}', encoding="utf-8")
+    # refused as a field, the file is read again as YAML to name the line, and YAML refuses the escape
+    _build_fails(cli, data_copy, tmp_path, r"half\.yaml:1: not valid YAML: .*invalid Unicode character escape code")
+    from ikz_graph.schema import SPEC, FieldError, read_fields
+
+    with pytest.raises(FieldError, match=r"field 'title': 'T\\ud800' is not text: surrogates not allowed at character 2"):
+        read_fields({"id": "x", "title": "T\ud800"}, SPEC["sources"])
