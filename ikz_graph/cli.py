@@ -147,10 +147,12 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
               help="table for people; csv, tsv, json follow the W3C SPARQL 1.1 result formats.")
 @click.option("--include", "includes", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE", help="Also load this RDF file (.ttl, .nt, .trig, .nq), e.g. analysis results (repeatable).")
+@click.option("--allow-service", is_flag=True,
+              help="Let a query with SERVICE make the embedded store send requests to other hosts (off by default).")
 @_remote_options
 @click.pass_context
 def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, includes: tuple[Path, ...],
-          endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
+          allow_service: bool, endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
     """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store,
     or with --endpoint on a remote SPARQL 1.1 endpoint."""
     from .queries import format_result, get_query, bind_params
@@ -166,7 +168,8 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
                 kg.add_file(f)
             except DataError as e:  # a file the user named, not the project's data: exit 2
                 raise QueryError(str(e)) from None
-    result = kg.query(q.text, bind_params(kg, q, kv))
+    local = {} if endpoint else {"allow_service": allow_service}  # a remote endpoint decides for itself
+    result = kg.query(q.text, bind_params(kg, q, kv), **local)
     click.echo(format_result(result, fmt), nl=False)
 
 

@@ -184,10 +184,14 @@ def bind_params(kg: "KnowledgeGraph", query: NamedQuery, values: dict[str, str])
     return out
 
 
-def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, str] | None = None) -> "Result":
-    """Run a named query (or ``.rq`` file) with parameters given as strings; return a :class:`Result`."""
+def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, str] | None = None, *,
+              allow_service: bool = False) -> "Result":
+    """Run a named query (or ``.rq`` file) with parameters given as strings; return a :class:`Result`.
+
+    A query with ``SERVICE`` is refused unless ``allow_service`` (see :meth:`KnowledgeGraph.query`).
+    """
     q = get_query(name_or_file)
-    return kg.query(q.text, bind_params(kg, q, params or {}))
+    return kg.query(q.text, bind_params(kg, q, params or {}), allow_service=allow_service)
 
 
 def _cell(term: Any) -> str:

@@ -389,3 +389,79 @@ def test_half_a_character_is_no_text(cli, data_copy, tmp_path):
 
     with pytest.raises(FieldError, match=r"field 'title': 'T\\ud800' is not text: surrogates not allowed at character 2"):
         read_fields({"id": "x", "title": "T\ud800"}, SPEC["sources"])
+
+
+# ---------------------------------------------------------------- federation
+class _Listener:
+    """A TCP port on 127.0.0.1 that records whether anyone connected (and closes every connection)."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port, self.connections, self._stop = self.sock.getsockname()[1], 0, False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self._stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+SERVICE_QUERIES = [
+    "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+    "select * where {{ service silent <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+    "# a comment\nSELECT * WHERE {{ ?x ?y ?z . sErViCe<http://127.0.0.1:{port}/>{{?s ?p ?o}} }} LIMIT 1",
+]
+
+
+@pytest.mark.parametrize("text", SERVICE_QUERIES)
+def test_a_local_query_does_not_call_other_hosts(cli, tmp_path, text):
+    listener = _Listener()
+    try:
+        f = tmp_path / "fed.rq"
+        f.write_text(text.format(port=listener.port), encoding="utf-8")
+        r = cli("query", f)
+        assert r.exit_code == 2 and "SERVICE" in r.output and "--allow-service" in r.output, r.output
+        assert listener.connections == 0
+        r = cli("query", f, "--allow-service")  # asked for: the store calls out (and fails, cleanly or SILENTly)
+        assert r.exit_code == 0 if "silent" in text else r.exit_code == 2 and "cannot run the query" in r.output, r.output
+        assert listener.connections == 1 and "Traceback" not in r.output
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("text", ['SELECT ?service WHERE {{ BIND("SERVICE <http://127.0.0.1:{port}/>" AS ?service) }}',
+                                  "SELECT ?s WHERE {{ ?s <http://example.org/SERVICE> ?o }} # SERVICE <x>",
+                                  "PREFIX service: <http://example.org/>\nSELECT ?s WHERE {{ ?s service:x ?o }}"])
+def test_the_word_service_elsewhere_is_no_federation(cli, tmp_path, text):
+    f = tmp_path / "not-fed.rq"
+    f.write_text(text.format(port=1), encoding="utf-8")
+    r = cli("query", f)
+    assert r.exit_code == 0, r.output
+
+
+def test_service_is_found_however_it_is_written(kg):
+    from ikz_graph.graph import uses_service
+
+    assert uses_service("SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }")
+    assert uses_service('SELECT * { ?s ?p "unfinished . SERVICE <http://x/> { ?s ?p ?o } }')
+    assert uses_service("SELECT * {\n  SERVICE\n  ?endpoint { ?s ?p ?o } }")
+    assert not uses_service("SELECT * { ?s ?p '''SERVICE\n<http://x/>''' }")
+    with pytest.raises(QueryError, match="uses SERVICE"):
+        kg.query("SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
+    assert kg.query("SELECT * { SERVICE SILENT <http://127.0.0.1:1/> { ?s ?p ?o } }", allow_service=True).rows == [{"s": None, "p": None, "o": None}]
