@@ -465,3 +465,14 @@ def test_service_is_found_however_it_is_written(kg):
     with pytest.raises(QueryError, match="uses SERVICE"):
         kg.query("SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
     assert kg.query("SELECT * { SERVICE SILENT <http://127.0.0.1:1/> { ?s ?p ?o } }", allow_service=True).rows == [{"s": None, "p": None, "o": None}]
+
+
+# ---------------------------------------------------------------- endpoints
+@pytest.mark.parametrize("url", ["http://uzer:Zq9x@", "http://uzer:Zq9x@host:99999/x", "http://uzer:Zq9x@[::1",
+                                 "http://uzer:Zq9x@host:port/x", "http://uzer:Zq/9x@host/q", "ftp://uzer:Zq9x@host/",
+                                 "http://host:abc/q", "http://[::1/q", "http://uzer:Zq9x@host:-1/", "http://Zq:9x@h:1/"])
+@pytest.mark.parametrize("command", [["query", "units"], ["publish"], ["analyze"]])
+def test_a_malformed_endpoint_is_a_clear_error_that_keeps_secrets(cli, tmp_path, url, command):
+    r = cli(*command, "--endpoint", url, *(["--out", tmp_path / "o"] if command == ["analyze"] else []))
+    assert r.exit_code == 2 and "error: endpoint " in r.output, r.output
+    assert "Zq" not in r.output and "9x" not in r.output and "uzer" not in r.output, r.output
