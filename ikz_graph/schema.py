@@ -24,11 +24,11 @@ __all__ = ["LINE", "Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STA
            "slugify", "unit_id", "KEY_RE"]
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-KEY_RE = re.compile(r"^\d{5}$")
-AGS_RE = re.compile(r"^\d{5}(\d{3})?$")
-LAND_KEY_RE = re.compile(r"^\d{2}$")
+KEY_RE = re.compile(r"^[0-9]{5}$")
+AGS_RE = re.compile(r"^[0-9]{5}([0-9]{3})?$")
+LAND_KEY_RE = re.compile(r"^[0-9]{2}$")
 NUTS3_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
-QID_RE = re.compile(r"^Q[1-9]\d*$")
+QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 URL_RE = re.compile(r"^https?://\S+$")
 DATETIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")

@@ -476,3 +476,14 @@ def test_a_malformed_endpoint_is_a_clear_error_that_keeps_secrets(cli, tmp_path,
     r = cli(*command, "--endpoint", url, *(["--out", tmp_path / "o"] if command == ["analyze"] else []))
     assert r.exit_code == 2 and "error: endpoint " in r.output, r.output
     assert "Zq" not in r.output and "9x" not in r.output and "uzer" not in r.output, r.output
+
+
+@pytest.mark.parametrize("file, old, new, pattern", [
+    ("states.yaml", '  - key: "07"', '  - key: "٠٧"', r"states\.yaml:\d+ \[state ٠٧\]: field 'key': '٠٧' is not a valid Länderschlüssel"),
+    ("units.yaml", "    wikidata: Q3104\n", "    wikidata: Q3١٠٤\n", r"units\.yaml:\d+ \[unit \d+\]: field 'wikidata': 'Q3١٠٤' is not a valid Wikidata"),
+])
+def test_keys_and_ids_take_ascii_digits_only(cli, data_copy, tmp_path, file, old, new, pattern):
+    text = (data_copy / file).read_text(encoding="utf-8")
+    assert old in text
+    (data_copy / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, pattern)
