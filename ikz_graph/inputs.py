@@ -234,6 +234,11 @@ def load_yaml(text: str, lines: bool = False) -> Any:
     """
     try:
         return yaml.load(text, Loader=_LineLoader if lines else _Loader)  # noqa: S506 - a SafeLoader
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow: no mark, only a position
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        raise InputError(f"not valid YAML: {e.reason} (U+{e.character:04X} in line {line}, column {column})",
+                         line) from None
     except yaml.YAMLError as e:
         mark, context = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
         line = (mark or context).line + 1 if (mark or context) else 0

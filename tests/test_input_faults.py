@@ -487,3 +487,9 @@ def test_keys_and_ids_take_ascii_digits_only(cli, data_copy, tmp_path, file, old
     assert old in text
     (data_copy / file).write_text(text.replace(old, new, 1), encoding="utf-8")
     _build_fails(cli, data_copy, tmp_path, pattern)
+
+
+def test_a_control_character_is_named_by_line(cli, data_copy, tmp_path):
+    (data_copy / "ctrl.yaml").write_text("sources:\n  - id: x-ctrl\n    title: T\x00\n", encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"ctrl\.yaml:3: not valid YAML: control characters are not allowed "
+                                           r"\(U\+0000 in line 3, column 13\)")
