@@ -152,7 +152,7 @@ def _number(v: Any) -> float | int:
     """A figure (amount, area, rate): finite, from 0 to :data:`MAX_NUMBER`, at most :data:`MAX_DECIMALS` places."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise FieldError(f"expected a number, got {brief(v)}")
-    if not math.isfinite(v):
+    if isinstance(v, float) and not math.isfinite(v):  # (an int is finite, and may be too large for a float)
         raise FieldError(f"expected a finite number, got {v}")
     if not 0 <= v <= MAX_NUMBER:
         raise FieldError(f"expected a number from 0 to {MAX_NUMBER}, got {brief(v)}")

@@ -344,6 +344,7 @@ def test_a_file_that_does_not_parse_is_the_only_problem_reported(cli, data_copy,
     ("{value: 911.64,", "{value: -.inf,", "expected a finite number, got -inf"),
     ("{value: 911.64,", "{value: 1.0e+30,", "expected a number from 0 to 1000000000000000, got 1e+30"),
     ("{value: 911.64,", "{value: 1.0e-30,", "expected a number with at most 6 decimal places, got 1e-30"),
+    ("{value: 911.64,", "{value: 1" + "0" * 400 + ",", "expected a number from 0 to 1000000000000000, got 1000"),
 ])
 @pytest.mark.parametrize("validate", [[], ["--no-validate"]], ids=["validate", "no-validate"])
 def test_numbers_are_finite_and_in_range(cli, data_copy, tmp_path, old, new, message, validate):
