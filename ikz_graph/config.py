@@ -51,8 +51,9 @@ def _merge(base: dict, over: dict, where: str, path: str = "") -> None:
 
 def _check(cfg: dict, where: str) -> None:
     def number(path: str, value: Any, minimum: float = 0.0) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            raise AnalysisError(f"{where}: '{path}' must be a number >= {minimum:g}, not {brief(value)}")
+        # NaN fails both comparisons; infinity and integers too large for a float fail the second
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not minimum <= value <= 1e15:
+            raise AnalysisError(f"{where}: '{path}' must be a number from {minimum:g} to 1e+15, not {brief(value)}")
 
     net = cfg["network"]
     for t in TIE_TYPES:

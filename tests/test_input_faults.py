@@ -494,3 +494,12 @@ def test_a_control_character_is_named_by_line(cli, data_copy, tmp_path):
     (data_copy / "ctrl.yaml").write_text("sources:\n  - id: x-ctrl\n    title: T\x00\n", encoding="utf-8")
     _build_fails(cli, data_copy, tmp_path, r"ctrl\.yaml:3: not valid YAML: control characters are not allowed "
                                            r"\(U\+0000 in line 3, column 13\)")
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "1" + "0" * 400])
+def test_a_configuration_number_is_finite(cli, tmp_path, value):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"network:\n  weights:\n    project: {value}\n", encoding="utf-8")
+    r = cli("analyze", "--config", cfg, "--out", tmp_path / "o")
+    assert r.exit_code == 2 and "'network.weights.project' must be a number from 0 to 1e+15" in r.output, r.output
+    assert not (tmp_path / "o").exists()
