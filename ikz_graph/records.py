@@ -121,7 +121,7 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
                                 f"{'s' if len(unread) > 1 else ''} could not be read")
     check_records(recs, problems, concepts)
     if problems:
-        if fast and any(doc is not None and LINE not in doc for doc, _ in parsed_all):
+        if fast and any(isinstance(doc, dict) and LINE not in doc for doc, _ in parsed_all):
             # JSON-style files were read without line numbers: read again, as YAML, to name them
             return load_records(data_dir, concepts, fast=False)
         raise DataError(problems)

@@ -503,3 +503,9 @@ def test_a_configuration_number_is_finite(cli, tmp_path, value):
     r = cli("analyze", "--config", cfg, "--out", tmp_path / "o")
     assert r.exit_code == 2 and "'network.weights.project' must be a number from 0 to 1e+15" in r.output, r.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("text", ["# a comment\nl\n", "- a\n- b\n", "42\n"])
+def test_a_file_that_is_no_mapping_is_a_problem(cli, data_copy, tmp_path, text):
+    (data_copy / "scalar.yaml").write_text(text, encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"scalar\.yaml:1: the file must be a mapping of collection names")
