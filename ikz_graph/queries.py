@@ -188,10 +188,15 @@ def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, 
               allow_service: bool = False) -> "Result":
     """Run a named query (or ``.rq`` file) with parameters given as strings; return a :class:`Result`.
 
-    A query with ``SERVICE`` is refused unless ``allow_service`` (see :meth:`KnowledgeGraph.query`).
+    On the embedded store a query with ``SERVICE`` is refused unless ``allow_service`` (see
+    :meth:`KnowledgeGraph.query`); any other source with a ``query(sparql, bindings)`` method, such
+    as a remote endpoint, decides about it itself.
     """
+    from .graph import KnowledgeGraph
+
     q = get_query(name_or_file)
-    return kg.query(q.text, bind_params(kg, q, params or {}), allow_service=allow_service)
+    local = {"allow_service": allow_service} if isinstance(kg, KnowledgeGraph) else {}
+    return kg.query(q.text, bind_params(kg, q, params or {}), **local)
 
 
 def _cell(term: Any) -> str:

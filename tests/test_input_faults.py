@@ -509,3 +509,11 @@ def test_a_configuration_number_is_finite(cli, tmp_path, value):
 def test_a_file_that_is_no_mapping_is_a_problem(cli, data_copy, tmp_path, text):
     (data_copy / "scalar.yaml").write_text(text, encoding="utf-8")
     _build_fails(cli, data_copy, tmp_path, r"scalar\.yaml:1: the file must be a mapping of collection names")
+
+
+def test_run_query_works_on_any_sparql_source(kg):
+    class Source:  # a remote endpoint has query(sparql, bindings) and decides about SERVICE itself
+        def query(self, sparql, bindings=None):
+            return kg.query(sparql, bindings)
+
+    assert len(run_query(Source(), "units").rows) == 36
