@@ -10,8 +10,9 @@ from typing import Callable
 
 from .dates import Date
 from .errors import Problem
+from .inputs import brief
 from .levels import UNIT_TYPES, key_problem
-from .schema import KEY_RE, ORG_TYPES, SPEC, STATEMENT_TYPES, Record, Records, slugify, unit_id
+from .schema import KEY_RE, LINE, ORG_TYPES, SPEC, STATEMENT_TYPES, Record, Records, slugify, unit_id
 
 __all__ = ["check_records"]
 
@@ -40,7 +41,7 @@ class _Checker:
     def define(self, rec: Record, ident: str, kind: str) -> None:
         if ident in self._first:
             o = self._first[ident]
-            self.bad(rec, f"id {ident!r} is already used by {o.label} at {o.file}:{o.line}")
+            self.bad(rec, f"id {brief(ident)} is already used by {o.label} at {o.file}:{o.line}")
         else:
             self._first[ident] = rec
             self.kinds[ident] = kind
@@ -50,12 +51,12 @@ class _Checker:
         k = self.kinds.get(value)
         if k is None:
             if "unit" in allowed and KEY_RE.match(value):
-                self.bad(rec, f"{what}: unknown Kreisschlüssel {value!r} (no unit with that key in the data)", line)
+                self.bad(rec, f"{what}: unknown Kreisschlüssel {brief(value)} (no unit with that key in the data)", line)
             else:
-                self.bad(rec, f"{what}: {value!r} does not exist (expected the id of a {' or '.join(allowed)})", line)
+                self.bad(rec, f"{what}: {brief(value)} does not exist (expected the id of a {' or '.join(allowed)})", line)
             return False
         if k not in allowed:
-            self.bad(rec, f"{what}: {value!r} is a {k}, expected a {' or '.join(allowed)}", line)
+            self.bad(rec, f"{what}: {brief(value)} is a {k}, expected a {' or '.join(allowed)}", line)
             return False
         return True
 
@@ -64,13 +65,13 @@ class _Checker:
             self.bad(rec, f"{what}: at least one source is required", line)
         for s in ids:
             if self.kinds.get(s) != "source":
-                self.bad(rec, f"{what}: unknown source {s!r} (define it under 'sources:')", line)
+                self.bad(rec, f"{what}: unknown source {brief(s)} (define it under 'sources:')", line)
 
     def concept(self, rec: Record, value: str | None, scheme: str, what: str, line: int | None = None) -> None:
         if value is None or self.concepts is None:
             return
         if value not in self.concepts.get(scheme, set()):
-            self.bad(rec, f"{what}: {value!r} is not a concept of ikzc:{scheme} "
+            self.bad(rec, f"{what}: {brief(value)} is not a concept of ikzc:{scheme} "
                           f"(known: {', '.join(sorted(self.concepts.get(scheme, ())))})", line)
 
     def order(self, rec: Record, start: Date | None, end: Date | None, what: str = "", line: int | None = None) -> None:
@@ -104,7 +105,7 @@ def _define_ids(c: _Checker) -> None:
         if head:
             pid = slugify(head["name"])
             if c.kinds.get(pid, "person") != "person":
-                c.bad(r, f"head: person id {pid!r} is already used by a {c.kinds[pid]}", head["__line__"])
+                c.bad(r, f"head: person id {brief(pid)} is already used by a {c.kinds[pid]}", head[LINE])
             c.kinds.setdefault(pid, "person")
 
 
@@ -128,7 +129,7 @@ def _units(c: _Checker, r: Record) -> None:
     d = r.data
     t = d["type"]
     if t not in UNIT_TYPES:
-        c.bad(r, f"unknown unit type {t!r} (known: {', '.join(sorted(UNIT_TYPES))})")
+        c.bad(r, f"unknown unit type {brief(t)} (known: {', '.join(sorted(UNIT_TYPES))})")
     else:
         problem = key_problem(t, d.get("key"))
         if problem:
@@ -144,12 +145,12 @@ def _units(c: _Checker, r: Record) -> None:
             _inside(c, r, ut.inside)
     for f in ("population", "area_km2"):
         for fig in d.get(f, []):
-            c.sources(r, [fig["source"]], fig["__line__"], f"{f}.source")
+            c.sources(r, [fig["source"]], fig[LINE], f"{f}.source")
     head = d.get("head")
     if head:
-        c.sources(r, [head["source"]], head["__line__"], "head.source")
-        c.concept(r, head["role"], "roles", "head.role", head["__line__"])
-        c.order(r, head.get("since"), head.get("until"), "head: ", head["__line__"])
+        c.sources(r, [head["source"]], head[LINE], "head.source")
+        c.concept(r, head["role"], "roles", "head.role", head[LINE])
+        c.order(r, head.get("since"), head.get("until"), "head: ", head[LINE])
 
 
 def _inside(c: _Checker, r: Record, types: tuple[str, ...]) -> None:
@@ -159,10 +160,10 @@ def _inside(c: _Checker, r: Record, types: tuple[str, ...]) -> None:
         return
     dist_type = c.unit_types.get(dist)
     if dist_type not in types:
-        c.bad(r, f"district: {dist!r} is a {dist_type}, expected a {types[0]}")
+        c.bad(r, f"district: {brief(dist)} is a {dist_type}, expected a {types[0]}")
     elif r.get("key") and not r.get("key").startswith(dist):
-        c.bad(r, f"district: the {UNIT_TYPES[r.get('type')].key_name} {r.get('key')!r} does not start with "
-                 f"the district's {UNIT_TYPES[dist_type].key_name} {dist!r}")
+        c.bad(r, f"district: the {UNIT_TYPES[r.get('type')].key_name} {brief(r.get('key'))} does not start with "
+                 f"the district's {UNIT_TYPES[dist_type].key_name} {brief(dist)}")
 
 
 def _neighbours(c: _Checker, records: list[Record]) -> None:
@@ -172,24 +173,24 @@ def _neighbours(c: _Checker, records: list[Record]) -> None:
         u = r.get("unit")
         if c.ref(r, u, ("unit",), "unit"):
             if u in listed:
-                c.bad(r, f"neighbours of {u!r} are listed twice")
+                c.bad(r, f"neighbours of {brief(u)} are listed twice")
             listed.setdefault(u, set())
         for n in r.get("neighbours"):
             if c.ref(r, n, ("unit",), "neighbours"):
                 if n == u:
-                    c.bad(r, f"{u!r} cannot be its own neighbour")
+                    c.bad(r, f"{brief(u)} cannot be its own neighbour")
                 listed.setdefault(u, set()).add(n)
     by_unit = {r.get("unit"): r for r in records}
     for u, touching in sorted(listed.items()):
         for n in sorted(touching):
             if n in listed and u not in listed[n]:
-                c.bad(by_unit[u], f"{u!r} lists {n!r} as neighbour, but the neighbours of {n!r} do not list {u!r}")
+                c.bad(by_unit[u], f"{brief(u)} lists {brief(n)} as neighbour, but the neighbours of {brief(n)} do not list {brief(u)}")
 
 
 def _organisations(c: _Checker, r: Record) -> None:
     d = r.data
     if d.get("type") not in ORG_TYPES:
-        c.bad(r, f"unknown organisation type {d.get('type')!r} (known: {', '.join(sorted(ORG_TYPES))})")
+        c.bad(r, f"unknown organisation type {brief(d.get('type'))} (known: {', '.join(sorted(ORG_TYPES))})")
     nums = [p["number"] for p in d.get("phases", [])]
     if len(nums) != len(set(nums)):
         c.bad(r, "phase numbers repeat")
@@ -208,10 +209,10 @@ def _organisations(c: _Checker, r: Record) -> None:
         c.ref(r, x, ("organisation",), "accompanies")
     c.order(r, d.get("founded"), d.get("dissolved"))
     for p in d.get("phases", []):
-        c.order(r, p.get("start"), p.get("end"), f"phase {p['number']}: ", p["__line__"])
-        c.sources(r, p.get("sources", []), p["__line__"], f"phase {p['number']} sources")
+        c.order(r, p.get("start"), p.get("end"), f"phase {p['number']}: ", p[LINE])
+        c.sources(r, p.get("sources", []), p[LINE], f"phase {p['number']} sources")
         for t in p.get("task_fields", []):
-            c.concept(r, t, "task-fields", f"phase {p['number']} task_fields", p["__line__"])
+            c.concept(r, t, "task-fields", f"phase {p['number']} task_fields", p[LINE])
 
 
 def _memberships(c: _Checker, records: list[Record]) -> None:
@@ -230,15 +231,15 @@ def _memberships(c: _Checker, records: list[Record]) -> None:
         seen[k] = r
         for n in d.get("phases", []):
             if n not in c.phases.get(d["organisation"], set()):
-                c.bad(r, f"phases: {d['organisation']!r} has no phase {n}")
+                c.bad(r, f"phases: {brief(d['organisation'])} has no phase {n}")
 
 
 def _persons(c: _Checker, r: Record) -> None:
     for p in r.get("positions", []):
-        c.ref(r, p["organisation"], ORGISH, "positions.organisation", p["__line__"])
-        c.concept(r, p["role"], "roles", "positions.role", p["__line__"])
-        c.order(r, p.get("start"), p.get("end"), "position: ", p["__line__"])
-        c.sources(r, p["sources"], p["__line__"], "positions.sources")
+        c.ref(r, p["organisation"], ORGISH, "positions.organisation", p[LINE])
+        c.concept(r, p["role"], "roles", "positions.role", p[LINE])
+        c.order(r, p.get("start"), p.get("end"), "position: ", p[LINE])
+        c.sources(r, p["sources"], p[LINE], "positions.sources")
 
 
 def _grants(c: _Checker, r: Record) -> None:
@@ -247,10 +248,10 @@ def _grants(c: _Checker, r: Record) -> None:
     for x in d.get("recipients", []):
         c.ref(r, x, ORGISH, "recipients")
     for e in d.get("eligible_costs", []):
-        c.sources(r, [e["source"]], e["__line__"], "eligible_costs.source")
+        c.sources(r, [e["source"]], e[LINE], "eligible_costs.source")
     if c.ref(r, d["project"], ("organisation",), "project") and d.get("phase") is not None \
             and d["phase"] not in c.phases.get(d["project"], set()):
-        c.bad(r, f"phase: {d['project']!r} has no phase {d['phase']}")
+        c.bad(r, f"phase: {brief(d['project'])} has no phase {d['phase']}")
     if d.get("programme"):
         c.ref(r, d["programme"], ("programme",), "programme")
     if d.get("rate") is not None and not 0 < d["rate"] <= 1:
@@ -261,7 +262,7 @@ def _grants(c: _Checker, r: Record) -> None:
 def _programmes(c: _Checker, r: Record) -> None:
     c.ref(r, r.get("funder"), ORGISH, "funder")
     for t in r.get("stated_totals", []):
-        c.sources(r, [t["source"]], t["__line__"], "stated_totals.source")
+        c.sources(r, [t["source"]], t[LINE], "stated_totals.source")
 
 
 def _services(c: _Checker, r: Record) -> None:
@@ -275,7 +276,7 @@ def _services(c: _Checker, r: Record) -> None:
         c.ref(r, d["operator"], ORGISH, "operator")
     if d.get("institution") and c.ref(r, d["institution"], ("organisation",), "institution") \
             and c.org_types.get(d["institution"]) != "shared-institution":
-        c.bad(r, f"institution: {d['institution']!r} is not a shared-institution")
+        c.bad(r, f"institution: {brief(d['institution'])} is not a shared-institution")
     if d.get("developed_in"):
         c.ref(r, d["developed_in"], ("organisation",), "developed_in")
     if d.get("agreement"):
@@ -297,19 +298,19 @@ def _meetings(c: _Checker, r: Record) -> None:
     if not (d.get("start") or d.get("date")):
         c.bad(r, "a meeting needs 'start' (date and time) or 'date'")
     if d.get("invitation", {}).get("signed_by"):
-        c.ref(r, d["invitation"]["signed_by"], ("person",), "invitation.signed_by", d["invitation"]["__line__"])
+        c.ref(r, d["invitation"]["signed_by"], ("person",), "invitation.signed_by", d["invitation"][LINE])
     nums = [a["number"] for a in d.get("agenda", [])]
     if len(nums) != len(set(nums)):
         c.bad(r, "agenda item numbers repeat")
     for a in d.get("agenda", []):
         if a.get("refers_to"):
-            c.ref(r, a["refers_to"], ("meeting",), "agenda.refers_to", a["__line__"])
+            c.ref(r, a["refers_to"], ("meeting",), "agenda.refers_to", a[LINE])
 
 
 def _statements(c: _Checker, r: Record) -> None:
     d = r.data
     if d["type"] not in STATEMENT_TYPES:
-        c.bad(r, f"unknown statement type {d['type']!r} (known: {', '.join(sorted(STATEMENT_TYPES))})")
+        c.bad(r, f"unknown statement type {brief(d['type'])} (known: {', '.join(sorted(STATEMENT_TYPES))})")
     c.ref(r, d["about"], ORGISH + ("service",), "about")
     if d.get("speaker"):
         c.ref(r, d["speaker"], AGENTS, "speaker")

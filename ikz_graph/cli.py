@@ -162,6 +162,8 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
         if "=" not in v:
             raise click.BadParameter(f"{v!r} is not key=value", param_hint="--param")
         k, _, val = v.partition("=")
+        if k.strip() in out:  # one value per parameter: a second one must not silently win
+            raise click.BadParameter(f"--param {k.strip()} is given twice", param_hint="--param")
         out[k.strip()] = val.strip()
     return out
 
@@ -173,10 +175,12 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
               help="table for people; csv, tsv, json follow the W3C SPARQL 1.1 result formats.")
 @click.option("--include", "includes", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE", help="Also load this RDF file (.ttl, .nt, .trig, .nq), e.g. analysis results (repeatable).")
+@click.option("--allow-service", is_flag=True,
+              help="Let a query with SERVICE make the embedded store send requests to other hosts (off by default).")
 @_remote_options
 @click.pass_context
 def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, includes: tuple[Path, ...],
-          endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
+          allow_service: bool, endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
     """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store,
     or with --endpoint on a remote SPARQL 1.1 endpoint."""
     from .queries import bind_params, get_query, write_result
@@ -192,7 +196,8 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
                 kg.add_file(f)
             except DataError as e:  # a file the user named, not the project's data: exit 2
                 raise QueryError(str(e)) from None
-    result = kg.query(q.text, bind_params(kg, q, kv))
+    local = {} if endpoint else {"allow_service": allow_service}  # a remote endpoint decides for itself
+    result = kg.query(q.text, bind_params(kg, q, kv), **local)
     _to_stdout(lambda out: write_result(result, fmt, out))
 
 
@@ -239,12 +244,12 @@ def _config(path: Path | None) -> dict:
 
 
 def _day(value: str | None):
-    from .dates import parse_day
+    from .dates import parse_iso_day
 
     if value is None:
         return None
     try:
-        return parse_day(value)
+        return parse_iso_day(value)
     except DateError as e:
         raise click.BadParameter(str(e), param_hint="--as-of") from None
 

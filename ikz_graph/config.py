@@ -14,10 +14,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import namespaces as ns
-from .errors import AnalysisError
+from .errors import AnalysisError, InputError
+from .inputs import brief, load_yaml, read_text
 
 __all__ = ["load_config", "DEFAULT_CONFIG_PATH", "FACTORS", "TIE_TYPES", "expand", "flatten"]
 
@@ -41,7 +40,7 @@ def _merge(base: dict, over: dict, where: str, path: str = "") -> None:
     for key, value in over.items():
         here = f"{path}.{key}" if path else str(key)
         if key not in base:
-            raise AnalysisError(f"{where}: unknown setting '{here}'")
+            raise AnalysisError(f"{where}: unknown setting {brief(here)}")
         if isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise AnalysisError(f"{where}: '{here}' must be a mapping")
@@ -52,8 +51,9 @@ def _merge(base: dict, over: dict, where: str, path: str = "") -> None:
 
 def _check(cfg: dict, where: str) -> None:
     def number(path: str, value: Any, minimum: float = 0.0) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            raise AnalysisError(f"{where}: '{path}' must be a number >= {minimum:g}, not {value!r}")
+        # NaN fails both comparisons; infinity and integers too large for a float fail the second
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not minimum <= value <= 1e15:
+            raise AnalysisError(f"{where}: '{path}' must be a number from {minimum:g} to 1e+15, not {brief(value)}")
 
     net = cfg["network"]
     for t in TIE_TYPES:
@@ -75,13 +75,13 @@ def _check(cfg: dict, where: str) -> None:
     for key in ("seed", "stability_seeds", "name_members"):
         v = cfg["clusters"][key]
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise AnalysisError(f"{where}: 'clusters.{key}' must be a whole number >= 0, not {v!r}")
+            raise AnalysisError(f"{where}: 'clusters.{key}' must be a whole number >= 0, not {brief(v)}")
     number("clusters.resolution", cfg["clusters"]["resolution"])
     for key in ("exact_max_nodes", "samples", "seed"):
         v = cfg["betweenness"][key]
         if isinstance(v, bool) or not isinstance(v, int) or v < (1 if key == "samples" else 0):
             raise AnalysisError(f"{where}: 'betweenness.{key}' must be a whole number >= "
-                                f"{1 if key == 'samples' else 0}, not {v!r}")
+                                f"{1 if key == 'samples' else 0}, not {brief(v)}")
     number("brokers.min_participation", cfg["brokers"]["min_participation"])
     number("brokers.betweenness_quantile", cfg["brokers"]["betweenness_quantile"])
     if cfg["brokers"]["betweenness_quantile"] > 1:
@@ -96,13 +96,9 @@ def _check(cfg: dict, where: str) -> None:
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise AnalysisError(f"cannot read configuration {path}: {e.strerror or e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise AnalysisError(f"{path}{line}: not valid YAML: {getattr(e, 'problem', e)}") from None
+        data = load_yaml(read_text(path))
+    except InputError as e:
+        raise AnalysisError(f"{path}{f':{e.line}' if e.line else ''}: {e}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

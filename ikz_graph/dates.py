@@ -23,6 +23,14 @@ dates: an unknown start means "not running yet".
     (True, False)
     >>> running(None, None, dt.date(2022, 1, 1), known=True)
     False
+
+A day given from outside the records -- a ``date`` parameter of a query, ``--as-of`` of every
+command, ``as_of`` of the Python API -- is read by :func:`parse_iso_day`: exactly ``YYYY-MM-DD``,
+a real calendar day, nothing else (``20220101``, ``2022-W01-6``, ``2021`` or ``2021-06`` are
+refused rather than guessed at)::
+
+    >>> parse_iso_day("2022-01-01")
+    datetime.date(2022, 1, 1)
 """
 from __future__ import annotations
 
@@ -32,11 +40,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DateError
+from .inputs import brief
 
-__all__ = ["Date", "parse_date", "parse_day", "running", "existed", "DATE_RE"]
+__all__ = ["Date", "parse_date", "parse_day", "parse_iso_day", "running", "existed", "DATE_RE", "DAY_RE"]
 
-#: A date as the records and the command line write it: ``2021``, ``2023-10`` or ``2023-10-09``.
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+#: A date as the records write it: ``2021``, ``2023-10`` or ``2023-10-09`` (ASCII digits only: Python's
+#: ``\d`` and ``int()`` would also take other scripts' digits).
+DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+#: A day as the command line and the Python API take it: ``2022-01-01`` and nothing else.
+DAY_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -104,18 +116,15 @@ def parse_date(value: Any) -> Date:
     if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
         return Date(value)
     if isinstance(value, str):
-        m = DATE_RE.match(value.strip())
+        m = DATE_RE.fullmatch(value.strip())
         if m:
-            y, mo, d = (int(x) if x else None for x in m.groups())
-            try:
-                if d:
-                    dt.date(y, mo, d)
-                elif mo and not 1 <= mo <= 12:
-                    raise ValueError
+            y, mo, d = (None if x is None else int(x) for x in m.groups())
+            try:  # month 00, day 00 and year 0000 are no calendar dates either
+                dt.date(y, 1 if mo is None else mo, 1 if d is None else d)
             except ValueError:
-                raise DateError(f"{value!r} is not a valid calendar date") from None
+                raise DateError(f"{brief(value)} is not a valid calendar date") from None
             return Date(y, mo, d)
-    raise DateError(f"{value!r} is not a date (write 2023-10-04, 2023-10 or 2021)")
+    raise DateError(f"{brief(value)} is not a date (write 2023-10-04, 2023-10 or 2021)")
 
 
 def parse_day(value: Any, *, end: bool = False) -> dt.date | None:
@@ -130,8 +139,26 @@ def parse_day(value: Any, *, end: bool = False) -> dt.date | None:
     try:
         d = parse_date(value if isinstance(value, dt.date) else str(value).strip())
     except DateError:
-        raise DateError(f"not a date: {value!r} (write 2023-10-04, 2023-10 or 2021)") from None
+        raise DateError(f"not a date: {brief(value)} (write 2023-10-04, 2023-10 or 2021)") from None
     return d.latest if end else d.earliest
+
+
+def parse_iso_day(value: Any) -> dt.date:
+    """The day ``value`` names: a :class:`datetime.date`, or text written ``YYYY-MM-DD`` (ASCII digits).
+
+    The one rule for a day given from outside the records (query parameters of type ``date``,
+    ``--as-of``, ``as_of=`` of the Python API). A year or a month alone is refused, not read as its
+    first day: "as of 2021" could as well mean its last. Raises :class:`~ikz_graph.errors.DateError`.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    m = DAY_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        raise DateError(f"{brief(value)} is not a date written YYYY-MM-DD (e.g. 2022-01-01)")
+    try:
+        return dt.date(*(int(x) for x in m.groups()))
+    except ValueError:
+        raise DateError(f"{brief(value)} is not a date: there is no such day (write YYYY-MM-DD)") from None
 
 
 def running(start: dt.date | None, end: dt.date | None, day: dt.date | None, *, known: bool = False) -> bool:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "QueryError", "UnknownName", "AmbiguousName",
-           "ExportError", "AnalysisError", "ShapesError", "DateError", "FieldError", "TryAgain", "GiveUp", "VizError",
-           "RemoteError", "PublishError", "ServeError", "RequestRefused", "Interrupted"]
+__all__ = ["IkzError", "Problem", "DataError", "NotConforming", "InputError", "QueryError", "UnknownName",
+           "AmbiguousName", "ExportError", "AnalysisError", "ShapesError", "DateError", "FieldError", "TryAgain",
+           "GiveUp", "VizError", "RemoteError", "PublishError", "ServeError", "RequestRefused", "Interrupted"]
 
 
 class IkzError(Exception):
@@ -35,13 +35,15 @@ class Problem:
 
 
 class DataError(IkzError):
-    """The curated data cannot be read or is inconsistent; carries every problem found."""
+    """The curated data cannot be read or is inconsistent; carries every problem found, and a
+    ``note`` on what was not checked (shown last)."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], note: str = ""):
         self.problems = sorted(problems)
+        self.note = note
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the data"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems) + (f"\n  ({note})" if note else ""))
 
 
 class NotConforming(IkzError):
@@ -50,6 +52,16 @@ class NotConforming(IkzError):
     def __init__(self, message: str, report: Any):
         super().__init__(message)
         self.report = report
+
+
+class InputError(IkzError):
+    """An input cannot be read at all (the data folder is missing, a file is no regular file or not
+    UTF-8 text, a YAML document does not parse); the message names the path and, where known, the
+    line (also in ``line``, 0 when unknown)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
 
 
 class QueryError(IkzError):

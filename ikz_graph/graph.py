@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
@@ -118,6 +119,35 @@ RESULT_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat
                   "json": ox.QueryResultsFormat.JSON}
 
 
+#: What a SPARQL text is made of, as far as finding the keyword SERVICE needs: strings, IRIs,
+#: comments, variables and prefixed names are skipped whole; group 1 is any other word.
+_SPARQL_LEXEMES = re.compile(r"""
+    \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\" | '''(?:[^'\\]|\\.|'(?!''))*'''
+  | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
+  | <[^<>"{}|^`\\\x00-\x20]*> | \#[^\n]* | [?$]\w+ | [\w.-]*:[\w.:%-]* | (\w+)
+""", re.VERBOSE)
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def uses_service(sparql: str) -> bool:
+    """Whether ``sparql`` has the keyword ``SERVICE`` (federation) outside strings, IRIs and comments.
+
+    Codepoint escapes (``\\u0053``) are read first, as SPARQL allows them anywhere; an unfinished
+    string counts as words, so doubt is decided for "uses SERVICE".
+
+    >>> uses_service("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    True
+    >>> uses_service('SELECT ?service { ?s <http://x/SERVICE> "SERVICE" } # SERVICE')
+    False
+    """
+    def unescape(m: re.Match) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code < 0x110000 else m.group(0)
+
+    text = _CODEPOINT_ESCAPE.sub(unescape, sparql)
+    return any(m.group(1) and m.group(1).upper() == "SERVICE" for m in _SPARQL_LEXEMES.finditer(text))
+
+
 class Result:
     """Rows of a SELECT query.
 
@@ -157,12 +187,15 @@ class Result:
             yield from self._terms
             return
         cols, sols, f = self.columns, self._fresh(), self._map
-        if f is None:
-            for sol in sols:
-                yield dict(zip(cols, sol))
-        else:
-            for sol in sols:
-                yield {c: (None if t is None else f(t)) for c, t in zip(cols, sol)}
+        try:  # the store evaluates as the solutions are read, so it may fail here (e.g. a SERVICE)
+            if f is None:
+                for sol in sols:
+                    yield dict(zip(cols, sol))
+            else:
+                for sol in sols:
+                    yield {c: (None if t is None else f(t)) for c, t in zip(cols, sol)}
+        except (RuntimeError, OSError) as e:
+            raise QueryError(f"cannot run the query: {e}") from None
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -176,7 +209,14 @@ class Result:
         sols = self._fresh()
         if sols is None:
             raise QueryError("this result holds Python values only and cannot be written in a W3C format")
-        return sols.serialize(output, format=RESULT_FORMATS[fmt])
+        try:
+            return sols.serialize(output, format=RESULT_FORMATS[fmt])
+        except RuntimeError as e:  # the store evaluates as it writes: a failing query shows here
+            raise QueryError(f"cannot run the query: {e}") from None
+        except OSError as e:
+            if output is not None and e.errno is not None:
+                raise                  # the output could not be written (a full disk): the caller says so
+            raise QueryError(f"cannot run the query: {e}") from None
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -256,13 +296,18 @@ class KnowledgeGraph:
         """All triples in export order; built anew on each call (a million take a few seconds)."""
         return self._parsed("all")
 
-    def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> Result:
+    def query(self, sparql: str, bindings: dict[str, Any] | None = None, *, allow_service: bool = False) -> Result:
         """Run a SPARQL SELECT query; ``bindings`` maps variable names to RDF terms (pyoxigraph).
 
         Values are bound as terms (SEP-0007 substitution), never spliced into the text; a bound
         variable must be in the SELECT projection. All prefixes of
-        :data:`ikz_graph.namespaces.PREFIXES` are predeclared.
+        :data:`ikz_graph.namespaces.PREFIXES` are predeclared. A query with ``SERVICE`` (federation:
+        the store would send requests to other hosts) is refused unless ``allow_service``.
         """
+        if not allow_service and uses_service(sparql):
+            raise QueryError("the query uses SERVICE, which would make the embedded store send requests to other "
+                             "hosts; local queries do not do that unless asked (query --allow-service, or "
+                             "allow_service=True in Python)")
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
 
         def run() -> ox.QuerySolutions:
@@ -270,7 +315,7 @@ class KnowledgeGraph:
                 res = self.store.query(sparql, prefixes=ns.PREFIXES, substitutions=subs)
             except SyntaxError as e:
                 raise QueryError(f"SPARQL syntax error: {e}") from None
-            except RuntimeError as e:
+            except (RuntimeError, OSError) as e:
                 raise QueryError(f"cannot run the query: {e}") from None
             if not isinstance(res, ox.QuerySolutions):
                 raise QueryError("only SELECT queries are supported here")

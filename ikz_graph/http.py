@@ -56,13 +56,26 @@ class Credentials:
         return f"Credentials(user={self.user!r}, password=***, origin={self.origin!r})"
 
 
+def _without_userinfo(url: str) -> str:
+    """``url`` for a message: whatever stands before an ``@`` after ``//`` is left out, also when the
+    URL is malformed (a password may hold ``/`` or ``:``, and must not show either way)."""
+    head, sep, rest = url.partition("//")
+    return head + sep + "…@" + rest.rsplit("@", 1)[1] if sep and "@" in rest else url
+
+
 def check_endpoint(url: str) -> str:
-    """An http(s) URL without credentials in it; raise :class:`RemoteError` otherwise."""
-    parts = urlsplit(url)
+    """An http(s) URL with a host, a valid port and no credentials in it; raise :class:`RemoteError`
+    otherwise (the message never shows what stood before an ``@``)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:  # its message may quote a piece of the password
+        raise RemoteError(f"endpoint {_without_userinfo(url)!r} is not a valid URL (check the host and the port, "
+                          "a number from 0 to 65535)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RemoteError(f"endpoint {url!r} is not an http(s) URL")
+        raise RemoteError(f"endpoint {_without_userinfo(url)!r} is not an http(s) URL")
     if parts.username is not None or parts.password is not None:
-        safe = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl()
+        safe = _without_userinfo(parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl())
         raise RemoteError(f"endpoint {safe}: credentials in the URL are not accepted; set {ENV_USER} and "
                           f"{ENV_PASSWORD} or use a netrc file")
     return url

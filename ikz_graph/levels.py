@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import namespaces as ns
+from .inputs import brief
 
 __all__ = ["UnitType", "UNIT_TYPES", "STATE", "OFFICIAL_KEY", "KEYED_UNIT_CLASSES", "UNIT_KINDS", "key_problem",
            "kind_of_class"]
@@ -76,5 +77,5 @@ def key_problem(type_id: str, key: str | None) -> str | None:
     if not key:
         return f"missing required field 'key' (the {t.key_length}-digit {t.key_name})"
     if len(key) != t.key_length:
-        return f"a {type_id} needs the {t.key_length}-digit {t.key_name} as its key, not {key!r}"
+        return f"a {type_id} needs the {t.key_length}-digit {t.key_name} as its key, not {brief(key)}"
     return None

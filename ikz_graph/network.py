@@ -25,7 +25,7 @@ from typing import Any
 
 from . import namespaces as ns
 from .config import TIE_TYPES, expand, load_config
-from .dates import existed, parse_day, running
+from .dates import existed, parse_iso_day, running
 from .errors import AnalysisError
 from .gcpause import gc_paused
 from .readmodel import ReadModel, SparqlSource, read, unit
@@ -81,7 +81,7 @@ def cooperation_network(data: ReadModel, as_of: str | dt.date | None = None, con
     import networkx as nx
 
     cfg = config or load_config()
-    day = parse_day(as_of) if as_of is not None else None
+    day = parse_iso_day(as_of) if as_of is not None else None
     w = cfg["network"]["weights"]
     normalise = cfg["network"]["size_normalisation"]
     G = nx.Graph()
@@ -261,7 +261,7 @@ def analyze(source: SparqlSource | ReadModel, as_of: str | dt.date | None = None
 
     cfg = config or load_config()
     data = source if isinstance(source, ReadModel) else read(source)
-    day = parse_day(as_of) if as_of is not None else None
+    day = parse_iso_day(as_of) if as_of is not None else None
     G = cooperation_network(data, day, cfg)
     if G.number_of_nodes() == 0:
         raise AnalysisError("the graph has no districts or cities to analyse")

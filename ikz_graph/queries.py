@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
 
-from .errors import QueryError
+from .dates import parse_iso_day
+from .errors import DateError, InputError, QueryError
+from .inputs import brief, read_text
 from .namespaces import compact
 from .paths import queries_dir
 from .tables import align
@@ -64,9 +66,9 @@ def parse_query_file(path: Path) -> NamedQuery:
     ``queries/`` all have one (checked by the tests).
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise QueryError(f"cannot read query {path}: {e}") from None
+        text = read_text(path)
+    except InputError as e:
+        raise QueryError(f"{path}{f':{e.line}' if e.line else ''}: {e}") from None
     meta: dict[str, list[str]] = {}
     last = None
     for line in text.splitlines():
@@ -83,7 +85,7 @@ def parse_query_file(path: Path) -> NamedQuery:
     for spec in meta.get("param", []):
         m = _PARAM_RE.match(spec)
         if not m or m.group(2) not in PARAM_TYPES:
-            raise QueryError(f"{path}: bad parameter line {spec!r} (write: NAME TYPE [optional] description; "
+            raise QueryError(f"{path}: bad parameter line {brief(spec)} (write: NAME TYPE [optional] description; "
                              f"types: {', '.join(PARAM_TYPES)})")
         params.append(Param(m.group(1), m.group(2), bool(m.group(3)), m.group(4).strip()))
     title = meta.get("title", [path.stem])[0]
@@ -99,7 +101,7 @@ def list_queries(directory: str | Path | None = None) -> list[NamedQuery]:
 def get_query(name_or_file: str | Path, directory: str | Path | None = None) -> NamedQuery:
     """A named query by name, or any ``.rq`` file by path."""
     p = Path(name_or_file)
-    if p.suffix == ".rq" and p.is_file():
+    if p.suffix == ".rq" and p.exists():  # a folder or a pipe is refused by the reader
         return parse_query_file(p)
     if p.suffix == ".rq":
         raise QueryError(f"query file {p} does not exist")
@@ -107,8 +109,18 @@ def get_query(name_or_file: str | Path, directory: str | Path | None = None) -> 
     f = d / f"{name_or_file}.rq"
     if not f.is_file():
         known = ", ".join(q.name for q in list_queries(d))
-        raise QueryError(f"unknown query {name_or_file!r} (known: {known})")
+        raise QueryError(f"unknown query {brief(name_or_file)} (known: {known})")
     return parse_query_file(f)
+
+
+def _named_node(value: str, what: str) -> ox.NamedNode:
+    """The IRI ``value`` as a node; a :class:`QueryError` naming ``what`` when it is not a valid http(s) IRI."""
+    if not re.fullmatch(r"https?://\S+", value):
+        raise QueryError(f"{what}: {brief(value)} is not a valid IRI (write http://… or https://…)")
+    try:
+        return ox.NamedNode(value)
+    except ValueError as e:
+        raise QueryError(f"{what}: {brief(value)} is not a valid IRI ({e})") from None
 
 
 def resolve_entity(source: Any, value: str) -> ox.NamedNode:
@@ -120,6 +132,8 @@ def resolve_entity(source: Any, value: str) -> ox.NamedNode:
     """
     from .resolve import SparqlNames, resolve
 
+    if re.match(r"^https?://", value):
+        _named_node(value, "entity")       # a bad IRI is a clear error before anything is looked up
     return ox.NamedNode(resolve(SparqlNames(source), value))
 
 
@@ -140,28 +154,35 @@ def bind_params(kg: "KnowledgeGraph", query: NamedQuery, values: dict[str, str])
         if p.type == "entity":
             out[p.name] = resolve_entity(kg, v)
         elif p.type == "iri":
-            if not re.match(r"^https?://\S+$", v):
-                raise QueryError(f"parameter {p.name}: {v!r} is not an http(s) IRI")
-            out[p.name] = ox.NamedNode(v)
+            out[p.name] = _named_node(v, f"parameter {p.name}")
         elif p.type == "date":
             try:
-                dt.date.fromisoformat(v)
-            except ValueError:
-                raise QueryError(f"parameter {p.name}: {v!r} is not a date (write 2022-01-01)") from None
-            out[p.name] = ox.Literal(v, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+                day = parse_iso_day(v)
+            except DateError as e:
+                raise QueryError(f"parameter {p.name}: {e}") from None
+            out[p.name] = ox.Literal(day.isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
         elif p.type == "integer":
-            if not re.match(r"^-?\d+$", v):
-                raise QueryError(f"parameter {p.name}: {v!r} is not a whole number")
+            if not re.fullmatch(r"-?[0-9]+", v):  # not \d: it also takes other scripts' digits
+                raise QueryError(f"parameter {p.name}: {brief(v)} is not a whole number")
             out[p.name] = ox.Literal(v, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
         else:
             out[p.name] = ox.Literal(v)
     return out
 
 
-def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, str] | None = None) -> "Result":
-    """Run a named query (or ``.rq`` file) with parameters given as strings; return a :class:`Result`."""
+def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, str] | None = None, *,
+              allow_service: bool = False) -> "Result":
+    """Run a named query (or ``.rq`` file) with parameters given as strings; return a :class:`Result`.
+
+    On the embedded store a query with ``SERVICE`` is refused unless ``allow_service`` (see
+    :meth:`KnowledgeGraph.query`); any other source with a ``query(sparql, bindings)`` method, such
+    as a remote endpoint, decides about it itself.
+    """
+    from .graph import KnowledgeGraph
+
     q = get_query(name_or_file)
-    return kg.query(q.text, bind_params(kg, q, params or {}))
+    local = {"allow_service": allow_service} if isinstance(kg, KnowledgeGraph) else {}
+    return kg.query(q.text, bind_params(kg, q, params or {}), **local)
 
 
 _compact = functools.lru_cache(maxsize=1 << 16)(compact)  # predicates and classes repeat in every row

@@ -12,35 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .checks import check_records
-from .errors import DataError, FieldError, Problem
+from .errors import DataError, FieldError, InputError, Problem
+from .inputs import LINE, brief, load_yaml, read_text
 from .schema import COLLECTIONS, SPEC, Record, Records, read_fields
 
 __all__ = ["load_records"]
-
-
-# ---------------------------------------------------------------- YAML with line numbers
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it
-    """A safe loader that remembers the line of each mapping and refuses duplicate keys."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
-    loader.flatten_mapping(node)  # YAML merge keys (<<), as the stock constructor does
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
-            first = next(k.start_mark.line + 1 for k, _ in node.value if loader.construct_object(k) == key)
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {first})", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 # ---------------------------------------------------------------- loading
@@ -58,28 +35,30 @@ def _parse_yaml(path: Path, fast: bool = True) -> tuple[Any, tuple[int, str] | N
     ``fast``; its records then have no line numbers (see :func:`load_records`).
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        return None, (0, f"cannot read file: {e}")
+        text = read_text(path)
+    except InputError as e:
+        return None, (e.line, str(e))
     if fast and text.lstrip().startswith("{"):
         import json
 
         try:
             return json.loads(text, object_pairs_hook=_no_duplicates), None
-        except ValueError:
+        except (ValueError, RecursionError):
             pass  # not plain JSON after all: the YAML parser reads it and reports problems with lines
     try:
-        return yaml.load(text, Loader=_Loader), None  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line = mark.line + 1 if mark else 0
-        msg = " ".join(str(x) for x in (getattr(e, "context", None), getattr(e, "problem", None)) if x) or str(e)
-        return None, (line, f"not valid YAML: {msg}")
+        return load_yaml(text, lines=True), None
+    except InputError as e:
+        return None, (e.line, str(e))
+
+
+def _rel(path: Path, root: Path) -> str:
+    """How messages name a data file: with the data folder's name (``data/units.yaml``)."""
+    return str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
 
 
 def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -> dict[str, list[Record]]:
     """The records of one file, from ``parsed`` (what :func:`_parse_yaml` returned for it)."""
-    rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+    rel = _rel(path, root)
     doc, error = parsed
     if error:
         problems.append(Problem(rel, error[0], "", error[1]))
@@ -91,19 +70,19 @@ def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -
         return {}
     out: dict[str, list[Record]] = {}
     for coll, items in doc.items():
-        if coll == "__line__":
+        if coll == LINE:
             continue
         if coll not in SPEC:
-            problems.append(Problem(rel, doc.get("__line__", 0), "", f"unknown collection {coll!r} (known: {', '.join(COLLECTIONS)})"))
+            problems.append(Problem(rel, doc.get(LINE, 0), "", f"unknown collection {brief(coll)} (known: {', '.join(COLLECTIONS)})"))
             continue
         if not isinstance(items, list):
-            problems.append(Problem(rel, doc.get("__line__", 0), "", f"collection {coll!r} must be a list of records"))
+            problems.append(Problem(rel, doc.get(LINE, 0), "", f"collection {brief(coll)} must be a list of records"))
             continue
         for raw in items:
             if not isinstance(raw, dict):
-                problems.append(Problem(rel, doc.get("__line__", 0), coll, f"a {coll} entry must be a mapping, got {raw!r}"))
+                problems.append(Problem(rel, doc.get(LINE, 0), coll, f"a {coll} entry must be a mapping, got {brief(raw)}"))
                 continue
-            line = raw.get("__line__", 0)
+            line = raw.get(LINE, 0)
             rec = Record(coll, raw, rel, line)
             try:
                 rec.data = read_fields(raw, SPEC[coll])
@@ -120,12 +99,14 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     ``concepts`` maps a concept-scheme name (``task-fields``, ``legal-forms``, ``roles``,
     ``unit-types``) to its concept ids; when given, concept references are checked too.
 
-    Raises :class:`~ikz_graph.errors.DataError` listing every problem found.
+    Raises :class:`~ikz_graph.errors.DataError` listing every problem found, and
+    :class:`~ikz_graph.errors.InputError` when ``data_dir`` is not a folder.
     """
     root = Path(data_dir)
     problems: list[Problem] = []
-    if not root.is_dir():
-        raise DataError([Problem(str(root), 0, "", "data directory does not exist")])
+    if not root.is_dir():  # nothing to check: the command cannot run (exit 2), the data is not wrong
+        raise InputError(f"{root}: " + ("the data folder is not a folder" if root.exists()
+                                        else "the data folder does not exist"))
     files = sorted(p for p in root.glob("*.yaml") if not p.name.startswith((".", "_")))
     if not files:
         raise DataError([Problem(str(root), 0, "", "no *.yaml files in the data directory")])
@@ -134,9 +115,13 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     for path, parsed in zip(files, parsed_all):
         for coll, items in _read_file(path, root, problems, parsed).items():
             recs.by_collection.setdefault(coll, []).extend(items)
+    unread = [Problem(_rel(p, root), e[0], "", e[1]) for p, (_, e) in zip(files, parsed_all) if e]
+    if unread:  # the checks would only report the consequences of the missing records: the cause alone
+        raise DataError(unread, f"the records were not checked, because {len(unread)} file"
+                                f"{'s' if len(unread) > 1 else ''} could not be read")
     check_records(recs, problems, concepts)
     if problems:
-        if fast and any(doc is not None and "__line__" not in doc for doc, _ in parsed_all):
+        if fast and any(isinstance(doc, dict) and LINE not in doc for doc, _ in parsed_all):
             # JSON-style files were read without line numbers: read again, as YAML, to name them
             return load_records(data_dir, concepts, fast=False)
         raise DataError(problems)

@@ -7,27 +7,42 @@ records are :mod:`ikz_graph.checks`. The format is documented in ``docs/data-for
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
+
+from pyoxigraph import NamedNode
 
 from . import namespaces as ns
 from .dates import Date, parse_date
 from .errors import DateError, FieldError
+from .inputs import LINE, brief
 
-__all__ = ["Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STATEMENT_TYPES", "FieldError", "read_fields",
+__all__ = ["LINE", "Record", "Records", "SPEC", "COLLECTIONS", "ORG_TYPES", "STATEMENT_TYPES", "FieldError", "read_fields",
            "slugify", "unit_id", "KEY_RE"]
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-KEY_RE = re.compile(r"^\d{5}$")
-AGS_RE = re.compile(r"^\d{5}(\d{3})?$")
-LAND_KEY_RE = re.compile(r"^\d{2}$")
+KEY_RE = re.compile(r"^[0-9]{5}$")
+AGS_RE = re.compile(r"^[0-9]{5}([0-9]{3})?$")
+LAND_KEY_RE = re.compile(r"^[0-9]{2}$")
 NUTS3_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
-QID_RE = re.compile(r"^Q[1-9]\d*$")
+QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 URL_RE = re.compile(r"^https?://\S+$")
-DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)$")
+DATETIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 VALID_LAND_KEYS = {f"{i:02d}" for i in range(1, 17)}
+
+#: Bounds of the figures in the records. Far beyond any real figure, and well inside what every store
+#: holds exactly: Oxigraph keeps an xsd:integer in 64 bits and an xsd:decimal with 18 decimal places
+#: up to about 1.7e20, so a larger value would be ill-typed there but not in rdflib, and the two SHACL
+#: engines would disagree; NaN and infinity have no xsd:decimal form at all.
+MAX_WHOLE = 10**9
+MAX_NUMBER = 10**15
+MAX_DECIMALS = 6
+#: The longest text field: far beyond any description, well inside the store's limit per literal.
+MAX_TEXT = 100_000
 
 
 @dataclass
@@ -42,11 +57,15 @@ class Record:
     @property
     def label(self) -> str:
         d = self.data
+
+        def cut(v: Any) -> str:  # a label stays short, whatever the record holds
+            return (v if len(v) <= 60 else v[:57] + "...") if isinstance(v, str) else brief(v, 60)
+
         for k in ("id", "key", "unit", "nuts3"):
             if isinstance(d.get(k), str):
-                return f"{self.collection[:-1] if self.collection.endswith('s') else self.collection} {d[k]}"
+                return f"{self.collection[:-1] if self.collection.endswith('s') else self.collection} {cut(d[k])}"
         if self.collection == "memberships":
-            return f"membership {d.get('member')} in {d.get('organisation')}"
+            return f"membership {cut(d.get('member'))} in {cut(d.get('organisation'))}"
         return f"{self.collection} record"
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -80,17 +99,34 @@ def _date(v: Any) -> Date:
 
 def _str(v: Any) -> str:
     if not isinstance(v, str) or not v.strip():
-        raise FieldError(f"expected a non-empty text, got {v!r}")
+        raise FieldError(f"expected a non-empty text, got {brief(v)}")
+    if len(v) > MAX_TEXT:
+        raise FieldError(f"a text of {len(v)} characters (at most {MAX_TEXT})")
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError as e:  # JSON may escape half a character ("\ud800"), which no store holds
+        raise FieldError(f"{brief(v)} is not text: {e.reason} at character {e.start + 1}") from None
     return v.strip()
+
+
+def _url(v: Any) -> str:
+    """An http(s) address that is a valid IRI: the graph holds it as one (``schema:url``)."""
+    s = _pattern(URL_RE, "URL")(v)
+    try:
+        NamedNode(s)
+    except ValueError as e:
+        raise FieldError(f"{brief(s)} is not a valid URL: {e} (write such characters percent-encoded, "
+                         "e.g. %22 for \")") from None
+    return s
 
 
 def _pattern(regex: re.Pattern, what: str):
     def check(v: Any) -> str:
         if isinstance(v, int) and not isinstance(v, bool):
-            raise FieldError(f"{what} {v!r} must be a quoted string (YAML drops leading zeros of numbers)")
+            raise FieldError(f"{what} {brief(v)} must be a quoted string (YAML drops leading zeros of numbers)")
         s = _str(v)
         if not regex.match(s):
-            raise FieldError(f"{s!r} is not a valid {what}")
+            raise FieldError(f"{brief(s)} is not a valid {what}")
         return s
     return check
 
@@ -98,33 +134,41 @@ def _pattern(regex: re.Pattern, what: str):
 def _key(v: Any) -> str:
     s = _pattern(AGS_RE, "Kreisschlüssel (5 digits) or Gemeindeschlüssel (8 digits)")(v)
     if s[:2] not in VALID_LAND_KEYS:
-        raise FieldError(f"{s!r} is not a valid key: {s[:2]!r} is no Länderschlüssel (01-16)")
+        raise FieldError(f"{brief(s)} is not a valid key: {brief(s[:2])} is no Länderschlüssel (01-16)")
     return s
 
 
 def _ref(v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool):
-        raise FieldError(f"reference {v!r} must be a quoted string (YAML drops leading zeros of numbers)")
+        raise FieldError(f"reference {brief(v)} must be a quoted string (YAML drops leading zeros of numbers)")
     return _str(v)
 
 
 def _number(v: Any) -> float | int:
+    """A figure (amount, area, rate): finite, from 0 to :data:`MAX_NUMBER`, at most :data:`MAX_DECIMALS` places."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise FieldError(f"expected a number, got {v!r}")
-    if v < 0:
-        raise FieldError(f"expected a non-negative number, got {v!r}")
+        raise FieldError(f"expected a number, got {brief(v)}")
+    if isinstance(v, float) and not math.isfinite(v):  # (an int is finite, and may be too large for a float)
+        raise FieldError(f"expected a finite number, got {v}")
+    if not 0 <= v <= MAX_NUMBER:
+        raise FieldError(f"expected a number from 0 to {MAX_NUMBER}, got {brief(v)}")
+    if Decimal(str(v)).as_tuple().exponent < -MAX_DECIMALS:
+        raise FieldError(f"expected a number with at most {MAX_DECIMALS} decimal places, got {v}")
     return v
 
 
 def _int(v: Any) -> int:
+    """A count or number (population, phase): a whole number from 0 to :data:`MAX_WHOLE`."""
     if isinstance(v, bool) or not isinstance(v, int):
-        raise FieldError(f"expected a whole number, got {v!r}")
+        raise FieldError(f"expected a whole number, got {brief(v)}")
+    if not 0 <= v <= MAX_WHOLE:
+        raise FieldError(f"expected a whole number from 0 to {MAX_WHOLE}, got {brief(v)}")
     return v
 
 
 def _bool(v: Any) -> bool:
     if not isinstance(v, bool):
-        raise FieldError(f"expected true or false, got {v!r}")
+        raise FieldError(f"expected true or false, got {brief(v)}")
     return v
 
 
@@ -134,15 +178,19 @@ def _datetime(v: Any) -> str:
             raise FieldError(f"{v} has no time-zone offset (write 2023-10-09T18:00:00+02:00)")
         return v.isoformat()
     s = _str(v)
-    if not DATETIME_RE.match(s):
-        raise FieldError(f"{s!r} is not a date-time with offset (write 2023-10-09T18:00:00+02:00)")
+    if not DATETIME_RE.fullmatch(s):
+        raise FieldError(f"{brief(s)} is not a date-time with offset (write 2023-10-09T18:00:00+02:00)")
+    try:  # a real day, hour and minute, and an offset within a day
+        dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s)
+    except ValueError:
+        raise FieldError(f"{brief(s)} is not a valid date-time: there is no such day or time") from None
     return s
 
 
 def _list(item):
     def check(v: Any) -> list:
         if not isinstance(v, list):
-            raise FieldError(f"expected a list, got {v!r}")
+            raise FieldError(f"expected a list, got {brief(v)}")
         return [item(x) for x in v]
     return check
 
@@ -151,7 +199,7 @@ def _sub(spec: dict):
     """A nested mapping with its own fields."""
     def check(v: Any) -> dict:
         if not isinstance(v, dict):
-            raise FieldError(f"expected a mapping, got {v!r}")
+            raise FieldError(f"expected a mapping, got {brief(v)}")
         return read_fields(v, spec)
     return check
 
@@ -165,20 +213,21 @@ def _one_or_many(check):
 
 def read_fields(raw: dict, spec: dict[str, tuple]) -> dict:
     """The fields of ``raw`` checked against ``spec``; raises :class:`FieldError` for the first problem."""
-    out: dict[str, Any] = {"__line__": raw.get("__line__", 0)}
-    unknown = sorted(k for k in raw if k != "__line__" and k not in spec)
+    out: dict[Any, Any] = {LINE: raw.get(LINE, 0)}
+    unknown = sorted((k for k in raw if k != LINE and k not in spec), key=str)
     if unknown:
-        raise FieldError(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
-                   f" (allowed: {', '.join(sorted(spec))})")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise FieldError(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(brief, unknown[:5]))}{more}"
+                         f" (allowed: {', '.join(sorted(spec))})")
     for name, (check, required) in spec.items():
         if name not in raw or raw[name] is None:
             if required:
-                raise FieldError(f"missing required field {name!r}")
+                raise FieldError(f"missing required field {brief(name)}")
             continue
         try:
             out[name] = check(raw[name])
         except FieldError as e:
-            raise FieldError(f"field {name!r}: {e}") from None
+            raise FieldError(f"field {brief(name)}: {e}") from None
     return out
 
 
@@ -191,7 +240,7 @@ DATE = (_date, False)
 
 SPEC: dict[str, dict[str, tuple]] = {
     "sources": {
-        "id": ID, "title": TEXT, "url": (_pattern(URL_RE, "URL"), False), "document": OPT_TEXT,
+        "id": ID, "title": TEXT, "url": (_url, False), "document": OPT_TEXT,
         "publisher": OPT_TEXT, "published": DATE, "accessed": DATE, "note": OPT_TEXT,
     },
     "units": {
@@ -214,7 +263,7 @@ SPEC: dict[str, dict[str, tuple]] = {
     "organisations": {
         "id": ID, "type": TEXT, "name": TEXT, "label": OPT_TEXT, "alt_names": (_list(_str), False),
         "legal_form": OPT_TEXT, "task_fields": (_list(_str), False), "founded": DATE, "dissolved": DATE,
-        "parent": (_ref, False), "seat": OPT_TEXT, "homepage": (_pattern(URL_RE, "URL"), False),
+        "parent": (_ref, False), "seat": OPT_TEXT, "homepage": (_url, False),
         "description": OPT_TEXT, "sites": (_list(_str), False), "developed_in": (_ref, False),
         "legal_basis": (_list(_ref), False), "accompanies": (_list(_ref), False),
         "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False),
@@ -262,7 +311,7 @@ SPEC: dict[str, dict[str, tuple]] = {
         "legal_basis": (_list(_ref), False), "description": OPT_TEXT, "sources": SOURCES,
     },
     "legal_acts": {
-        "id": ID, "title": TEXT, "short_title": OPT_TEXT, "url": (_pattern(URL_RE, "URL"), False),
+        "id": ID, "title": TEXT, "short_title": OPT_TEXT, "url": (_url, False),
         "date": DATE, "sources": SOURCES,
     },
     "meetings": {

@@ -39,6 +39,8 @@ def decimal_text(value: float | int | Decimal) -> str:
     if isinstance(value, bool):
         raise TypeError("a boolean is not a number")
     d = (value if isinstance(value, Decimal) else Decimal(str(value))).normalize()
+    if not d.is_finite():  # NaN and infinity have no xsd:decimal form (the record checks refuse them)
+        raise ValueError(f"{value} is not a finite number")
     s = format(d, "f")
     return s if "." in s else s + ".0"
 

@@ -28,7 +28,7 @@ from . import namespaces as ns
 from .config import FACTORS, expand, load_config
 from .errors import AnalysisError
 from .gcpause import gc_paused
-from .dates import existed, parse_day, running
+from .dates import existed, parse_iso_day, running
 from .errors import AmbiguousName, UnknownName
 from .network import _software, cooperation_network, groups, run_id
 from .readmodel import ReadModel, Unit, read
@@ -340,7 +340,7 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
     """Rank every unit that does not take part in ``approach`` by how easily it could take it up."""
     cfg = config or load_config()
     data = source if isinstance(source, ReadModel) else read(source)
-    day = parse_day(as_of) if as_of is not None else None
+    day = parse_iso_day(as_of) if as_of is not None else None
     iri = resolve_approach(source, data, approach)
     P = participants_of(data, iri, day, cfg)
     if not P:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .. import namespaces as ns
-from ..dates import existed, parse_day, running
+from ..dates import existed, parse_day, parse_iso_day, running
 from ..errors import AnalysisError, DateError, QueryError, VizError
 from ..levels import UNIT_KINDS
 from ..readmodel import Display, ReadModel, read, read_display
@@ -188,12 +188,13 @@ def _drawable(display: Display) -> tuple[dict[str, _Entity], list[_Tie]]:
 
 
 def _check_date(as_of: Any) -> str | None:
-    """The day as ISO text; dates are read as everywhere else (:func:`ikz_graph.dates.parse_day`)."""
+    """The day as ISO text; days are read as everywhere else (:func:`ikz_graph.dates.parse_iso_day`)."""
+    if as_of is None or as_of == "":
+        return None
     try:
-        day = parse_day(as_of)
-    except DateError:
-        raise VizError(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
-    return day.isoformat() if day else None
+        return parse_iso_day(as_of).isoformat()
+    except DateError as e:
+        raise VizError(f"--as-of: {e}") from None
 
 
 def _add_names(kg: "KnowledgeGraph", ents: dict[str, _Entity]) -> None:
