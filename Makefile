@@ -2,7 +2,8 @@
 #   make run   set up .venv, build and validate the graph on the embedded store, write dist/,
 #              analyse the cooperation network and rank a transfer (dist/analysis/), write two
 #              offline HTML views (dist/*.html) and the ontology's documentation page (dist/ontology.html)
-#   make test  set up .venv with the test extras and run the whole test suite
+#   make test  set up .venv with the test extras, install the browser, the stores and Comunica
+#              (scripts/install-*.sh), and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -31,6 +32,7 @@ run: setup
 test: setup
 	bash scripts/install-browser.sh
 	scripts/install-stores.sh
+	sh scripts/install-comunica.sh
 	$(BIN)/python -m pytest
 
 # make bench: the benchmark table of README "Benchmark" (BENCH_ARGS="--sizes rlp --runs 1" for a quick one)

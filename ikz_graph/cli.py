@@ -35,7 +35,7 @@ class _Commands(click.Group):
             sys.exit(EXIT_ERROR)
         except IkzError as e:
             if isinstance(e, NotConforming):
-                click.echo(e.report.text(), err=True)
+                click.echo(e.report.text(e.level), err=True)
             click.echo(f"error: {e}", err=True)
             sys.exit(exit_code(e))
         finally:
@@ -84,6 +84,8 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 
 _ENGINES = click.Choice(["oxigraph", "pyshacl"])
 _ENGINE_HELP = "SHACL engine: oxigraph (SPARQL on the embedded store) or pyshacl (rdflib + pySHACL)."
+_FAIL_ON = click.option("--fail-on", "fail_on", type=click.Choice(["violation", "warning", "info"]), default="violation",
+                        show_default=True, help="The lowest SHACL severity that makes the check fail (exit 1).")
 
 
 @main.command()
@@ -91,11 +93,12 @@ _ENGINE_HELP = "SHACL engine: oxigraph (SPARQL on the embedded store) or pyshacl
               show_default=True, help="Folder to write the exports to.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL check (record checks always run).")
 @click.option("--engine", type=_ENGINES, default="oxigraph", show_default=True, help=_ENGINE_HELP)
+@_FAIL_ON
 @click.pass_context
-def build(ctx: click.Context, out_dir: Path, no_validate: bool, engine: str) -> None:
+def build(ctx: click.Context, out_dir: Path, no_validate: bool, engine: str, fail_on: str) -> None:
     """Build ontology + data and write ikz.ttl, ikz.nt, ikz.trig, ikz.jsonld (+ context).
 
-    Nothing is written when the data has a problem (exit 1).
+    Nothing is written when the data has a problem (exit 1); SHACL results below --fail-on do not stop it.
     """
     from .exports import export
     from .shacl import validate_graph
@@ -103,8 +106,8 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool, engine: str) -> 
     kg = _load(ctx.obj["data"])
     if not no_validate:
         report = validate_graph(kg, engine=engine)
-        if not report.conforms:
-            raise NotConforming("the graph does not conform to the shapes; nothing was written", report)
+        if report.fails(fail_on):
+            raise NotConforming("the graph does not conform to the shapes; nothing was written", report, fail_on)
     files = export(kg, out_dir)
     click.echo(f"Built {len(kg)} triples ({len(kg.ontology_triples)} ontology, {len(kg) - len(kg.ontology_triples)} data).")
     for f in files:
@@ -112,20 +115,33 @@ def build(ctx: click.Context, out_dir: Path, no_validate: bool, engine: str) -> 
 
 
 @main.command()
+@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Validate this RDF file (format by extension) instead of the project's graph (no record checks then).")
 @click.option("--shapes", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SHACL shapes file (default: ontology/shapes.ttl).")
 @click.option("--engine", type=_ENGINES, default="oxigraph", show_default=True, help=_ENGINE_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True,
+              help="text for people; turtle: the W3C sh:ValidationReport; json: the same results as JSON.")
+@_FAIL_ON
 @click.pass_context
-def validate(ctx: click.Context, shapes: Path | None, engine: str) -> None:
-    """Check the records and validate the graph against the SHACL shapes.
+def validate(ctx: click.Context, graph_file: Path | None, shapes: Path | None, engine: str, fmt: str,
+             fail_on: str) -> None:
+    """Validate the project's graph (after the record checks), or any RDF file, against SHACL shapes.
 
-    Exit 0: conforms. 1: violations. 2: validation could not run.
+    Exit 0: no result of severity --fail-on or above. 1: there is one. 2: validation could not run
+    (unreadable files, a construct the engine does not support).
     """
-    from .shacl import validate_graph
+    from .shacl import validate_file, validate_graph
 
-    report = validate_graph(_load(ctx.obj["data"]), shapes, engine)
-    click.echo(report.text())
-    sys.exit(EXIT_OK if report.conforms else EXIT_INVALID)
+    if graph_file is not None:
+        report = validate_file(graph_file, shapes, engine)
+    else:
+        report = validate_graph(_load(ctx.obj["data"]), shapes, engine)
+    if fmt == "text":
+        click.echo(report.text(fail_on))
+    else:
+        click.echo(report.turtle() if fmt == "turtle" else report.json(), nl=False)
+    sys.exit(EXIT_INVALID if report.fails(fail_on) else EXIT_OK)
 
 
 def _remote_options(f):
@@ -498,6 +514,7 @@ def serve(ctx: click.Context, port: int, allow_service: bool, query_timeout: flo
     try:
         click.echo(f"SPARQL endpoint: {server.query_url} ({len(kg)} triples in graph {server.graph}, "
                    "also the default graph; read-only)")
+        click.echo(f"Query page:      {server.page_url} (YASGUI, served by Oxigraph)")
         click.echo("Stop with Ctrl-C.")
         sys.stdout.flush()
         code = server.wait()

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["IkzError", "Problem", "DataError", "NotConforming", "InputError", "QueryError", "UnknownName",
-           "AmbiguousName", "ExportError", "AnalysisError", "ShapesError", "DateError", "FieldError", "TryAgain",
-           "GiveUp", "VizError", "RemoteError", "PublishError", "ServeError", "RequestRefused", "Interrupted"]
+           "AmbiguousName", "ExportError", "AnalysisError", "ShapesError", "RdfFileError", "DateError", "FieldError",
+           "TryAgain", "GiveUp", "VizError", "RemoteError", "PublishError", "ServeError", "RequestRefused", "Interrupted"]
 
 
 class IkzError(Exception):
@@ -47,11 +47,13 @@ class DataError(IkzError):
 
 
 class NotConforming(IkzError):
-    """The graph does not conform to the SHACL shapes; ``report`` is the validation report."""
+    """The graph does not conform to the SHACL shapes; ``report`` is the validation report, ``level`` the
+    lowest severity that made the check fail (``violation``, ``warning`` or ``info``)."""
 
-    def __init__(self, message: str, report: Any):
+    def __init__(self, message: str, report: Any, level: str = "violation"):
         super().__init__(message)
         self.report = report
+        self.level = level
 
 
 class InputError(IkzError):
@@ -119,7 +121,19 @@ class AnalysisError(IkzError):
 
 
 class ShapesError(IkzError):
-    """A SHACL shapes file cannot be read, or uses a construct the chosen engine does not support."""
+    """A SHACL shapes file cannot be read, or uses a construct the chosen engine does not support.
+
+    ``construct`` names that construct (``"sh:closed on a property shape"``, ``"recursive shapes"``)
+    when the error is a refusal, and is None when the shapes could not be read or run at all.
+    """
+
+    def __init__(self, message: str, construct: str | None = None):
+        super().__init__(message)
+        self.construct = construct
+
+
+class RdfFileError(IkzError):
+    """An RDF file named on the command line (``validate --graph FILE``) cannot be read."""
 
 
 class DateError(IkzError, ValueError):

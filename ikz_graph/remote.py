@@ -8,22 +8,26 @@ work unchanged::
     ep = RemoteEndpoint("http://127.0.0.1:7878/query")
     run_remote(ep, "project-members", {"project": "emh"}).rows
 
-The project's prefixes (:data:`ikz_graph.namespaces.PREFIXES`) are declared in front of every
-query. Parameters are bound the way the embedded store binds them (SEP-0007 substitution): each
+Any SPARQL 1.1 endpoint works: the answer is asked for in the W3C result formats (JSON, else XML)
+and read by pyoxigraph; the tests run every named query on Oxigraph, Virtuoso and Comunica. The
+project's prefixes (:data:`ikz_graph.namespaces.PREFIXES`) are declared in front of every query. Parameters are bound the way the embedded store binds them (SEP-0007 substitution): each
 occurrence of the variable is replaced by the RDF term as pyoxigraph writes it, so the value is
 seen in nested groups, UNIONs, OPTIONALs and FILTERs alike. A ``VALUES`` block would not do: a
 FILTER inside a UNION branch is evaluated before the join and would not see the value.
 """
 from __future__ import annotations
 
-import re
+import json
 from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import GiveUp, QueryError, RemoteError, TryAgain
 from .http import (RETRY_STATUS, auth_hint, bounded, check_endpoint, credentials_for, http_auth, retrying, session,
                    urllib_opener)
 from .namespaces import GRAPH_PUBLISHED
+from .sparql_text import tokens
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -32,26 +36,32 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["RemoteEndpoint", "run_remote", "substitute", "prologue"]
 
+#: The W3C SPARQL 1.1 result formats a remote answer may come in, and how pyoxigraph reads them.
+RESULT_TYPES = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                "application/sparql-results+xml": ox.QueryResultsFormat.XML}
+#: The Accept header of every remote query: the two W3C formats, JSON preferred.
+ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 _XSD_STRING = ns.XSD + "string"
 _XSD_BOOLEAN = ns.XSD + "boolean"
 _BOOLEAN_CANONICAL = {"1": "true", "0": "false"}
 
 
-def prologue() -> str:
-    """``PREFIX`` declarations for every project prefix (sorted, one a line)."""
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in sorted(ns.PREFIXES.items()))
+def prologue(sparql: str = "") -> str:
+    """``PREFIX`` declarations for every project prefix (sorted, one a line) that ``sparql`` does not declare
+    itself (the named queries declare theirs, so that they also run pasted into any SPARQL client)."""
+    own = {t.text.split(":", 1)[0] for t in _declared(sparql)}
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in sorted(ns.PREFIXES.items()) if p not in own)
 
 
-_TOKEN = re.compile("|".join([
-    r"(?P<comment>#[^\n]*)",
-    "(?P<string>" + r'"""(?:[^\\]|\\.)*?"""' + "|" + r"'''(?:[^\\]|\\.)*?'''" + "|"
-    + r'"(?:[^"\\\n]|\\.)*"' + "|" + r"'(?:[^'\\\n]|\\.)*'" + ")",
-    r'(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)',
-    r"(?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)",
-    r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
-    r"(?P<punct>[(){}])",
-    r"(?P<other>.)",
-]), re.DOTALL)
+def _declared(sparql: str):
+    """The prefixed-name tokens that follow ``PREFIX`` in ``sparql``."""
+    prev = ""
+    for t in tokens(sparql):
+        if t.kind in ("space", "comment"):
+            continue
+        if prev == "PREFIX" and t.kind == "pname":
+            yield t
+        prev = t.text.upper() if t.kind == "word" else ""
 
 
 def substitute(sparql: str, bindings: dict[str, Any]) -> str:
@@ -71,8 +81,8 @@ def substitute(sparql: str, bindings: dict[str, Any]) -> str:
     clause_depth = 0
     prev = ""                     # the previous significant token, upper-cased
     in_values = False             # between VALUES and its "{"
-    for m in _TOKEN.finditer(sparql):
-        kind, tok = m.lastgroup, m.group()
+    for t in tokens(sparql):
+        kind, tok = t.kind, t.text
         if kind == "word":
             up = tok.upper()
             if up == "SELECT":
@@ -105,7 +115,7 @@ def substitute(sparql: str, bindings: dict[str, Any]) -> str:
             prev = "VAR"
             continue
         out.append(tok)
-        if kind not in ("comment", "other") or not tok.isspace():
+        if kind not in ("comment", "space"):
             prev = tok.upper() if kind in ("word", "punct") else kind.upper()
     return "".join(out)
 
@@ -113,8 +123,6 @@ def substitute(sparql: str, bindings: dict[str, Any]) -> str:
 def _canonical(term):
     """Virtuoso writes ``xsd:boolean`` values as 1/0: valid lexical forms of the same values; the
     canonical ones are used, as the embedded store writes them."""
-    import pyoxigraph as ox
-
     if isinstance(term, ox.Literal) and term.datatype.value == _XSD_BOOLEAN and term.value in _BOOLEAN_CANONICAL:
         return ox.Literal(_BOOLEAN_CANONICAL[term.value], datatype=term.datatype)
     return term
@@ -155,8 +163,8 @@ class RemoteEndpoint:
                 self._scheme = self._auth
         return None if self._scheme == "none" else self._scheme
 
-    def _request(self, text: str) -> tuple[bytes, int | None]:
-        """The body of the endpoint's JSON answer and its ``X-SPARQL-MaxRows`` limit, if it sent one."""
+    def _request(self, text: str) -> tuple[bytes, str, int | None]:
+        """The body of the endpoint's answer, its content type and its ``X-SPARQL-MaxRows`` limit, if it sent one."""
         import socket
         import urllib.error
         import urllib.request
@@ -167,6 +175,9 @@ class RemoteEndpoint:
         sw = SPARQLWrapper(self.url)
         sw.setMethod(POST)
         sw.setReturnFormat(JSON)
+        # only the W3C formats: SPARQLWrapper's own Accept also names application/json, which Comunica
+        # answers in a JSON of its own
+        sw.addCustomHttpHeader("Accept", ACCEPT)
         sw.setTimeout(int(max(1, self.timeout)))
         sw.setQuery(text)
         if self.graph:
@@ -178,11 +189,13 @@ class RemoteEndpoint:
         # digest through ikz-graph's opener: SPARQLWrapper's answers only a server whose realm is "SPARQL"
         opener = urllib_opener(self._creds if scheme == "digest" else None, self.url)
 
-        def attempt() -> tuple[bytes, int | None]:
+        def attempt() -> tuple[bytes, str, int | None]:
             try:
                 res = sw.query()
-                limit = res.response.headers.get("X-SPARQL-MaxRows")
-                return res.response.read(), int(limit) if limit and limit.strip().isdigit() else None
+                headers = res.response.headers
+                limit = headers.get("X-SPARQL-MaxRows")
+                return (res.response.read(), headers.get("Content-Type") or "",
+                        int(limit) if limit and limit.strip().isdigit() else None)
             except urllib.error.HTTPError as e:
                 raise (TryAgain if e.code in RETRY_STATUS else GiveUp)(f"HTTP {e.code} {e.reason}", e.code) from None
             except SPARQLWrapperException as e:  # 400 (query rejected), 401, 404, 500 …
@@ -211,30 +224,58 @@ class RemoteEndpoint:
     def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> "Result":
         """Run a SELECT query remotely; like :meth:`ikz_graph.graph.KnowledgeGraph.query`.
 
-        The answer is read by pyoxigraph's SPARQL JSON results parser.
+        The endpoint is asked for the W3C SPARQL 1.1 JSON or XML results format and the answer read by
+        pyoxigraph's parser of the format its content type names; any other answer is a
+        :class:`RemoteError` naming the endpoint and the content type.
         """
-        import pyoxigraph as ox
-
         from .graph import Result
 
-        body, limit = self._request(prologue() + substitute(sparql, bindings or {}))
+        body, ctype, limit = self._request(prologue(sparql) + substitute(sparql, bindings or {}))
+        media = ctype.split(";", 1)[0].strip().lower()
+        fmt = RESULT_TYPES.get(media)
+        if fmt is None:
+            raise RemoteError(f"query at {self.url}: the endpoint answered in {media or 'no content type'}, not in a "
+                              f"SPARQL 1.1 result format ({', '.join(RESULT_TYPES)})")
+
+        if fmt == ox.QueryResultsFormat.JSON:
+            body = _json_results(body, self.url)
 
         def parse() -> ox.QuerySolutions:
             try:
-                res = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+                res = ox.parse_query_results(body, format=fmt)
             except (SyntaxError, ValueError) as e:
-                raise RemoteError(f"query at {self.url}: the answer is not SPARQL JSON results ({e})") from None
+                raise RemoteError(f"query at {self.url}: the answer is not valid {media} ({e})") from None
             if not isinstance(res, ox.QuerySolutions):
                 raise QueryError(f"the endpoint {self.url} did not return SELECT results")
             return res
 
         first = parse()
-        result = Result([v.value for v in first.variables], solutions=first, again=parse, map_term=_canonical)
+        columns = [v.value for v in first.variables]
+        try:  # read now: a broken answer is an error here, not when the rows are used
+            terms = [{c: (None if t is None else _canonical(t)) for c, t in zip(columns, sol)} for sol in first]
+        except (SyntaxError, ValueError) as e:
+            raise RemoteError(f"query at {self.url}: the answer is not valid {media} ({e})") from None
+        result = Result(columns, terms, again=parse)
         if limit is not None and len(result) >= limit:
             # Virtuoso cuts result sets at ResultSetMaxRows without an error; this header is the only sign
             raise RemoteError(f"query at {self.url}: the endpoint cut the result off at {limit} rows "
                               "(X-SPARQL-MaxRows; on Virtuoso raise ResultSetMaxRows in the [SPARQL] section)")
         return result
+
+
+def _json_results(body: bytes, url: str) -> bytes:
+    """SPARQL JSON results with only the members the W3C format defines (Comunica adds ``metadata``,
+    which pyoxigraph's strict parser refuses)."""
+    try:
+        doc = json.loads(body)
+    except ValueError as e:
+        raise RemoteError(f"query at {url}: the answer is not valid application/sparql-results+json ({e})") from None
+    if not isinstance(doc, dict) or "head" not in doc:
+        raise RemoteError(f"query at {url}: the answer is not SPARQL JSON results (no \"head\")")
+    keep = {k: doc[k] for k in ("head", "boolean") if k in doc}
+    if isinstance(doc.get("results"), dict):
+        keep["results"] = {"bindings": doc["results"].get("bindings", [])}
+    return json.dumps(keep).encode("utf-8")
 
 
 def run_remote(endpoint: RemoteEndpoint, name_or_file: "str | Path", params: dict[str, str] | None = None) -> "Result":

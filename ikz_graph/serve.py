@@ -7,6 +7,7 @@ clause. Cross-origin requests are allowed, for browser tools such as YASGUI::
 
     with start_server(kg, port=0) as srv:
         print(srv.query_url)          # http://127.0.0.1:41235/query
+        print(srv.page_url)           # http://127.0.0.1:41235/ (YASGUI query page)
 
 Users talk to the front (:mod:`ikz_graph.serve_http`) in this process, on the port they chose;
 it is bound before anything else is done, so a port in use is an error at once, never after a
@@ -192,6 +193,8 @@ class Server:
         self.host, self.port = front.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
         self.query_url = self.url + "/query"
+        #: Oxigraph's query page: YASGUI, served by the server itself, asking the endpoint of this server
+        self.page_url = self.url + "/"
         self.graph = GRAPH_PUBLISHED
         self.process: subprocess.Popen | None = None
         self.restarts = 0

@@ -1,55 +1,90 @@
-"""The pySHACL engine: the graph is copied into rdflib and validated by pySHACL (all of SHACL, slower)."""
+"""The pySHACL engine: the graphs are copied into rdflib and validated by pySHACL (all of SHACL, slower)."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+import pyoxigraph as ox
 
 from . import namespaces as ns
 from .errors import IkzError, ShapesError
-from .paths import ontology_dir
-from .shacl_report import Report, Violation
-
-if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
+from .shacl_data import DataGraph, ShapesGraph
+from .shacl_paths import Index, parse_path
+from .shacl_report import Report, Result
 
 __all__ = ["validate_pyshacl"]
 
+SH = ns.SH
+_NT = ox.RdfFormat.N_TRIPLES
 
-def validate_pyshacl(kg: "KnowledgeGraph", shapes: str | Path | None = None) -> Report:
-    """Validate ``kg`` with pySHACL on an rdflib copy of the graph."""
+
+def _graph(prefixes: dict):
     import rdflib
+
+    g = rdflib.Graph()
+    for p, iri in {**ns.PREFIXES, **prefixes}.items():
+        g.bind(p, iri, override=True)
+    return g
+
+
+def _rdflib(triples, prefixes: dict):
+    """An rdflib graph with ``triples``; blank nodes keep their labels, so results name the same nodes."""
+    import rdflib
+
+    g, terms = _graph(prefixes), {}
+
+    def conv(t):
+        if t not in terms:
+            if isinstance(t, ox.NamedNode):
+                terms[t] = rdflib.URIRef(t.value)
+            elif isinstance(t, ox.BlankNode):
+                terms[t] = rdflib.BNode(t.value)
+            elif t.language:
+                terms[t] = rdflib.Literal(t.value, lang=t.language)
+            else:  # plain strings as rdflib's own parsers read them
+                dt = t.datatype.value
+                terms[t] = rdflib.Literal(t.value, datatype=None if dt == ns.XSD + "string" else rdflib.URIRef(dt))
+        return terms[t]
+
+    for t in triples:
+        g.add((conv(t.subject), conv(t.predicate), conv(t.object)))
+    return g
+
+
+def validate_pyshacl(data: DataGraph, graph: ShapesGraph, data_triples=None) -> Report:
+    """Validate with pySHACL. ``data_triples`` are the triples as the file says them (the store's for the
+    project's graph, whose store is the graph)."""
     from pyshacl import validate
 
-    shapes_path = Path(shapes) if shapes else ontology_dir() / "shapes.ttl"
+    if data_triples is None:
+        g = _graph({})  # the project's graph: its store is the graph
+        g.parse(data=data.store.dump(format=_NT, from_graph=ox.DefaultGraph()).decode("utf-8"), format="nt")
+    else:
+        g = _rdflib(data_triples, {})
     try:
-        sg = rdflib.Graph().parse(shapes_path, format="turtle")
+        sg = g if data_triples is graph.triples else _rdflib(graph.triples, graph.prefixes)  # one graph: pass it once
     except Exception as e:  # rdflib raises many types for bad input
-        raise ShapesError(f"cannot read shapes {shapes_path}: {e}") from None
-    data = kg.to_rdflib()
+        raise ShapesError(f"cannot read shapes {graph.source}: {e}") from None
     try:
-        conforms, results, _ = validate(data, shacl_graph=sg, inference="none", advanced=True,
-                                        allow_warnings=True)
+        _, results, _ = validate(g, shacl_graph=sg, inference="none", advanced=True, allow_warnings=False)
     except Exception as e:
         raise IkzError(f"SHACL validation failed to run: {e}") from None
     if not hasattr(results, "subjects"):  # pySHACL returns a failure object for broken shapes
-        raise IkzError(f"SHACL validation failed to run ({shapes_path}): {results}")
-    SH = rdflib.Namespace(ns.SH)
+        raise IkzError(f"SHACL validation failed to run ({graph.source}): {results}")
+    report = list(ox.parse(results.serialize(format="nt"), format=_NT))
+    idx = Index(ox.Triple(q.subject, q.predicate, q.object) for q in report)
     out = []
-    for r in results.subjects(rdflib.RDF.type, SH.ValidationResult):
-        focus = results.value(r, SH.focusNode)
-        path = results.value(r, SH.resultPath)
-        msg = results.value(r, SH.resultMessage)
-        val = results.value(r, SH.value)
-        sev = results.value(r, SH.resultSeverity)
-        if str(focus) == ns.ONTOLOGY_IRI and isinstance(val, rdflib.URIRef):
-            focus, val = val, None  # a whole-graph check reports the offending node as its value
-        label = data.value(focus, rdflib.RDFS.label) if focus is not None else None
-        out.append(Violation(
-            node=str(focus), label=str(label or ""),
-            path=ns.compact(str(path)) if isinstance(path, rdflib.URIRef) else ("" if path is None else "(path)"),
-            message=str(msg or "constraint not met"),
-            value="" if val is None else (ns.compact(str(val)) if isinstance(val, rdflib.URIRef) else str(val)),
-            severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation"))
-    out = sorted(set(out))
-    hard = [v for v in out if v.severity == "Violation"]
-    return Report(conforms=bool(conforms) and not hard, violations=out, triples=len(data))
+    for node, po in idx.spo.items():
+        if ox.NamedNode(SH + "ValidationResult") not in po.get(ns.RDF + "type", []):
+            continue
+
+        def one(key):
+            objs = po.get(SH + key, [])
+            return objs[0] if objs else None
+
+        path = one("resultPath")
+        out.append(Result(
+            focus=one("focusNode"), path=None if path is None else parse_path(idx, path, "(report)"),
+            value=one("value"), shape=one("sourceShape"), component=one("sourceConstraintComponent").value,
+            severity=(one("resultSeverity") or ox.NamedNode(SH + "Violation")).value,
+            messages=tuple(po.get(SH + "resultMessage", [])), constraint=one("sourceConstraint")))
+    labels = data.labels(r.focus for r in out) if out else {}
+    labels.update(data.labels(r.value for r in out if r.value is not None) if out else {})
+    return Report(out, data.triples, labels, graph.prefixes)

@@ -1,78 +1,114 @@
-"""Time SHACL validation on bigger graphs: the oxigraph engine (SPARQL on the store) against pySHACL.
+"""Time SHACL validation: the oxigraph engine (SPARQL on the store) against pySHACL, and what the engine's
+care for lexical forms and pre-binding costs.
 
-    python scripts/bench_shacl.py                         # 1, 10, 50, 100 and 200 copies of the data
-    python scripts/bench_shacl.py --copies 1 20 --max-pyshacl 500000
+    python scripts/bench_shacl.py                                  # the real graph, 100k and 1m (synthetic)
+    python scripts/bench_shacl.py --sizes data,100k --runs 5 --max-pyshacl 200000
 
-The graph is made N times bigger by copying the data triples under renamed IRIs: every IRI below
-``https://w3id.org/ikz-graph/id/`` becomes ``…/id/c{k}/…`` in copy k (subjects and objects alike, so each
-copy is a complete, linked replica); the ontology is kept once. In every copy one membership loses its
-``dct:source``, so each engine must report exactly N violations, and the two reports are compared.
-pySHACL's time includes copying the graph into rdflib, which it needs (the copy alone is also shown).
+For each size (``data`` is the project's ``data/``; ``100k`` and ``1m`` are written by the synthetic
+generator into a temporary folder) the script loads the graph and times, as the median of ``--runs``:
+
+* ``oxigraph``: ``ikz_graph.validate(kg)`` (the project's graph, validated on its own store);
+* ``pyshacl``: the same with pySHACL (once; it includes the copy into rdflib; skipped above
+  ``--max-pyshacl`` triples);
+* ``file``: ``validate --graph`` on the N-Triples export (parsing the file into a list and a new store);
+* ``file, lossy``: the same file with every ``xsd:decimal`` written with a trailing 0 (``"2.5"`` ->
+  ``"2.50"``) and every ``xsd:boolean`` as ``1``/``0``, so that these literals are kept as surrogates;
+* ``sparql``: one SPARQL constraint with ``$this`` in a nested group, over every ``org:Membership``
+  (pre-binding through one LATERAL query).
+
 Garbage is collected before each timing. Nothing is asserted about speed.
 """
 from __future__ import annotations
 
 import argparse
 import gc
+import re
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import pyoxigraph as ox  # noqa: E402
-
 import ikz_graph  # noqa: E402
-from ikz_graph import namespaces as ns  # noqa: E402
-from ikz_graph.graph import KnowledgeGraph  # noqa: E402
+from ikz_graph.exports import serialize  # noqa: E402
+from ikz_graph.shacl import validate_file  # noqa: E402
+from ikz_graph.synthetic import generate  # noqa: E402
 
-PLANTED = (ns.ID + "membership/emh/07233/lead-partner/2021", ns.DCT + "source")
+SPARQL_SHAPE = """
+ikzsh:BenchPrebinding a sh:NodeShape ; sh:targetClass org:Membership ;
+  sh:sparql [ sh:prefixes ikzsh: ; sh:select \"\"\"SELECT $this WHERE { { $this ikz:inPhase ?p } UNION
+      { FILTER NOT EXISTS { $this <http://purl.org/dc/terms/source> ?s } } }\"\"\" ] .
+"""
 
 
-def scaled(kg: KnowledgeGraph, copies: int) -> KnowledgeGraph:
-    """``copies`` renamed replicas of the data (one planted missing source in each) plus the ontology."""
-    def rename(term, k):
-        if isinstance(term, ox.NamedNode) and term.value.startswith(ns.ID):
-            return ox.NamedNode(f"{ns.ID}c{k}/{term.value[len(ns.ID):]}")
-        return term
+def timed(fn, runs: int) -> tuple[float, object]:
+    out, times = None, []
+    for _ in range(runs):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
 
-    data = []
-    for k in range(copies):
-        for t in kg.data_triples:
-            if t.subject.value == PLANTED[0] and t.predicate.value == PLANTED[1]:
-                continue
-            data.append(ox.Triple(rename(t.subject, k), t.predicate, rename(t.object, k)))
-    return KnowledgeGraph(kg.ontology_triples, data)
+
+def lossy(nt: bytes) -> bytes:
+    """The N-Triples with decimals given a trailing 0 and booleans written 1/0 (valid, but not canonical)."""
+    dec = re.compile(rb'"(-?[0-9]+\.[0-9]+)"\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>')
+    out = dec.sub(rb'"\g<1>0"^^<http://www.w3.org/2001/XMLSchema#decimal>', nt)
+    for word, digit in ((b"true", b"1"), (b"false", b"0")):
+        out = out.replace(b'"' + word + b'"^^<http://www.w3.org/2001/XMLSchema#boolean>',
+                          b'"' + digit + b'"^^<http://www.w3.org/2001/XMLSchema#boolean>')
+    return out
+
+
+def bench(size: str, data_dir: Path | None, work: Path, runs: int, max_pyshacl: int) -> None:
+    from ikz_graph.paths import ontology_dir
+
+    kg = ikz_graph.load(data_dir)
+    n = len(kg)
+    t_ox, rep = timed(lambda: ikz_graph.validate(kg), runs)
+    row = [size, f"{n:,}", f"{t_ox:.2f}"]
+    if n <= max_pyshacl:
+        t_py, rep_py = timed(lambda: ikz_graph.validate(kg, engine="pyshacl"), 1)
+        same = "yes" if rep_py.violations == rep.violations and rep_py.conforms == rep.conforms else "NO"
+        row += [f"{t_py:.2f}", f"{t_py / t_ox:.0f}", same]
+    else:
+        row += ["skipped", "", ""]
+    nt = work / f"{size}.nt"
+    nt.write_bytes(serialize(kg, "nt"))
+    t_file, rep_file = timed(lambda: validate_file(nt), runs)
+    bad = work / f"{size}-lossy.nt"
+    bad.write_bytes(lossy(nt.read_bytes()))
+    t_lossy, rep_lossy = timed(lambda: validate_file(bad), runs)
+    shapes = work / "prebinding.ttl"
+    shapes.write_text((ontology_dir() / "shapes.ttl").read_text(encoding="utf-8") + SPARQL_SHAPE, encoding="utf-8")
+    t_sparql, rep_sparql = timed(lambda: ikz_graph.validate(kg, shapes), runs)
+    row += [f"{t_file:.2f}", f"{t_lossy:.2f}", f"{t_sparql - t_ox:+.2f}",
+            "yes" if rep_file.violations == rep.violations and rep_lossy.conforms == rep.conforms else "NO"]
+    print("| " + " | ".join(row) + " |", flush=True)
+    del kg
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--copies", type=int, nargs="+", default=[1, 10, 50, 100, 200])
+    ap.add_argument("--sizes", default="data,100k,1m", help="comma-separated: data, rlp, 100k, 1m")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each oxigraph timing (median)")
     ap.add_argument("--max-pyshacl", type=int, default=1_100_000, help="skip pySHACL above this many triples")
     args = ap.parse_args()
-    base = ikz_graph.load()
-    print(f"{'copies':>6} {'triples':>9} {'oxigraph s':>10} {'pySHACL s':>10} {'(rdflib copy s)':>15} {'ratio':>6}  same")
-    for n in args.copies:
-        kg = scaled(base, n)
-        gc.collect()  # leftovers of the previous round must not be collected inside a timing
-        t0 = time.perf_counter()
-        a = ikz_graph.validate(kg, engine="oxigraph")
-        t_ox = time.perf_counter() - t0
-        assert len(a.violations) == n, (n, len(a.violations))
-        if len(kg) > args.max_pyshacl:
-            print(f"{n:>6} {len(kg):>9} {t_ox:>10.2f} {'skipped':>10}")
-            continue
-        gc.collect()
-        t0 = time.perf_counter()
-        kg.to_rdflib()
-        t_copy = time.perf_counter() - t0
-        gc.collect()
-        t0 = time.perf_counter()
-        b = ikz_graph.validate(kg, engine="pyshacl")  # converts to rdflib itself, then runs pySHACL
-        t_py = time.perf_counter() - t0
-        same = a.violations == b.violations
-        print(f"{n:>6} {len(kg):>9} {t_ox:>10.2f} {t_py:>10.2f} {t_copy:>15.2f} {t_py / t_ox:>6.1f}  {same}", flush=True)
+    print("| size | triples | oxigraph s | pySHACL s | ratio | same report | --graph file s | "
+          "--graph lossy file s | + SPARQL constraint s | file reports same |")
+    print("|---|---:|---:|---:|---:|:---:|---:|---:|---:|:---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for size in args.sizes.split(","):
+            data_dir = None
+            if size != "data":
+                data_dir = work / size
+                generate(size, data_dir)
+            bench(size, data_dir, work, args.runs, args.max_pyshacl)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 * Oxigraph server (pip package ``oxigraph``): ``oxigraph serve --location DIR --bind 127.0.0.1:PORT``.
 * Virtuoso 7 (Debian ``virtuoso-opensource``): ``virtuoso-t +configfile INI +foreground`` with its
   own ini and database in a temporary folder (``dba``/``dba``, reachable from 127.0.0.1 only).
+* Comunica (npm ``@comunica/query-sparql-file``, installed into ``.node/`` by
+  ``scripts/install-comunica.sh``): ``comunica-sparql-file-http FILE --port PORT``, read-only over an
+  RDF file, made to listen on 127.0.0.1 only by ``scripts/comunica/listen-local.js``.
 
 A store that cannot be started makes the tests that need it FAIL. Developers without the stores may
 set ``IKZ_GRAPH_SKIP_STORES=1`` to skip them instead; CI never sets it (``make test`` installs them).
@@ -33,11 +36,11 @@ SKIP_ENV = "IKZ_GRAPH_SKIP_STORES"
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def unavailable(what: str) -> None:
+def unavailable(what: str, script: str = "scripts/install-stores.sh") -> None:
     """A needed component is missing or did not start: fail (skip only when a developer opted out)."""
     if os.environ.get(SKIP_ENV):
         pytest.skip(f"{what} ({SKIP_ENV} is set)")
-    pytest.fail(f"{what}; install it with scripts/install-stores.sh (make test does), "
+    pytest.fail(f"{what}; install it with {script} (make test does), "
                 f"or set {SKIP_ENV}=1 to skip the store tests on a developer machine", pytrace=False)
 
 
@@ -133,6 +136,32 @@ def start_oxigraph(folder: Path):
         stop(proc)
         unavailable(f"the Oxigraph server did not start: {e}")
     return Store("oxigraph", base + "/query", base + "/store", base + "/update", {}, took), proc
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_comunica(folder: Path, source: Path):
+    """Start Comunica's SPARQL endpoint over the RDF file ``source``, on 127.0.0.1; return (Store, process).
+
+    Comunica only reads: the Graph Store and update URLs of the returned Store are empty.
+    """
+    exe = ROOT / ".node" / "node_modules" / ".bin" / "comunica-sparql-file-http"
+    if not exe.is_file() or not shutil.which("node"):
+        unavailable("Comunica (npm @comunica/query-sparql-file in .node/, and Node.js) is not installed",
+                    "scripts/install-comunica.sh")
+    port = free_port()
+    log = folder / "comunica.log"
+    env = {**os.environ, "NODE_OPTIONS": f"--require {ROOT / 'scripts' / 'comunica' / 'listen-local.js'}"}
+    proc = subprocess.Popen([str(exe), str(source), "--port", str(port), "--timeout", "300"], env=env,
+                            stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        took = wait_until_answers(base + "/sparql?query=ASK%7B%7D", proc, 90, log)
+    except RuntimeError as e:
+        stop(proc)
+        unavailable(f"Comunica did not start: {e}", "scripts/install-comunica.sh")
+    return Store("comunica", base + "/sparql", "", "", {}, took), proc
 
 
 VIRTUOSO_INI = """\
@@ -313,15 +342,37 @@ class FaultProxy:
                         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                         return                      # closes both: the server gets half a body
                     up.sendall(out + body)
+                    answer = _Closing()
                     while True:
                         data = up.recv(65536)
                         if not data:
                             break
                         if action != "lose-answer":
-                            conn.sendall(data)
+                            conn.sendall(answer.feed(data))
                 if action == "lose-answer":                 # the server did it; the client never hears
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 return                              # Connection: close towards the client as well
+
+
+class _Closing:
+    """Rewrites the head of a forwarded answer to say ``Connection: close``. The proxy closes every
+    client connection after one answer; a server that answers without that header (Oxigraph does)
+    would otherwise leave the client to reuse a connection the proxy is closing, and whether the
+    next request reaches the server would depend on timing."""
+
+    def __init__(self):
+        self._head: bytes | None = b""
+
+    def feed(self, data: bytes) -> bytes:
+        if self._head is None:
+            return data
+        self._head += data
+        if b"\r\n\r\n" not in self._head:
+            return b""
+        head, _, rest = self._head.partition(b"\r\n\r\n")
+        self._head = None
+        lines = [h for h in head.split(b"\r\n") if h.partition(b":")[0].strip().lower() != b"connection"]
+        return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + rest
 
 
 class SlowServer:

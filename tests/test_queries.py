@@ -224,3 +224,20 @@ def test_entity_resolution_order_id_then_label_then_source_title():
         resolve_entity(kg, "twin")
     with pytest.raises(QueryError, match="no entity with id or label 'nobody'"):
         resolve_entity(kg, "nobody")
+
+
+@pytest.mark.parametrize("name", [q.name for q in list_queries()])
+def test_query_declares_its_own_prefixes_and_parses_on_a_plain_store(name):
+    """Pasted into YASGUI, Fuseki, GraphDB or Comunica, a named query runs unchanged: it declares every
+    prefix it uses, right after its header, and parses on a store with no prefixes predeclared."""
+    from ikz_graph.queries import get_query
+    from ikz_graph.sparql_text import significant
+
+    q = get_query(name)
+    body = q.text[len("".join(line for line in q.text.splitlines(keepends=True) if line.startswith("#"))):]
+    toks = significant(body)
+    declared = [toks[i + 1].text[:-1] for i, t in enumerate(toks) if t.upper == "PREFIX"]
+    used = {t.text.split(":", 1)[0] for i, t in enumerate(toks) if t.kind == "pname" and toks[i - 1].upper != "PREFIX"}
+    assert toks[0].upper == "PREFIX" and sorted(declared) == declared and set(declared) == used
+    assert all(ns.PREFIXES[p] in q.text for p in declared)
+    ox.Store().query(q.text)  # no prefixes given: a missing declaration is a SyntaxError

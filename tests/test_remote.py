@@ -122,3 +122,67 @@ def test_auto_auth_never_sends_the_password_unasked(tmp_path):
     finally:
         server.shutdown()
     assert len(seen) >= 2 and seen == [None] * len(seen)
+
+
+class _Answering:
+    """A real HTTP server on 127.0.0.1 that answers every query with ``body`` as ``ctype`` and records
+    the Accept headers it receives."""
+
+    def __init__(self, body: bytes, ctype: str):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.accepts: list = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                outer.accepts.append(self.headers.get("Accept"))
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+XML_RESULTS = b"""<?xml version="1.0"?>
+<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="x"/></head>
+<results><result><binding name="x"><literal datatype="http://www.w3.org/2001/XMLSchema#integer">7</literal></binding></result></results></sparql>"""
+
+
+def test_remote_asks_for_the_w3c_formats_and_reads_xml_too():
+    from ikz_graph.remote import RemoteEndpoint
+
+    with _Answering(XML_RESULTS, "application/sparql-results+xml; charset=utf-8") as srv:
+        assert RemoteEndpoint(srv.url, env={}).query("SELECT ?x WHERE {}").rows == [{"x": 7}]
+    assert srv.accepts and all(a == "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+                               for a in srv.accepts)
+
+
+@pytest.mark.parametrize("body,ctype", [
+    (b'[{"x": "1"}]', "application/json"),             # Comunica's own JSON, when a client accepts application/json
+    (b"<html>no</html>", "text/html"),
+    (b"x\n1\n", "text/csv"),
+])
+def test_remote_answer_in_another_format_is_a_clear_error(cli, body, ctype):
+    from ikz_graph.remote import RemoteEndpoint
+
+    with _Answering(body, ctype) as srv:
+        with pytest.raises(RemoteError, match=rf"query at {srv.url}: the endpoint answered in {ctype}, not in a SPARQL 1.1"):
+            RemoteEndpoint(srv.url, env={}).query("SELECT ?x WHERE {}")
+        r = cli("query", "units", "--endpoint", srv.url, env={"NETRC": "/nonexistent"})
+    assert r.exit_code == 2 and srv.url in r.output and ctype in r.output and "Traceback" not in r.output

@@ -1,7 +1,8 @@
-"""Publishing to and querying real triple stores: Oxigraph server and Virtuoso 7, started here.
+"""Publishing to and querying real SPARQL engines: Oxigraph server, Virtuoso 7 and Comunica, started here.
 
 Every named query, with and without its parameters, must give the same columns and the same rows
-(as a set of RDF terms) on each store as on the embedded store.
+(as a set of RDF terms) on each engine as on the embedded store. Comunica only reads (it serves the
+N-Triples export of the same graph), so the publishing tests run on Oxigraph and Virtuoso.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -81,6 +83,19 @@ def kg_results(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def comunica_store(tmp_path_factory, kg_results):
+    """Comunica's SPARQL endpoint over the N-Triples export of the graph with the analysis results."""
+    from ikz_graph.exports import serialize
+
+    folder = tmp_path_factory.mktemp("comunica")
+    source = folder / "ikz.nt"
+    source.write_bytes(serialize(kg_results, "nt"))
+    store, proc = stores.start_comunica(folder, source)
+    yield store
+    stores.stop(proc)
+
+
+@pytest.fixture(scope="session")
 def published(store, kg_results):
     """The store with the build and the analysis results published (GSP) to the default graph IRI."""
     publish(kg_results, store.gsp_url, env=store.env, timeout=120)
@@ -111,6 +126,41 @@ def test_named_query_on_store_equals_embedded(published, kg_results, name, param
     assert _rows(remote) == _rows(local)
     if name in ("units", "cooperation-as-of", "clusters", "transfer-candidates"):
         assert len(local) > 30           # a comparison of two empty answers would prove nothing
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=[f"{n}{'-' + '-'.join(p.values()) if p else ''}" for n, p in CASES])
+def test_named_query_on_comunica_equals_embedded(comunica_store, kg_results, name, params):
+    local = run_query(kg_results, name, params)
+    remote = run_remote(RemoteEndpoint(comunica_store.query_url, None, env={}), name, params)
+    assert remote.columns == local.columns
+    assert len(remote) == len(local)
+    assert _rows(remote) == _rows(local)
+
+
+def test_query_command_on_comunica(comunica_store, cli):
+    """`query --endpoint` on Comunica once crashed (it answered in its own application/json)."""
+    for fmt in ("table", "csv"):
+        r = cli("query", "project-members", "-p", "project=emh", "--endpoint", comunica_store.query_url,
+                "--graph", "default", "--format", fmt)
+        local = cli("query", "project-members", "-p", "project=emh", "--format", fmt)
+        assert r.exit_code == 0, r.output
+        assert sorted(r.output.splitlines()) == sorted(local.output.splitlines())
+
+
+def test_comunica_listens_on_127_0_0_1_only(comunica_store):
+    """Comunica has no option for its address; listen-local.js makes it 127.0.0.1 (the kernel's table of
+    listening sockets says so)."""
+    port = int(comunica_store.query_url.split(":")[2].split("/")[0])
+    listening = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, _, hexport = local.partition(":")
+            if state == "0A" and int(hexport, 16) == port:  # 0A: LISTEN
+                listening.append(addr)
+    assert listening and set(listening) == {"0100007F"}, listening  # 127.0.0.1, and no IPv6 socket
 
 
 def test_query_command_with_endpoint(published, kg, cli):
@@ -412,6 +462,11 @@ def test_serve_answers_named_queries(kg, tmp_path):
         line = proc.stdout.readline()
         assert line.startswith(f"SPARQL endpoint: http://127.0.0.1:{port}/query ({len(kg)} triples"), \
             line + proc.stderr.read() if proc.poll() is not None else line
+        assert proc.stdout.readline() == f"Query page:      http://127.0.0.1:{port}/ (YASGUI, served by Oxigraph)\n"
+        import requests
+        page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200 and "new Yasgui(" in page.text
+        assert requests.get(f"http://127.0.0.1:{port}/yasgui.min.js", timeout=10).status_code == 200  # no CDN
         ep_url = f"http://127.0.0.1:{port}/query"
         for graph in (GRAPH_PUBLISHED, None):       # the named graph, and the default graph (union)
             ep = RemoteEndpoint(ep_url, graph, env={})
