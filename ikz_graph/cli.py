@@ -355,14 +355,18 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
                "as_of": str(t.as_of) if t.as_of else None,
                "participants": [{"iri": p, "label": t.data.label(p)} for p in t.participants],
                "factors": {f: {"label": FACTOR_LABELS[f], "weight": cfg["transfer"]["weights"][f]} for f in FACTOR_LABELS},
-               "not_scored": [t.data.label(u) for u in t.not_scored]}
+               "uncertainty": {k: cfg["transfer"]["uncertainty"][k] for k in ("draws", "weight_concentration", "level", "seed")},
+               "not_scored": [{"iri": u, **row} for u, row in zip(t.not_scored, t.not_scored_rows())]}
         if group_size >= 2:
             doc["groups"] = [{"rank": g.rank, "units": [{"iri": u, "label": t.data.label(u)} for u in g.units],
                               "score": g.score, "fit": g.fit, "cohesion": g.cohesion, "explanation": g.explanation}
                              for g in groups]
         else:
             doc["candidates"] = [{"rank": c.rank, "iri": c.unit, "key": c.key, "label": c.label, "score": c.score,
-                                  "contributions": c.contributions, "values": c.values, "explanation": c.explanation}
+                                  "score_range": c.score_range, "rank_range": c.rank_range,
+                                  "fixed": round(c.fixed, 12), "changeable": round(c.changeable, 12),
+                                  "contributions": c.contributions, "values": c.values, "explanation": c.explanation,
+                                  "levers": [vars(lv) for lv in c.levers]}
                                  for c in t.candidates[:top]]
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
         return
@@ -372,13 +376,27 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
     click.echo(f"Approach:     {t.approach_label} ({t.approach_kind})")
     click.echo(f"Participants: {', '.join(t.data.label(p) for p in t.participants)}")
     click.echo(f"As of:        {t.as_of or 'all recorded memberships'}")
-    click.echo(f"Candidates:   {len(t.candidates)} scored; {len(t.not_scored)} not scored (population or area unknown)")
+    click.echo(f"Candidates:   {len(t.candidates)} scored; {len(t.not_scored)} not scored (listed below with the reason)")
     click.echo()
-    cols = [c for c in rows[0] if c != "explanation"] if rows else []
+    if group_size >= 2:
+        cols = [c for c in rows[0] if c != "explanation"] if rows else []
+    else:
+        cols = ["rank", "key", "unit", "score", "low", "high", "best", "worst", "fixed", "changeable"]
     click.echo(text_table(rows, cols), nl=False)
     click.echo()
     for r in rows:
         click.echo(f"{r['rank']:>3}. {r['explanation']}")
+        if r.get("would_raise"):
+            click.echo(f"     Would rise by at least {r['would_raise']}.")
+    _echo_not_scored(t)
+
+
+def _echo_not_scored(t) -> None:
+    by_reason: dict[str, list[str]] = {}
+    for row in t.not_scored_rows():
+        by_reason.setdefault(row["reason"], []).append(f"{row['unit']} ({row['key']})")
+    for reason, units in by_reason.items():
+        click.echo(f"\nNot scored, {reason}: {', '.join(units)}.")
 
 
 @main.command()

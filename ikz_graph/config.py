@@ -92,6 +92,16 @@ def _check(cfg: dict, where: str) -> None:
     number("transfer.groups.group_fit_weight", g["group_fit_weight"])
     if g["group_fit_weight"] > 1:
         raise AnalysisError(f"{where}: 'transfer.groups.group_fit_weight' must be between 0 and 1")
+    u = cfg["transfer"]["uncertainty"]
+    for key in ("draws", "seed"):
+        if isinstance(u[key], bool) or not isinstance(u[key], int) or not 0 <= u[key] <= (10000 if key == "draws" else 2**32 - 1):
+            raise AnalysisError(f"{where}: 'transfer.uncertainty.{key}' must be a whole number from 0 to "
+                                f"{10000 if key == 'draws' else 2**32 - 1}, not {brief(u[key])}")
+    number("transfer.uncertainty.weight_concentration", u["weight_concentration"])
+    number("transfer.uncertainty.level", u["level"])
+    if not 0 < u["weight_concentration"] or not 0 < u["level"] < 1:
+        raise AnalysisError(f"{where}: 'transfer.uncertainty.weight_concentration' must be above 0 and "
+                            f"'transfer.uncertainty.level' between 0 and 1 (exclusive)")
 
 
 def _read(path: Path) -> dict:

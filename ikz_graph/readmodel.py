@@ -150,6 +150,7 @@ class ReadModel:
     related: dict[str, set[str]] = field(default_factory=dict)  # institution -> its services
     ids: dict[str, str] = field(default_factory=dict)            # organisation, service -> dct:identifier
     developed_in: dict[str, str] = field(default_factory=dict)   # service or institution -> its project
+    field_labels: dict[str, str] = field(default_factory=dict)   # task field -> its English label
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or ns.compact(iri)
@@ -248,7 +249,10 @@ SELECT ?i ?label ?founded ?id ?developedIn WHERE {
   OPTIONAL { ?i ikz:developedIn ?developedIn }
 }"""
 _Q_TASK_FIELDS = """
-SELECT ?x ?tf WHERE { ?x ikz:taskField ?tf . FILTER NOT EXISTS { ?x a ikz:Statement } }"""
+SELECT ?x ?tf ?label WHERE {
+  ?x ikz:taskField ?tf . FILTER NOT EXISTS { ?x a ikz:Statement }
+  OPTIONAL { ?tf skos:prefLabel ?label . FILTER(LANG(?label) = "en") }
+}"""
 
 
 def _rows(source: SparqlSource, text: str) -> list[dict[str, Any]]:
@@ -282,6 +286,8 @@ def _read(source: SparqlSource) -> ReadModel:
         _read_services(source, model)
         for r in _rows(source, _Q_TASK_FIELDS):
             model.task_fields.setdefault(r["x"], set()).add(r["tf"])
+            if r.get("label"):
+                model.field_labels[r["tf"]] = str(r["label"])
     return model
 
 

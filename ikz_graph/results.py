@@ -232,8 +232,17 @@ def transfer_files(tr, groups: list, started: dt.datetime | None = None) -> dict
           f"- **approach**: {tr.approach_label} ({tr.approach_kind}, {ns.compact(tr.approach)})",
           f"- **participants**: {', '.join(tr.data.label(p) for p in tr.participants)}",
           f"- **as of**: {tr.as_of or 'all recorded memberships'}",
-          f"- **not scored** (population or area unknown): {len(tr.not_scored)} units", "",
-          "## Candidates", "", markdown_table(rows), "## Groups that could start it among themselves", "",
+          f"- **not scored**: {len(tr.not_scored)} units (listed below with the reason)", "",
+          "## Candidates", "",
+          "`low`–`high` and `best`–`worst`: the central share of the sensitivity draws (resampled participants, "
+          "weights drawn around the configured ones); `fixed`: what the unit is (kind, size, density, distance, "
+          "law), `changeable`: what it does (ties, network, task fields).", "",
+          markdown_table([{k: v for k, v in r.items() if k not in ("explanation", "would_raise")} for r in rows]),
+          "## Explanations and what would raise each candidate", "",
+          *[f"{r['rank']}. {r['explanation']}" + (f" Would rise by at least {r['would_raise']}." if r["would_raise"] else "")
+            for r in rows], "",
+          "## Not scored", "", markdown_table(tr.not_scored_rows()),
+          "## Groups that could start it among themselves", "",
           markdown_table(grows), "Factors, weights and literature: docs/analysis.md.", ""]
     return {f"transfer-{slug}.ttl": to_turtle(transfer_triples(tr, groups, started)),
             f"transfer-{slug}.csv": csv_text(rows).encode("utf-8"),

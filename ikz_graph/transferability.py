@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from itertools import combinations
+from statistics import fmean
 from typing import Any
 
 from . import namespaces as ns
@@ -32,22 +33,11 @@ from .dates import existed, parse_iso_day, running
 from .errors import AmbiguousName, UnknownName
 from .network import _software, cooperation_network, groups, run_id
 from .readmodel import ReadModel, Unit, read
+from .transfer_factors import (CHANGEABLE, FACTOR_LABELS, FIXED, Context, constant_factors, factor_values,
+                               scale_link, score_all, sensitivity)
 
 __all__ = ["rank", "resolve_approach", "approaches", "constant_factors", "participants_of", "factor_values",
-           "why_not_scored", "Candidate", "Group", "Transfer", "FACTOR_LABELS"]
-
-#: Short English names of the factors, as used in tables and explanations.
-FACTOR_LABELS = {
-    "type": "same kind of authority",
-    "population": "similar population",
-    "density": "similar density",
-    "proximity": "near the participants",
-    "ties": "already cooperates with them",
-    "link": "network proximity (personalised PageRank)",
-    "thematic": "already works in the same task field",
-    "legal": "same Land law",
-}
-
+           "why_not_scored", "levers", "lever_text", "Candidate", "Lever", "Group", "Transfer", "FACTOR_LABELS"]
 
 @dataclass
 class Candidate:
@@ -59,6 +49,30 @@ class Candidate:
     values: dict[str, float]          # factor -> value in [0, 1]
     explanation: str
     rank: int = 0
+    levers: list[Lever] = field(default_factory=list)   # what would raise the score, best first
+    score_range: tuple[float, float] | None = None      # central share of the sensitivity draws
+    rank_range: tuple[int, int] | None = None           # best and worst rank in them
+
+    @property
+    def fixed(self) -> float:
+        """The part of the score from what the candidate is (kind, size, density, distance, law)."""
+        return sum(self.contributions[f] for f in FIXED)
+
+    @property
+    def changeable(self) -> float:
+        """The part of the score from what it does (ties, network, task fields): see :data:`CHANGEABLE`."""
+        return sum(self.contributions[f] for f in CHANGEABLE)
+
+
+@dataclass
+class Lever:
+    """One thing a candidate could do that raises its score: the score gains at least ``gain``
+    (the network factor ``link`` would rise too, which is not counted), to ``score`` and ``rank``."""
+    action: str
+    factor: str
+    gain: float
+    score: float
+    rank: int
 
 
 @dataclass
@@ -95,13 +109,26 @@ class Transfer:
         return run_id("transfer", self.input_digest, self.as_of, self.config, self.software, approach=self.approach)
 
     def rows(self, top: int | None = None) -> list[dict[str, Any]]:
+        """One row per candidate: rank, key, unit, score, its range and rank range (empty without
+        sensitivity draws), the fixed and changeable parts, every factor's contribution, the
+        explanation and what would raise it."""
         out = []
         for c in self.candidates[:top]:
-            row: dict[str, Any] = {"rank": c.rank, "key": c.key, "unit": c.label, "score": round(c.score, 4)}
+            lo, hi = c.score_range or ("", "")
+            best, worst = c.rank_range or ("", "")
+            row: dict[str, Any] = {"rank": c.rank, "key": c.key, "unit": c.label, "score": round(c.score, 4),
+                                   "low": lo, "high": hi, "best": best, "worst": worst,
+                                   "fixed": round(c.fixed, 4), "changeable": round(c.changeable, 4)}
             row.update({f: round(c.contributions[f], 4) for f in FACTORS})
             row["explanation"] = c.explanation
+            row["would_raise"] = lever_text(c)
             out.append(row)
         return out
+
+    def not_scored_rows(self) -> list[dict[str, str]]:
+        """Every unit that is neither participant nor candidate, with the reason."""
+        return [{"key": self.data.units[u].key, "unit": self.data.label(u), "reason": why}
+                for u, why in self.not_scored.items()]
 
     def groups(self, size: int = 2, top: int | None = 10) -> list[Group]:
         """Pairs (or groups of ``size``) of candidates that could start the approach among themselves."""
@@ -176,109 +203,6 @@ def _task_fields(data: ReadModel, approach: str) -> set[str]:
     return fields
 
 
-# --------------------------------------------------------------------------- factors
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    if not a or not b:
-        return None
-    return min(a, b) / max(a, b)
-
-
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
-class _Context:
-    """What every factor needs, computed once per (participants, as-of)."""
-
-    def __init__(self, data: ReadModel, G, participants: list[str], fields: set[str], approach: str | None,
-                 as_of: dt.date | None, cfg: dict, coops: dict | None = None, known: bool = False):
-        import networkx as nx
-
-        self.data, self.G, self.participants, self.fields = data, G, participants, fields
-        self.hops = self._hops(participants)
-        self.partners: dict[str, set[str]] = {}
-        for a, b, e in G.edges(data=True):
-            if any(k != "contiguity" for k in e["ties"]):
-                self.partners.setdefault(a, set()).add(b)
-                self.partners.setdefault(b, set()).add(a)
-        members = [p for p in participants if p in G]
-        if members and G.number_of_edges():
-            ppr = nx.pagerank(G, weight="weight", personalization={p: 1.0 for p in members})
-        else:
-            ppr = {n: 0.0 for n in G}
-        self.ppr = ppr
-        # Task fields each unit covers through the cooperations it takes part in (not this one).
-        self.covered: dict[str, set[str]] = {}
-        for coop, (_, units) in (coops if coops is not None else groups(data, as_of, cfg, known=known)).items():
-            if coop == approach or coop in data.related.get(approach or "", ()):
-                continue
-            tf = data.task_fields.get(coop, set())
-            inst = [i for i, svcs in data.related.items() if coop in svcs]
-            for i in inst:
-                tf = tf | data.task_fields.get(i, set())
-            for u in units:
-                self.covered.setdefault(u, set()).update(tf)
-
-    def _hops(self, sources: list[str]) -> dict[str, int]:
-        adj: dict[str, list[str]] = {}
-        for t in self.data.touches:
-            a, b = sorted(t)
-            adj.setdefault(a, []).append(b)
-            adj.setdefault(b, []).append(a)
-        dist = {s: 0 for s in sources}
-        frontier = list(sources)
-        while frontier:
-            nxt = []
-            for n in frontier:
-                for m in adj.get(n, ()):
-                    if m not in dist:
-                        dist[m] = dist[n] + 1
-                        nxt.append(m)
-            frontier = nxt
-        return dist
-
-
-def factor_values(ctx: _Context, c: str) -> dict[str, float]:
-    """The value in [0, 1] of every factor for candidate unit ``c`` (``link`` not yet scaled)."""
-    data, P = ctx.data, ctx.participants
-    u = data.units[c]
-    others = [data.units[p] for p in P if p in data.units]
-    v: dict[str, float] = {}
-    v["type"] = _mean([1.0 if o.kind == u.kind else 0.0 for o in others])
-    v["population"] = _mean([r for o in others if (r := _ratio(u.population, o.population)) is not None])
-    v["density"] = _mean([r for o in others if (r := _ratio(u.density, o.density)) is not None])
-    h = ctx.hops.get(c)
-    v["proximity"] = 1.0 / h if h else 0.0
-    partners = ctx.partners.get(c, set())
-    v["ties"] = _mean([1.0 if p in partners else 0.0 for p in P])
-    v["link"] = ctx.ppr.get(c, 0.0)
-    v["thematic"] = len(ctx.fields & ctx.covered.get(c, set())) / len(ctx.fields) if ctx.fields else 0.0
-    v["legal"] = _mean([1.0 if (o.state is not None and o.state == u.state) else 0.0 for o in others])
-    return v
-
-
-def _scale_link(values: dict[str, dict[str, float]]) -> None:
-    top = max((v["link"] for v in values.values()), default=0.0)
-    for v in values.values():
-        v["link"] = v["link"] / top if top > 0 else 0.0
-
-
-def score_all(data: ReadModel, participants: list[str], *, fields: set[str], approach: str | None,
-              as_of: dt.date | None, cfg: dict, G=None, known: bool = False) -> tuple[_Context, dict[str, dict[str, float]]]:
-    """Factor values of every fully described unit that is not a participant (``link`` scaled to [0, 1]).
-
-    ``known=True`` reads the network on ``as_of`` by the strict as-of rule (only what sources date).
-    """
-    if G is None:
-        G = cooperation_network(data, as_of, cfg, known=known)
-    ctx = _Context(data, G, participants, fields, approach, as_of, cfg, known=known)
-    pset = set(participants)
-    values = {c: factor_values(ctx, c) for c in sorted(data.units) if c not in pset and data.units[c].described}
-    _scale_link(values)
-    return ctx, values
-
-
 def why_not_scored(u: Unit) -> str:
     """Why a unit gets no score: the figures the factors need that the graph does not give.
 
@@ -289,11 +213,6 @@ def why_not_scored(u: Unit) -> str:
 
 
 # --------------------------------------------------------------------------- explanation
-
-def constant_factors(values: dict[str, dict[str, float]]) -> set[str]:
-    """The factors with the same value for every candidate: they order nobody, so they are no reason."""
-    return {f for f in FACTORS if len({round(v[f], 9) for v in values.values()}) <= 1}
-
 
 def _explain(data: ReadModel, c: str, values: dict[str, float], contributions: dict[str, float],
              participants: list[str], ctx_partners: set[str], hops: int | None, score: float,
@@ -333,6 +252,49 @@ def _explain(data: ReadModel, c: str, values: dict[str, float], contributions: d
     return f"{u.label} scores {score:.2f} mainly because it {text}."
 
 
+# --------------------------------------------------------------------------- levers
+
+def _field_name(data: ReadModel, iri: str) -> str:
+    return data.field_labels.get(iri) or ns.compact(iri).split(":", 1)[-1].replace("-", " ")
+
+
+def _rank_if(cands: list[Candidate], c: Candidate, score: float) -> int:
+    """The rank ``c`` would have with ``score``, everyone else unchanged."""
+    return 1 + sum(1 for o in cands if o is not c and (-o.score, o.key) < (-score, c.key))
+
+
+def levers(data: ReadModel, cands: list[Candidate], c: Candidate, ctx: Context, weights: dict[str, float]) -> list[Lever]:
+    """What would raise candidate ``c``: a cooperation with one more participant, with all it has no
+    tie with, and work in the approach's task fields it does not cover yet. Only the changeable
+    factors move; the gain counts ``ties`` and ``thematic``, not the network factor ``link``."""
+    P = ctx.participants
+    missing = [p for p in P if p not in ctx.partners.get(c.unit, set())]
+    out = []
+    options = []
+    if missing and weights["ties"] > 0:
+        names = " or ".join(data.label(p) for p in missing)
+        options.append((f"cooperates with one more participant ({names})", "ties", weights["ties"] / len(P)))
+        if len(missing) > 1:
+            options.append((f"cooperates with {'both' if len(missing) == 2 else f'all {len(missing)}'} participants "
+                            f"it has no tie with yet", "ties",
+                            weights["ties"] * len(missing) / len(P)))
+    todo = sorted(ctx.fields - ctx.covered.get(c.unit, set()))
+    if todo and weights["thematic"] > 0:
+        options.append((f"works with others in {' and '.join(_field_name(data, f) for f in todo)}",
+                        "thematic", weights["thematic"] * len(todo) / len(ctx.fields)))
+    for action, factor, gain in options:
+        score = round(c.score + gain, 12)
+        out.append(Lever(action, factor, round(gain, 4), round(score, 4), _rank_if(cands, c, score)))
+    return sorted(out, key=lambda lv: (-lv.gain, lv.action))
+
+
+def lever_text(c: Candidate) -> str:
+    """What would raise ``c``, in one sentence (empty if nothing it can do would)."""
+    if not c.levers:
+        return ""
+    return "; ".join(f"+{lv.gain:.2f} (to rank {lv.rank}) if it {lv.action}" for lv in c.levers)
+
+
 # --------------------------------------------------------------------------- ranking
 
 @gc_paused()
@@ -360,8 +322,14 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
                                _explain(data, c, v, contrib, P, ctx.partners.get(c, set()), ctx.hops.get(c), score,
                                         constant)))
     cands.sort(key=lambda x: (-x.score, x.key))
+    ranges = sensitivity(ctx, [c.unit for c in cands], cfg)
     for i, c in enumerate(cands, start=1):
         c.rank = i
+        if c.unit in ranges:
+            lo, hi, best, worst = ranges[c.unit]
+            c.score_range, c.rank_range = (min(lo, c.score), max(hi, c.score)), (min(best, i), max(worst, i))
+    for c in cands:
+        c.levers = levers(data, cands, c, ctx, w)
     not_scored = {c: why_not_scored(data.units[c])
                   for c in sorted((c for c in pool if not data.units[c].described), key=lambda c: data.units[c].key)}
     return Transfer(iri, data.label(iri), _kind(data, iri), P, cands, not_scored, day, cfg, data, ctx.G, data.digest(),
@@ -388,16 +356,16 @@ def rank_groups(t: Transfer, size: int = 2) -> list[Group]:
     # Pairwise fit: score of b with participants [a]; link scaled over the pool.
     pair_fit: dict[tuple[str, str], float] = {}
     for a in by_unit:
-        ctx = _Context(t.data, G, [a], fields, t.approach, t.as_of, cfg, coops)
+        ctx = Context(t.data, G, [a], fields, t.approach, t.as_of, cfg, coops)
         vals = {b: factor_values(ctx, b) for b in by_unit if b != a}
-        _scale_link(vals)
+        scale_link(vals)
         for b, v in vals.items():
             pair_fit[(a, b)] = sum(w[f] * v[f] for f in FACTORS)
     gw = gcfg["group_fit_weight"]
     out = []
     for combo in combinations(sorted(by_unit, key=lambda u: by_unit[u].key), size):
-        fit = _mean([by_unit[u].score for u in combo])
-        cohesion = _mean([pair_fit[(a, b)] for a in combo for b in combo if a != b])
+        fit = fmean([by_unit[u].score for u in combo])
+        cohesion = fmean([pair_fit[(a, b)] for a in combo for b in combo if a != b])
         score = round((1 - gw) * fit + gw * cohesion, 12)
         labels = [by_unit[u].label for u in combo]
         names = ", ".join(labels[:-1]) + " and " + labels[-1]

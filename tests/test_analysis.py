@@ -360,7 +360,8 @@ def test_transfer_cli_formats_and_written_rdf(cli, tmp_path):
     assert [p["label"] for p in doc["participants"]] == ["Cochem-Zell", "Bernkastel-Wittlich", "Bitburg-Prüm", "Vulkaneifel"]
     r = cli("transfer", "kfz-zulassung", "--format", "csv", "--top", "2")
     lines = r.output.splitlines()
-    assert lines[0] == "rank,key,unit,score," + ",".join(FACTORS) + ",explanation" and len(lines) == 3
+    assert lines[0] == ("rank,key,unit,score,low,high,best,worst,fixed,changeable," + ",".join(FACTORS)
+                        + ",explanation,would_raise") and len(lines) == 3
     r = cli("transfer", "kfz-zulassung", "--groups", "2", "--top", "1")
     assert "Bitburg-Prüm, Trier-Saarburg" in r.output
     out = tmp_path / "t"

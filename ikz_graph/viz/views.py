@@ -458,7 +458,7 @@ class _Look:
 
 
 def _transfer_look(tr, ents: dict[str, _Entity]) -> _Look:
-    from ..transferability import FACTOR_LABELS
+    from ..transferability import FACTOR_LABELS, lever_text
 
     cands = [c for c in tr.candidates if c.unit in ents]
     unscored = {u: why for u, why in tr.not_scored.items() if u in ents}
@@ -472,6 +472,13 @@ def _transfer_look(tr, ents: dict[str, _Entity]) -> _Look:
             look.colours[p] = PARTICIPANT_COLOUR
     for c in cands:
         look.extra[c.unit] = [("rank", f"{c.rank} of {len(cands)}"), ("why", c.explanation)]
+        if c.score_range and c.rank_range:
+            look.extra[c.unit].append(("how sure", f"score {c.score_range[0]:.2f}–{c.score_range[1]:.2f}, rank "
+                                                   f"{c.rank_range[0]}–{c.rank_range[1]} (sensitivity draws)"))
+        look.extra[c.unit].append(("fixed / changeable", f"{c.fixed:.2f} from what it is, {c.changeable:.2f} "
+                                                         f"from what it does"))
+        if c.levers:
+            look.extra[c.unit].append(("would rise", lever_text(c)))
         look.colours[c.unit] = score_colour(c.score, lo, hi)
         look.charts[c.unit] = (f"Score {c.score:.3f}: what each factor adds (grey: the most it can add)",
                                [(FACTOR_LABELS.get(f, f), v, weights[f]) for f, v in c.contributions.items()])
