@@ -126,16 +126,21 @@ def start_oxigraph(folder: Path):
     if not exe:
         unavailable("the Oxigraph server (pip package oxigraph) is not installed")
     port = free_port()
-    log = folder / "oxigraph.log"
-    proc = subprocess.Popen([exe, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
-                            stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    proc, took = _launch([exe, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
+                         folder / "oxigraph.log", base + "/query?query=ASK%7B%7D", 30, "the Oxigraph server")
+    return Store("oxigraph", base + "/query", base + "/store", base + "/update", {}, took), proc
+
+
+def _launch(cmd: list[str], log: Path, probe: str, timeout: float, what: str, env: dict | None = None,
+            script: str = "scripts/install-stores.sh"):
+    """Start ``cmd`` with its output in ``log`` and wait until ``probe`` answers; (process, seconds)."""
+    proc = subprocess.Popen(cmd, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        took = wait_until_answers(base + "/query?query=ASK%7B%7D", proc, 30, log)
+        return proc, wait_until_answers(probe, proc, timeout, log)
     except RuntimeError as e:
         stop(proc)
-        unavailable(f"the Oxigraph server did not start: {e}")
-    return Store("oxigraph", base + "/query", base + "/store", base + "/update", {}, took), proc
+        unavailable(f"{what} did not start: {e}", script)
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,16 +156,10 @@ def start_comunica(folder: Path, source: Path):
         unavailable("Comunica (npm @comunica/query-sparql-file in .node/, and Node.js) is not installed",
                     "scripts/install-comunica.sh")
     port = free_port()
-    log = folder / "comunica.log"
     env = {**os.environ, "NODE_OPTIONS": f"--require {ROOT / 'scripts' / 'comunica' / 'listen-local.js'}"}
-    proc = subprocess.Popen([str(exe), str(source), "--port", str(port), "--timeout", "300"], env=env,
-                            stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    try:
-        took = wait_until_answers(base + "/sparql?query=ASK%7B%7D", proc, 90, log)
-    except RuntimeError as e:
-        stop(proc)
-        unavailable(f"Comunica did not start: {e}", "scripts/install-comunica.sh")
+    proc, took = _launch([str(exe), str(source), "--port", str(port), "--timeout", "300"], folder / "comunica.log",
+                         base + "/sparql?query=ASK%7B%7D", 90, "Comunica", env, "scripts/install-comunica.sh")
     return Store("comunica", base + "/sparql", "", "", {}, took), proc
 
 
