@@ -141,12 +141,29 @@ def _matching_close(page: str, start: int) -> int:
             i = closing + 6
 
 
-def ontology_page(kg: "KnowledgeGraph") -> str:
-    """The documentation page of the ontology of ``kg``; raises :class:`ExportError` when pyLODE is missing."""
+def _import_pylode():
+    """pyLODE's ``OntPub``. Importing pyLODE sets up the root logger at level DEBUG (its
+    ``logging.basicConfig``), which would print every library's debug lines on the terminal; the
+    root logger is put back as it was."""
+    import logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
     try:
         from pylode import OntPub
     except ImportError:
         raise ExportError("the ontology page needs pyLODE: pip install 'ikz-graph[docs]'") from None
+    finally:
+        for h in root.handlers[:]:
+            if h not in handlers:
+                root.removeHandler(h)
+        root.setLevel(level)
+    return OntPub
+
+
+def ontology_page(kg: "KnowledgeGraph") -> str:
+    """The documentation page of the ontology of ``kg``; raises :class:`ExportError` when pyLODE is missing."""
+    OntPub = _import_pylode()
     import rdflib
 
     concepts = {t.subject for t in kg.ontology_triples

@@ -61,3 +61,13 @@ def test_the_cli_writes_the_page(cli, tmp_path):
     r = cli("docs", "--out", out)
     assert r.exit_code == 0, r.output
     assert out.is_file() and f"Wrote {out}" in r.output
+
+
+def test_the_command_prints_no_library_log_lines(tmp_path):
+    """pyLODE configures the root logger at DEBUG when imported; the command must not pass that on."""
+    from .conftest import run_module
+
+    r = run_module("docs", "--out", tmp_path / "ontology.html")
+    assert r.returncode == 0, r.stderr
+    assert "DEBUG:" not in r.stderr and "INFO:root" not in r.stderr, r.stderr
+    assert (tmp_path / "ontology.html").is_file()

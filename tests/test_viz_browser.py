@@ -186,6 +186,10 @@ def test_a_clicked_candidate_shows_its_factors_as_bars_that_fit_the_panel(browse
     assert _click(browser, best.unit) == [best.unit]
     text = browser.js("return document.getElementById('details').textContent")
     assert best.label in text and f"Score {best.score:.3f}" in text and best.explanation in text
+    lo, hi = best.score_range
+    assert f"score {lo:.2f}–{hi:.2f}, rank {best.rank_range[0]}–{best.rank_range[1]}" in text
+    assert f"{best.fixed:.2f} from what it is, {best.changeable:.2f} from what it does" in text
+    assert all(f"if it {lv.action}" in text for lv in best.levers) and best.levers
     bars = browser.js("""return Array.from(document.querySelectorAll('#details .tt-bar')).map(b => {
         const w = s => b.querySelector(s).getBoundingClientRect().width;
         return [b.querySelector('.tt-bl').textContent, w('.tt-bt'), w('.tt-bm'), w('.tt-bf'), b.querySelector('.tt-bv').textContent]; })""")
