@@ -71,10 +71,12 @@ class Progress:
             self.stream.flush()
 
     def advance(self, n: int = 1, label: str | None = None) -> None:
+        """Count ``n`` more done; a new ``label`` is always drawn, counts at most ten times a second."""
         self.done += n
+        renamed = label is not None and label != self.label
         if label is not None:
             self.label = label
-        self._draw()
+        self._draw(force=renamed)
 
     def _draw(self, force: bool = False) -> None:
         if not self.show:
