@@ -50,6 +50,8 @@ class _Checker:
         """Whether ``value`` names an id of an ``allowed`` kind; a problem if not."""
         k = self.kinds.get(value)
         if k is None:
+            if value in self.recs.rejected:     # its own record has errors, reported there
+                return False
             if "unit" in allowed and KEY_RE.match(value):
                 self.bad(rec, f"{what}: unknown Kreisschlüssel {brief(value)} (no unit with that key in the data)", line)
             else:
@@ -171,15 +173,16 @@ def _neighbours(c: _Checker, records: list[Record]) -> None:
     listed: dict[str, set[str]] = {}
     for r in records:
         u = r.get("unit")
-        if c.ref(r, u, ("unit",), "unit"):
+        known = c.ref(r, u, ("unit",), "unit")
+        if known:
             if u in listed:
                 c.bad(r, f"neighbours of {brief(u)} are listed twice")
             listed.setdefault(u, set())
         for n in r.get("neighbours"):
-            if c.ref(r, n, ("unit",), "neighbours"):
+            if c.ref(r, n, ("unit",), "neighbours") and known:   # an unknown unit's list is not compared
                 if n == u:
                     c.bad(r, f"{brief(u)} cannot be its own neighbour")
-                listed.setdefault(u, set()).add(n)
+                listed[u].add(n)
     by_unit = {r.get("unit"): r for r in records}
     for u, touching in sorted(listed.items()):
         for n in sorted(touching):

@@ -15,7 +15,7 @@ from typing import Any
 from .checks import check_records
 from .errors import DataError, FieldError, InputError, Problem
 from .inputs import LINE, brief, load_yaml, read_text
-from .schema import COLLECTIONS, SPEC, Record, Records, read_fields
+from .schema import COLLECTIONS, SPEC, Record, Records, read_fields, unit_id
 
 __all__ = ["load_records"]
 
@@ -56,7 +56,8 @@ def _rel(path: Path, root: Path) -> str:
     return str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
 
 
-def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -> dict[str, list[Record]]:
+def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple,
+               rejected: dict[str, str]) -> dict[str, list[Record]]:
     """The records of one file, from ``parsed`` (what :func:`_parse_yaml` returned for it)."""
     rel = _rel(path, root)
     doc, error = parsed
@@ -88,6 +89,9 @@ def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple) -
                 rec.data = read_fields(raw, SPEC[coll])
             except FieldError as e:
                 problems.append(Problem(rel, line, rec.label, str(e)))
+                ident = unit_id(raw) if coll == "units" else raw.get("id", raw.get("key"))
+                if isinstance(ident, str):
+                    rejected.setdefault(ident, f"{rel}:{line}")
                 continue
             out.setdefault(coll, []).append(rec)
     return out
@@ -113,7 +117,7 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     recs = Records()
     parsed_all = [_parse_yaml(p, fast) for p in files]
     for path, parsed in zip(files, parsed_all):
-        for coll, items in _read_file(path, root, problems, parsed).items():
+        for coll, items in _read_file(path, root, problems, parsed, recs.rejected).items():
             recs.by_collection.setdefault(coll, []).extend(items)
     unread = [Problem(_rel(p, root), e[0], "", e[1]) for p, (_, e) in zip(files, parsed_all) if e]
     if unread:  # the checks would only report the consequences of the missing records: the cause alone

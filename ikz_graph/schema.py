@@ -84,6 +84,9 @@ class Records:
 
     by_collection: dict[str, list[Record]] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    #: ids of records left out because their own fields are wrong -> "file:line"; a reference to one
+    #: is a consequence of that problem, not a problem of its own, and is not reported again
+    rejected: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, collection: str) -> list[Record]:
         return self.by_collection.get(collection, [])

@@ -518,3 +518,22 @@ def test_run_query_works_on_any_sparql_source(kg):
             return kg.query(sparql, bindings)
 
     assert len(run_query(Source(), "units").rows) == 36
+
+
+@pytest.mark.parametrize("value", [".nan", "-5", "12.5"])
+def test_a_unit_with_a_bad_field_is_the_one_problem_reported(cli, data_copy, tmp_path, value):
+    """The unit record is left out; the memberships and neighbour lists that name its key are not
+    reported as further problems ("unknown Kreisschlüssel"), which buried the real one."""
+    units = data_copy / "units.yaml"
+    text = units.read_text(encoding="utf-8")
+    assert "population: {value: 115298," in text
+    units.write_text(text.replace("population: {value: 115298,", f"population: {{value: {value},", 1), encoding="utf-8")
+    out = _build_fails(cli, data_copy, tmp_path, r"1 problem in the data:", r"units.yaml:\d+ \[unit 07111\]: field 'population'")
+    assert "unknown Kreisschlüssel" not in out and "do not list" not in out
+
+
+def test_a_reference_to_a_key_no_record_defines_is_still_a_problem(cli, data_copy, tmp_path):
+    nb = data_copy / "neighbours.yaml"
+    text = nb.read_text(encoding="utf-8")
+    nb.write_text(text.replace('unit: "07111"', 'unit: "07199"', 1), encoding="utf-8")
+    _build_fails(cli, data_copy, tmp_path, r"neighbours.yaml:\d+ \[neighbour 07199\]: unit: unknown Kreisschlüssel '07199'")
