@@ -333,9 +333,9 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
     import json
 
     from .atomic import write_files
-    from .results import transfer_files
+    from .results import transfer_document, transfer_files
     from .tables import csv_text, text_table
-    from .transferability import FACTOR_LABELS, rank
+    from .transferability import rank
 
     day = _day(as_of)
     cfg = _config(config_path)
@@ -351,23 +351,7 @@ def transfer(ctx: click.Context, approach: str, as_of: str | None, top: int, gro
     else:
         rows = t.rows(top)
     if fmt == "json":
-        doc = {"approach": {"iri": t.approach, "label": t.approach_label, "kind": t.approach_kind},
-               "as_of": str(t.as_of) if t.as_of else None,
-               "participants": [{"iri": p, "label": t.data.label(p)} for p in t.participants],
-               "factors": {f: {"label": FACTOR_LABELS[f], "weight": cfg["transfer"]["weights"][f]} for f in FACTOR_LABELS},
-               "uncertainty": {k: cfg["transfer"]["uncertainty"][k] for k in ("draws", "weight_concentration", "level", "seed")},
-               "not_scored": [{"iri": u, **row} for u, row in zip(t.not_scored, t.not_scored_rows())]}
-        if group_size >= 2:
-            doc["groups"] = [{"rank": g.rank, "units": [{"iri": u, "label": t.data.label(u)} for u in g.units],
-                              "score": g.score, "fit": g.fit, "cohesion": g.cohesion, "explanation": g.explanation}
-                             for g in groups]
-        else:
-            doc["candidates"] = [{"rank": c.rank, "iri": c.unit, "key": c.key, "label": c.label, "score": c.score,
-                                  "score_range": c.score_range, "rank_range": c.rank_range,
-                                  "fixed": round(c.fixed, 12), "changeable": round(c.changeable, 12),
-                                  "contributions": c.contributions, "values": c.values, "explanation": c.explanation,
-                                  "levers": [vars(lv) for lv in c.levers]}
-                                 for c in t.candidates[:top]]
+        doc = transfer_document(t, groups if group_size >= 2 else None, top)
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
         return
     if fmt == "csv":

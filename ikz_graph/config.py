@@ -18,7 +18,7 @@ from . import namespaces as ns
 from .errors import AnalysisError, InputError
 from .inputs import brief, load_yaml, read_text
 
-__all__ = ["load_config", "DEFAULT_CONFIG_PATH", "FACTORS", "TIE_TYPES", "expand", "flatten"]
+__all__ = ["load_config", "DEFAULT_CONFIG_PATH", "FACTORS", "FACTOR_LABELS", "TIE_TYPES", "expand", "flatten"]
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("analysis.yaml")
 
@@ -26,6 +26,17 @@ DEFAULT_CONFIG_PATH = Path(__file__).with_name("analysis.yaml")
 TIE_TYPES = ("project", "service", "body", "planning", "contiguity")
 #: The factors of the transferability score, in display order.
 FACTORS = ("type", "population", "density", "proximity", "ties", "link", "thematic", "legal")
+#: Short English names of the factors, as used in tables and explanations.
+FACTOR_LABELS = {
+    "type": "same kind of authority",
+    "population": "similar population",
+    "density": "similar density",
+    "proximity": "near the participants",
+    "ties": "already cooperates with them",
+    "link": "network proximity (personalised PageRank)",
+    "thematic": "already works in the same task field",
+    "legal": "same Land law",
+}
 
 
 def expand(curie: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import pyoxigraph as ox
 
 from . import namespaces as ns
-from .config import FACTORS, flatten
+from .config import FACTOR_LABELS, FACTORS, flatten
 from .errors import AnalysisError
 from .terms import literal
 
@@ -248,3 +248,29 @@ def transfer_files(tr, groups: list, started: dt.datetime | None = None) -> dict
             f"transfer-{slug}.csv": csv_text(rows).encode("utf-8"),
             f"transfer-{slug}-groups.csv": csv_text(grows).encode("utf-8"),
             f"transfer-{slug}.md": "\n".join(md).encode("utf-8")}
+
+
+def transfer_document(tr, groups: list | None, top: int) -> dict:
+    """The JSON of ``ikz-graph transfer --format json``: the approach, participants, factors and
+    their weights, the sensitivity settings, every unit not scored with its reason, and the
+    ``top`` candidates (score, its range, fixed and changeable parts, contributions, levers) or,
+    when ``groups`` is given, those groups."""
+    cfg = tr.config["transfer"]
+    doc: dict = {"approach": {"iri": tr.approach, "label": tr.approach_label, "kind": tr.approach_kind},
+                 "as_of": str(tr.as_of) if tr.as_of else None,
+                 "participants": [{"iri": p, "label": tr.data.label(p)} for p in tr.participants],
+                 "factors": {f: {"label": FACTOR_LABELS[f], "weight": cfg["weights"][f]} for f in FACTOR_LABELS},
+                 "uncertainty": {k: cfg["uncertainty"][k] for k in ("draws", "weight_concentration", "level", "seed")},
+                 "not_scored": [{"iri": u, **row} for u, row in zip(tr.not_scored, tr.not_scored_rows())]}
+    if groups is not None:
+        doc["groups"] = [{"rank": g.rank, "units": [{"iri": u, "label": tr.data.label(u)} for u in g.units],
+                          "score": g.score, "fit": g.fit, "cohesion": g.cohesion, "explanation": g.explanation}
+                         for g in groups]
+    else:
+        doc["candidates"] = [{"rank": c.rank, "iri": c.unit, "key": c.key, "label": c.label, "score": c.score,
+                              "score_range": c.score_range, "rank_range": c.rank_range,
+                              "fixed": round(c.fixed, 12), "changeable": round(c.changeable, 12),
+                              "contributions": c.contributions, "values": c.values, "explanation": c.explanation,
+                              "levers": [vars(lv) for lv in c.levers]}
+                             for c in tr.candidates[:top]]
+    return doc

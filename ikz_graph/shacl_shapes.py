@@ -180,15 +180,18 @@ class _Reader:
         return objs[0] if objs else None
 
     @staticmethod
-    def literal(term, where: str, key: str) -> str:
+    def _malformed(where: str, key: str, must: str) -> ShapesError:
+        return ShapesError(f"shape {where}: malformed sh:{key} (it must be {must})", f"malformed sh:{key}")
+
+    def literal(self, term, where: str, key: str) -> str:
         if not isinstance(term, ox.Literal):
-            raise ShapesError(f"shape {where}: malformed sh:{key} (it must be a literal)", f"malformed sh:{key}")
+            raise self._malformed(where, key, "a literal")
         return term.value
 
     def integer(self, term, where: str, key: str) -> int:
         v = self.literal(term, where, key)
         if not v.lstrip("+").isdigit():
-            raise ShapesError(f"shape {where}: malformed sh:{key} (it must be a whole number)", f"malformed sh:{key}")
+            raise self._malformed(where, key, "a whole number")
         return int(v)
 
     def boolean(self, term, where: str, key: str) -> bool:
@@ -197,10 +200,9 @@ class _Reader:
         self.literal(term, where, key)
         return term.value == "true" and term.datatype.value == ns.XSD + "boolean"
 
-    @staticmethod
-    def iri(term, where: str, key: str) -> str:
+    def iri(self, term, where: str, key: str) -> str:
         if not isinstance(term, ox.NamedNode):
-            raise ShapesError(f"shape {where}: malformed sh:{key} (it must be an IRI)", f"malformed sh:{key}")
+            raise self._malformed(where, key, "an IRI")
         return term.value
 
     def terms(self, head, where: str, key: str) -> list:

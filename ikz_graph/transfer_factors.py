@@ -9,24 +9,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from .config import FACTORS
+from .config import FACTOR_LABELS, FACTORS
 from .network import cooperation_network, groups
 from .readmodel import ReadModel
 
 __all__ = ["FACTOR_LABELS", "CHANGEABLE", "FIXED", "Context", "factor_values", "scale_link", "score_all", "sensitivity",
            "constant_factors"]
-
-#: Short English names of the factors, as used in tables and explanations.
-FACTOR_LABELS = {
-    "type": "same kind of authority",
-    "population": "similar population",
-    "density": "similar density",
-    "proximity": "near the participants",
-    "ties": "already cooperates with them",
-    "link": "network proximity (personalised PageRank)",
-    "thematic": "already works in the same task field",
-    "legal": "same Land law",
-}
 
 #: The factors a candidate can change by what it does: cooperating with the participants (ties, and
 #: through them its place in the network) and working in the approach's task fields. The others

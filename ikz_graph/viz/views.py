@@ -351,12 +351,8 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
         nodes = {k for k in nodes if k in used or (ents[k].kind in ("district", "city") and ents[k].rlp)}
     an = _analysis(data, day)
     order = sorted(nodes)
-    g = _assemble(ents, order, sel, title, view, day, seed, sizes=_sizes(an, order, sel),
-                  clusters=an.clusters, cluster_names=an.names, extra=an.facts, sized_by=SIZED_BY)
-    for n in g.nodes:
-        if n["id"] == focus:
-            n["focus"] = True
-    return g
+    return _assemble(ents, order, sel, title, view, day, seed, sizes=_sizes(an, order, sel),
+                     clusters=an.clusters, cluster_names=an.names, extra=an.facts, sized_by=SIZED_BY, focus=focus)
 
 
 @dataclass
@@ -428,7 +424,7 @@ def _transfer_view(kg: "KnowledgeGraph", data: ReadModel, target: str | None, da
     when = f" as of {day}" if day else ""
     g = _assemble(ents, order, sel, f"Transferability: {tr.approach_label}{when}", "transfer", day, seed,
                   sizes=_sizes(an, order, sel), clusters={}, cluster_names={}, extra=look.extra, sized_by=SIZED_BY,
-                  colours=look.colours, charts=look.charts, muted=set(look.unscored))
+                  colours=look.colours, charts=look.charts, muted=set(look.unscored), focus=app)
     g.score_legend = {"low": SCORE_COLOURS[0], "high": SCORE_COLOURS[-1], "min": round(look.lo, 3),
                       "max": round(look.hi, 3), "participant": PARTICIPANT_COLOUR, "colours": list(SCORE_COLOURS),
                       "notScored": NOT_SCORED_COLOUR if look.unscored else None}
@@ -439,9 +435,6 @@ def _transfer_view(kg: "KnowledgeGraph", data: ReadModel, target: str | None, da
         g.notes.append(f"{len(look.unscored)} units are not scored ("
                        + "; ".join(f"{why}: {n}" for why, n in sorted(reasons.items()))
                        + "); they are drawn in grey.")
-    for n in g.nodes:
-        if n["id"] == app:
-            n["focus"] = True
     return g
 
 
@@ -497,14 +490,15 @@ def _assemble(ents: dict[str, _Entity], order: list[str], ties: list[_Tie], titl
               clusters: dict[str, int] | None = None, cluster_names: dict[int, str] | None = None,
               sized_by: str = "degree centrality", extra: dict[str, list[tuple[str, str]]] | None = None,
               colours: dict[str, str] | None = None, charts: dict[str, Chart] | None = None,
-              muted: set[str] | None = None) -> VizGraph:
+              muted: set[str] | None = None, focus: str | None = None) -> VizGraph:
     extra, colours, charts, muted = extra or {}, colours or {}, charts or {}, muted or set()
     nodes = [{"id": iri, "label": _short(ents[iri].label), "full": ents[iri].label, "kind": ents[iri].kind,
               "key": ents[iri].key, "rlp": ents[iri].rlp, "names": ents[iri].names or [ents[iri].label],
               "tip": tooltip_html(ents[iri].label, ents[iri].kind + ("" if ents[iri].rlp else ", outside RLP"),
                                   extra.get(iri, []) + ([("key", ents[iri].key)] if ents[iri].key else [])
                                   + ents[iri].facts, ents[iri].sources, ents[iri].tasks, chart=charts.get(iri)),
-              **({"color": colours[iri]} if iri in colours else {}), **({"muted": True} if iri in muted else {})}
+              **({"color": colours[iri]} if iri in colours else {}), **({"muted": True} if iri in muted else {}),
+              **({"focus": True} if iri == focus else {})}
              for iri in order]
     edges = [{"from": t.a, "to": t.b, "tie": t.tie,
               "tip": tooltip_html(f"{ents[t.a].label} – {ents[t.b].label}", f"{t.tie}: {t.label}", t.facts,
