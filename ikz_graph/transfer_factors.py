@@ -14,7 +14,13 @@ from .network import cooperation_network, groups
 from .readmodel import ReadModel
 
 __all__ = ["FACTOR_LABELS", "CHANGEABLE", "FIXED", "Context", "factor_values", "scale_link", "score_all", "sensitivity",
-           "constant_factors"]
+           "constant_factors", "standing"]
+
+def standing(score: float, key: str) -> tuple[float, str]:
+    """The order of candidates: the higher score first, equal scores by official key (the one tie
+    rule of the ranking, its levers and its sensitivity draws)."""
+    return (-score, key)
+
 
 #: The factors a candidate can change by what it does: cooperating with the participants (ties, and
 #: through them its place in the network) and working in the approach's task fields. The others
@@ -169,7 +175,7 @@ def sensitivity(ctx: Context, candidates: list[str], cfg: dict) -> dict[str, tup
             scale_link(vals)
             by_sample[sample] = np.array([[vals[c][f] for f in FACTORS] for c in candidates])
         scores[d] = by_sample[sample] @ weights
-    by_key = np.argsort(np.argsort([data.units[c].key for c in candidates]))   # ties go by official key
+    by_key = np.argsort(np.argsort([data.units[c].key for c in candidates]))   # ties as in standing()
     order = np.lexsort((np.broadcast_to(by_key, scores.shape), -scores), axis=1)
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(1, len(candidates) + 1)[None, :].repeat(u["draws"], 0), axis=1)

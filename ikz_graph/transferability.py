@@ -34,7 +34,7 @@ from .errors import AmbiguousName, UnknownName
 from .network import _software, cooperation_network, groups, run_id
 from .readmodel import ReadModel, Unit, read
 from .transfer_factors import (CHANGEABLE, FACTOR_LABELS, FIXED, Context, constant_factors, factor_values,
-                               scale_link, score_all, sensitivity)
+                               scale_link, score_all, sensitivity, standing)
 
 __all__ = ["rank", "resolve_approach", "approaches", "constant_factors", "participants_of", "factor_values",
            "why_not_scored", "levers", "lever_text", "Candidate", "Lever", "Group", "Transfer", "FACTOR_LABELS"]
@@ -260,7 +260,7 @@ def _field_name(data: ReadModel, iri: str) -> str:
 
 def _rank_if(cands: list[Candidate], c: Candidate, score: float) -> int:
     """The rank ``c`` would have with ``score``, everyone else unchanged."""
-    return 1 + sum(1 for o in cands if o is not c and (-o.score, o.key) < (-score, c.key))
+    return 1 + sum(1 for o in cands if o is not c and standing(o.score, o.key) < standing(score, c.key))
 
 
 def levers(data: ReadModel, cands: list[Candidate], c: Candidate, ctx: Context, weights: dict[str, float]) -> list[Lever]:
@@ -321,7 +321,7 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
         cands.append(Candidate(c, data.units[c].key, data.units[c].label, score, contrib, v,
                                _explain(data, c, v, contrib, P, ctx.partners.get(c, set()), ctx.hops.get(c), score,
                                         constant)))
-    cands.sort(key=lambda x: (-x.score, x.key))
+    cands.sort(key=lambda x: standing(x.score, x.key))
     ranges = sensitivity(ctx, [c.unit for c in cands], cfg)
     for i, c in enumerate(cands, start=1):
         c.rank = i
