@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make run   set up .venv, build and validate the graph on the embedded store, write dist/,
+#   make run   set up .venv, build and validate the national graph (curated records and the official
+#              base layer) on the embedded store, keep the built store in .cache/store/, write dist/,
 #              analyse the cooperation network and rank a transfer (dist/analysis/), write two
 #              offline HTML views (dist/*.html) and the ontology's documentation page (dist/ontology.html)
 #   make test  set up .venv with the test extras, install the browser, the stores and Comunica
@@ -23,6 +24,7 @@ run: setup
 	$(BIN)/ikz-graph build --out $(OUT)
 	$(BIN)/ikz-graph query project-members
 	$(BIN)/ikz-graph query shared-services
+	$(BIN)/ikz-graph query unit-types --param state=07
 	$(BIN)/ikz-graph analyze --out $(OUT)/analysis
 	$(BIN)/ikz-graph transfer kfz-zulassung --top 5 --out $(OUT)/analysis
 	$(BIN)/ikz-graph viz --view overview --out $(OUT)/ikz-overview.html
@@ -41,4 +43,4 @@ bench: setup
 	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache .cache

@@ -197,12 +197,14 @@ class _Builder:
         self.typ(s, UNIT_TYPES[t].cls)
         self.ident(s, uid)
         self.names(s, d["name"], d["label"])
+        self.add(s, ns.IKZ + "curatedRecord", literal(True))
         self.add(s, ns.IKZ + "unitType", self.concept(t))
         if d.get("key"):
             self.add(s, UNIT_TYPES[t].key_property, literal(d["key"]))
             self.add(s, OFFICIAL_KEY, literal(d["key"]))
         if d.get("district"):
             self.add(s, ns.IKZ + "inDistrict", self.iri(d["district"]))
+            self.add(s, ns.IKZ + "inKreis", self.iri(d["district"]))
         if d.get("key"):
             if d["key"][:2] in self.states:
                 self.add(s, ns.IKZ + "inState", self.iri(d["key"][:2]))

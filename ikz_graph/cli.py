@@ -66,17 +66,28 @@ def _restore(previous: dict) -> None:
 def _load(data_dir):
     from .pipeline import load
 
-    return load(data_dir)
+    ctx = click.get_current_context(silent=True)
+    base = ctx.find_root().obj.get("base") if ctx is not None and ctx.find_root().obj else None
+    kg = load(data_dir, base=base)
+    if kg.origin == "cache-built":
+        from .storecache import cache_root
+
+        click.echo(f"Built the store ({len(kg)} triples; the inputs changed or it was not built yet) and kept it "
+                   f"in {cache_root()}: commands open it until an input changes.", err=True)
+    return kg
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ikz-graph")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), envvar="IKZ_GRAPH_DATA",
               default=None, help="Folder of curated records (default: data/ of the project; env IKZ_GRAPH_DATA).")
+@click.option("--base", type=click.Choice(["de", "rlp", "none"]), envvar="IKZ_GRAPH_BASE", default=None,
+              help="The official base layer in the graph: de (every unit of Germany, the default), rlp "
+                   "(Rhineland-Palatinate only) or none (the curated records alone); env IKZ_GRAPH_BASE.")
 @click.pass_context
-def main(ctx: click.Context, data_dir: Path | None) -> None:
+def main(ctx: click.Context, data_dir: Path | None, base: str | None) -> None:
     """ikz-graph: the open knowledge graph of inter-municipal cooperation (IKZ) in Germany."""
-    ctx.obj = {"data": data_dir}
+    ctx.obj = {"data": data_dir, "base": base}
     from . import progress
 
     progress.enable()  # bars for long steps, on a terminal only
@@ -199,10 +210,10 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
           allow_service: bool, endpoint: str | None, graph: str, auth: str, timeout: float) -> None:
     """Run the named query NAME (see `ikz-graph queries`) or a FILE.rq on the embedded store,
     or with --endpoint on a remote SPARQL 1.1 endpoint."""
-    from .queries import bind_params, get_query, write_result
+    from .queries import get_query, run_query, write_result
 
     kv = _parse_params(params)
-    q = get_query(name)
+    get_query(name)  # an unknown query or a bad file is reported before the graph is loaded
     if endpoint and includes:
         raise QueryError("--include works on the embedded store only, not with --endpoint")
     kg = _source(ctx, endpoint, graph, auth, timeout)
@@ -212,8 +223,7 @@ def query(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, incl
                 kg.add_file(f)
             except DataError as e:  # a file the user named, not the project's data: exit 2
                 raise QueryError(str(e)) from None
-    local = {} if endpoint else {"allow_service": allow_service}  # a remote endpoint decides for itself
-    result = kg.query(q.text, bind_params(kg, q, kv), **local)
+    result = run_query(kg, name, kv, allow_service=allow_service)  # a remote endpoint decides about SERVICE itself
     _to_stdout(lambda out: write_result(result, fmt, out))
 
 
@@ -540,6 +550,68 @@ def docs_cmd(ctx: click.Context, out_file: Path) -> None:
     page = ontology_page(_load(ctx.obj["data"]))
     path = write_file(out_file, page.encode("utf-8"))
     click.echo(f"Wrote {path} (the ontology, {path.stat().st_size} bytes; opens offline).")
+
+
+@main.group("import", invoke_without_command=False)
+def import_group() -> None:
+    """Import an official register into the base layer's tables (data/base/*.tsv).
+
+    Each format reads any release of its publisher's format; the tables are deterministic, so the
+    import of a newer release shows as a clean diff (git diff data/base). `import all` re-imports the
+    copies vendored in data/official/.
+    """
+
+
+def _import_out(out_dir: Path | None) -> Path:
+    from .paths import default_data_dir
+
+    return out_dir or default_data_dir() / "base"
+
+
+_IMPORT_OUT = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                           help="Folder to write the tables to (default: data/base/ of the project).")
+
+
+def _report(paths: list[Path]) -> None:
+    for p in paths:
+        click.echo(f"  wrote {p} ({p.stat().st_size} bytes)")
+
+
+def _import_command(fmt: str, what: str, many: bool = False):
+    @import_group.command(fmt, help=f"Import {what}.")
+    @click.argument("paths", nargs=-1 if many else 1, required=True,
+                    type=click.Path(path_type=Path, exists=False))
+    @_IMPORT_OUT
+    @click.option("--population-date", "population_date", default=None, metavar="YYYY-MM-DD",
+                  hidden=fmt != "gv100ad",
+                  help="The reference day of the population figures (default: 31 December of the year before "
+                       "the territorial status).")
+    def command(paths, out_dir: Path | None, population_date: str | None) -> None:
+        from .official.run import run_import
+
+        day = _day(population_date) if population_date else None
+        paths = list(paths) if many else [paths]
+        _report(run_import(fmt, paths, _import_out(out_dir), population_date=day))
+
+    return command
+
+
+from .official.run import FORMATS as _IMPORT_FORMATS  # noqa: E402  (names and help texts only; no heavy imports)
+
+for _fmt, (_what, _) in _IMPORT_FORMATS.items():
+    _import_command(_fmt, _what, many=_fmt == "changes")
+
+
+@import_group.command("all")
+@click.option("--official", "official_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the vendored raw files (default: data/official/ of the project).")
+@_IMPORT_OUT
+def import_all_cmd(official_dir: Path | None, out_dir: Path | None) -> None:
+    """Re-import every official file vendored in data/official/ into data/base/."""
+    from .official.run import import_all
+    from .paths import default_data_dir
+
+    _report(import_all(official_dir or default_data_dir() / "official", _import_out(out_dir)))
 
 
 @main.command()

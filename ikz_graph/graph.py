@@ -23,7 +23,7 @@ from .paths import ontology_dir
 T = TypeVar("T")
 
 __all__ = ["KnowledgeGraph", "Result", "RESULT_FORMATS", "load_ontology", "concepts_by_scheme", "sort_key",
-           "ntriples_text", "parse_lines"]
+           "ntriples_text", "parse_lines", "sorted_ntriples_of"]
 
 
 def sort_key(t: ox.Triple) -> tuple:
@@ -62,6 +62,19 @@ def _export_order(lines: list[bytes]) -> list[bytes]:
 def ntriples_text(lines: list[bytes]) -> bytes:
     """N-Triples ``lines`` (without newlines) as one text, each ended by a newline, in one copy."""
     return b"\n".join(chain(lines, (b"",)))
+
+
+def sorted_ntriples_of(ontology: Iterable[ox.Triple], data: Iterable[ox.Triple]) -> bytes:
+    """Ontology and data as one N-Triples document, the data lines sorted.
+
+    Serializing to N-Triples and loading that is twice as fast as handing over Python quads; in sorted
+    order, the store keeps each subject's triples close together, and the named queries at a million
+    triples ran in 13 s instead of 21 s (docs/performance.md).
+    """
+    nt = ox.RdfFormat.N_TRIPLES
+    lines = ox.serialize(data, format=nt).splitlines(keepends=True)
+    lines.sort()
+    return ox.serialize(list(ontology), format=nt) + b"".join(lines)
 
 
 def parse_lines(lines: list[bytes]) -> Iterator[ox.Quad]:
@@ -236,19 +249,28 @@ class KnowledgeGraph:
     triple lists (for deterministic exports) are made only when asked for, from the store.
     """
 
-    def __init__(self, ontology: Iterable[ox.Triple], data: Iterable[ox.Triple]):
+    def __init__(self, ontology: Iterable[ox.Triple], data: Iterable[ox.Triple], *, store: ox.Store | None = None):
         self.generation = 0  # counts changes through add(), for caches of derived data
         self._derived: dict[str, tuple[int, Any]] = {}
         self.ontology_triples = sorted(set(ontology), key=sort_key)
+        #: where the store came from: "memory" (built now), "cache-built" (built now and kept on disk),
+        #: "cache" (opened from disk, inputs unchanged); set by the pipeline
+        self.origin = "memory"
+        self._read_only = store is not None
+        if store is not None:  # a built store (ikz_graph.storecache), opened read-only
+            self.store = store
+            return
         self.store = ox.Store()
-        # serializing to N-Triples and loading that is twice as fast as handing over Python quads
-        nt = ox.RdfFormat.N_TRIPLES
-        self.store.load(ox.serialize(self.ontology_triples, format=nt), format=nt)
-        # in sorted order: the in-memory store then keeps each subject's triples close together,
-        # and the named queries at a million triples ran in 13 s instead of 21 s (docs/performance.md)
-        lines = ox.serialize(data, format=nt).splitlines(keepends=True)
-        lines.sort()
-        self.store.load(b"".join(lines), format=nt)
+        self.store.load(sorted_ntriples_of(self.ontology_triples, data), format=ox.RdfFormat.N_TRIPLES)
+
+    def writable_store(self) -> ox.Store:
+        """The store, made writable first: a read-only store from disk is copied into memory once."""
+        if self._read_only:
+            nt = ox.RdfFormat.N_TRIPLES
+            copy = ox.Store()
+            copy.load(self.store.dump(format=nt, from_graph=ox.DefaultGraph()), format=nt)
+            self.store, self._read_only = copy, False
+        return self.store
 
     def __len__(self) -> int:
         return len(self.store)
@@ -332,7 +354,7 @@ class KnowledgeGraph:
         dg = ox.DefaultGraph()
         new = [t for t in set(triples) if ox.Quad(t.subject, t.predicate, t.object, dg) not in self.store]
         if new:
-            self.store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, dg) for t in new)
+            self.writable_store().bulk_extend(ox.Quad(t.subject, t.predicate, t.object, dg) for t in new)
             self.generation += 1
         return len(new)
 

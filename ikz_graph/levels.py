@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from . import namespaces as ns
 from .inputs import brief
 
-__all__ = ["UnitType", "UNIT_TYPES", "STATE", "OFFICIAL_KEY", "KEYED_UNIT_CLASSES", "UNIT_KINDS", "key_problem",
+__all__ = ["UnitType", "UNIT_TYPES", "STATE", "BY_RECORD", "REGIONAL_KEY", "OFFICIAL_KEY", "KEYED_UNIT_CLASSES", "UNIT_KINDS", "key_problem",
            "kind_of_class"]
 
 #: The property every official key is written with, whatever the level.
@@ -40,23 +40,92 @@ class UnitType:
     key_length: int | None      # digits of that key
     key_property: str | None    # the level's own key property (a sub-property of ikz:officialKey)
     inside: tuple[str, ...] = ()  # unit types it must lie in (field ``district`` of the records)
+    record: str | None = None   # the GV100AD Satzart of its level (10 Land … 60 Gemeinde)
+    tkz: str | None = None      # its GV100AD Textkennzeichen, None where the register has none
+    label: str = ""             # the register's name of the type (German)
 
 
 _KREIS = ("Kreisschlüssel", 5, ns.IKZ + "kreisschluessel")
+_GV = ("Regionalschlüssel", 9, ns.IKZ + "regionalschluessel")
+_GEM = ("Gemeindeschlüssel", 8, ns.IKZ + "gemeindeschluessel")
+_RB = ("Regionalschlüssel", 3, ns.IKZ + "regionalschluessel")
+_REGION = ("Regionalschlüssel", 4, ns.IKZ + "regionalschluessel")
+
+
+def _gv(tid: str, tkz: str, label: str) -> UnitType:
+    return UnitType(tid, ns.IKZ + "Gemeindeverband", "gemeindeverband", "association of municipalities", *_GV,
+                    record="50", tkz=tkz, label=label)
+
+
+def _gem(tid: str, tkz: str, label: str, cls: str = "Gemeinde", kind: str = "municipality") -> UnitType:
+    return UnitType(tid, ns.IKZ + cls, "gemeinde", kind, *_GEM, inside=("landkreis", "regionalverband"),
+                    record="60", tkz=tkz, label=label)
+
+
+# The Textkennzeichen are those of the GV100AD record description (Destatis, Datensatzbeschreibung GV100AD).
 UNIT_TYPES: dict[str, UnitType] = {
-    "landkreis": UnitType("landkreis", ns.IKZ + "Landkreis", "kreis", "district", *_KREIS),
-    "regionalverband": UnitType("regionalverband", ns.IKZ + "Landkreis", "kreis", "district", *_KREIS),
-    "kreisfreie-stadt": UnitType("kreisfreie-stadt", ns.IKZ + "KreisfreieStadt", "kreis", "city", *_KREIS),
-    "stadtkreis": UnitType("stadtkreis", ns.IKZ + "KreisfreieStadt", "kreis", "city", *_KREIS),
-    "gemeinde": UnitType("gemeinde", ns.IKZ + "Gemeinde", "gemeinde", "municipality", "Gemeindeschlüssel", 8,
-                         ns.IKZ + "gemeindeschluessel", inside=("landkreis", "regionalverband")),
+    "regierungsbezirk": UnitType("regierungsbezirk", ns.IKZ + "Regierungsbezirk", "regierungsbezirk",
+                                 "administrative region", *_RB, record="20", label="Regierungsbezirk"),
+    "region": UnitType("region", ns.IKZ + "Region", "region", "administrative region", *_REGION, record="30",
+                       label="Region"),
+    "kreisfreie-stadt": UnitType("kreisfreie-stadt", ns.IKZ + "KreisfreieStadt", "kreis", "city", *_KREIS,
+                                 record="40", tkz="41", label="Kreisfreie Stadt"),
+    "stadtkreis": UnitType("stadtkreis", ns.IKZ + "KreisfreieStadt", "kreis", "city", *_KREIS, record="40", tkz="42",
+                           label="Stadtkreis"),
+    "kreis": UnitType("kreis", ns.IKZ + "Landkreis", "kreis", "district", *_KREIS, record="40", tkz="43",
+                      label="Kreis"),
+    "landkreis": UnitType("landkreis", ns.IKZ + "Landkreis", "kreis", "district", *_KREIS, record="40", tkz="44",
+                          label="Landkreis"),
+    "regionalverband": UnitType("regionalverband", ns.IKZ + "Landkreis", "kreis", "district", *_KREIS, record="40",
+                                tkz="45", label="Regionalverband"),
+    "verbandsfreie-gemeinde": _gv("verbandsfreie-gemeinde", "50", "Verbandsfreie Gemeinde"),
+    "amt": _gv("amt", "51", "Amt"),
+    "samtgemeinde": _gv("samtgemeinde", "52", "Samtgemeinde"),
+    "verbandsgemeinde": _gv("verbandsgemeinde", "53", "Verbandsgemeinde"),
+    "verwaltungsgemeinschaft": _gv("verwaltungsgemeinschaft", "54", "Verwaltungsgemeinschaft"),
+    "kirchspielslandgemeinde": _gv("kirchspielslandgemeinde", "55", "Kirchspielslandgemeinde"),
+    "verwaltungsverband": _gv("verwaltungsverband", "56", "Verwaltungsverband"),
+    "vg-traegermodell": _gv("vg-traegermodell", "57", "VG Trägermodell"),
+    "erfuellende-gemeinde": _gv("erfuellende-gemeinde", "58", "Erfüllende Gemeinde"),
+    "markt": _gem("markt", "60", "Markt"),
+    "gemeinde-kreisfreie-stadt": _gem("gemeinde-kreisfreie-stadt", "61", "Kreisfreie Stadt"),
+    "gemeinde-stadtkreis": _gem("gemeinde-stadtkreis", "62", "Stadtkreis"),
+    "stadt": _gem("stadt", "63", "Stadt"),
+    "gemeinde": _gem("gemeinde", "64", "Kreisangehörige Gemeinde"),
+    "gemeindefreies-gebiet-bewohnt": _gem("gemeindefreies-gebiet-bewohnt", "65", "gemeindefreies Gebiet, bewohnt",
+                                          "GemeindefreiesGebiet", "unincorporated area"),
+    "gemeindefreies-gebiet-unbewohnt": _gem("gemeindefreies-gebiet-unbewohnt", "66",
+                                            "gemeindefreies Gebiet, unbewohnt", "GemeindefreiesGebiet",
+                                            "unincorporated area"),
+    "grosse-kreisstadt": _gem("grosse-kreisstadt", "67", "Große Kreisstadt"),
+    # units that only a list of territorial changes names (gone before, or made after, the register's date)
+    "gemeindeverband-not-in-register": UnitType("gemeindeverband-not-in-register", ns.IKZ + "Gemeindeverband",
+                                                "gemeindeverband", "association of municipalities", *_GV,
+                                                label="Gemeindeverband (nicht im Gemeindeverzeichnis)"),
+    "gemeinde-not-in-register": UnitType("gemeinde-not-in-register", ns.IKZ + "Gemeinde", "gemeinde", "municipality",
+                                         *_GEM, label="Gemeinde (nicht im Gemeindeverzeichnis)"),
     "foreign": UnitType("foreign", ns.IKZ + "ForeignRegion", "foreign", "foreign region", None, None, None),
 }
+# the order of the first types, as before the base layer: view kinds and classes keep their order
+UNIT_TYPES = {k: UNIT_TYPES[k] for k in ["landkreis", "regionalverband", "kreisfreie-stadt", "stadtkreis", "gemeinde",
+                                         "foreign"] + [k for k in UNIT_TYPES if k not in (
+    "landkreis", "regionalverband", "kreisfreie-stadt", "stadtkreis", "gemeinde", "foreign")]}
 #: A Land (record collection ``states``).
-STATE = UnitType("land", ns.IKZ + "State", "land", "state", "Länderschlüssel", 2, ns.IKZ + "landKey")
+STATE = UnitType("land", ns.IKZ + "State", "land", "state", "Länderschlüssel", 2, ns.IKZ + "landKey", record="10",
+                 label="Land")
 
-#: Classes of the units that have an official key below the Land: the nodes of the cooperation network.
-KEYED_UNIT_CLASSES: tuple[str, ...] = tuple(dict.fromkeys(t.cls for t in UNIT_TYPES.values() if t.key_length))
+#: The unit type of a GV100AD record: ``(Satzart, Textkennzeichen)`` → type (the Textkennzeichen is "" for
+#: Satzart 10 to 30).
+BY_RECORD: dict[tuple[str, str], UnitType] = {(t.record, t.tkz or ""): t for t in [STATE, *UNIT_TYPES.values()]
+                                              if t.record}
+
+#: The property every key of a unit is written with (the ARS of any level, beside the level's own key).
+REGIONAL_KEY = ns.IKZ + "regionalschluessel"
+
+#: Classes of the units that have an official key below the Land and can take part in cooperation: the
+#: nodes of the cooperation network (Regierungsbezirke and Regionen are state administration, not members).
+KEYED_UNIT_CLASSES: tuple[str, ...] = tuple(dict.fromkeys(
+    t.cls for t in UNIT_TYPES.values() if t.key_length and t.level in ("kreis", "gemeindeverband", "gemeinde")))
 
 #: The view kinds of territorial units.
 UNIT_KINDS: tuple[str, ...] = tuple(dict.fromkeys(t.kind for t in UNIT_TYPES.values()))

@@ -1,31 +1,79 @@
 """From the records to the graph: read and check the records, build the triples, load the store.
 
-This is the one place that runs the steps before the graph (``records`` -> ``build`` ->
-``graph``); everything after it (validation, exports, queries, the read model, analysis and
-views) starts from the :class:`~ikz_graph.graph.KnowledgeGraph` it returns.
+This is the one place that runs the steps before the graph (``records`` -> ``build`` and ``base`` ->
+``graph``); everything after it (validation, exports, queries, the read model, analysis and views)
+starts from the :class:`~ikz_graph.graph.KnowledgeGraph` it returns.
+
+With a base layer (``data/base/``, :mod:`ikz_graph.base`) the built store is kept on disk, keyed on
+every input (:mod:`ikz_graph.storecache`): the next command with the same inputs opens it instead of
+building again. ``kg.origin`` says which happened.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from . import namespaces as ns
+from .base import base_files, base_triples, read_base, scope
 from .build import build_triples
 from .gcpause import gc_paused
-from .graph import KnowledgeGraph, concepts_by_scheme, load_ontology
-from .paths import default_data_dir
+from .graph import KnowledgeGraph, concepts_by_scheme, load_ontology, sorted_ntriples_of
+from .paths import default_data_dir, ontology_dir
 from .progress import stage
 from .records import load_records
+from . import storecache
 
-__all__ = ["load"]
+__all__ = ["load", "input_files"]
 
 
-def load(data_dir: str | Path | None = None, ontology: str | Path | None = None) -> KnowledgeGraph:
-    """Read, check and build ontology and data; raise :class:`~ikz_graph.errors.DataError` on any problem."""
+def input_files(data_dir: str | Path, ontology: str | Path | None, chosen: str) -> list[Path]:
+    """Every file a graph in scope ``chosen`` is built from (the store cache's key is made of them)."""
+    data = Path(data_dir)
+    files = [Path(ontology) if ontology else ontology_dir() / "ikz.ttl"]
+    files += sorted(p for p in data.glob("*.yaml") if not p.name.startswith((".", "_")))
+    if chosen != "none":
+        files += base_files(data)
+    return files
+
+
+def load(data_dir: str | Path | None = None, ontology: str | Path | None = None, base: str | None = None) -> KnowledgeGraph:
+    """Read, check and build ontology and data; raise :class:`~ikz_graph.errors.DataError` on any problem.
+
+    ``base`` is the scope of the official base layer (:data:`ikz_graph.base.SCOPES`; default: the
+    environment's ``IKZ_GRAPH_BASE``, else all of Germany). It applies where the data folder has a
+    ``base/`` folder.
+    """
+    data_dir = Path(data_dir or default_data_dir())
+    chosen = scope(base)
     onto = load_ontology(ontology)
+    key = None
+    if chosen != "none" and base_files(data_dir):
+        key = storecache.input_key(input_files(data_dir, ontology, chosen), chosen)
+        store = storecache.open_entry(key)
+        if store is not None:
+            kg = KnowledgeGraph(onto, (), store=store)
+            kg.origin = "cache"
+            return kg
     with gc_paused():
         with stage("Reading and checking records"):
-            records = load_records(data_dir or default_data_dir(), concepts_by_scheme(onto))
+            records = load_records(data_dir, concepts_by_scheme(onto))
         with stage("Building triples"):
             triples = build_triples(records)
+        layer = read_base(data_dir, chosen)
+        if layer is not None:
+            with stage("Building the official base layer"):
+                curated = {ns.DATA_PREFIXES["unit"] + (r.get("key") or "") for r in records["units"]}
+                curated |= {ns.DATA_PREFIXES["state"] + r.get("key") for r in records["states"]}
+                sources = {r.get("id") for r in records["sources"]}
+                extra, _skipped = base_triples(layer, sources, curated)
+                triples |= extra
         del records  # the store is built next: free the records first (memory at a million triples)
-        with stage(f"Loading {len(triples)} triples into the store"):
+        if key is None:
+            with stage(f"Loading {len(triples)} triples into the store"):
+                return KnowledgeGraph(onto, triples)
+        with stage(f"Writing {len(triples)} triples into the store on disk"):
+            store = storecache.new_entry(key, sorted_ntriples_of(sorted(set(onto), key=str), triples))
+        if store is None:
             return KnowledgeGraph(onto, triples)
+        kg = KnowledgeGraph(onto, (), store=store)
+        kg.origin = "cache-built"
+        return kg

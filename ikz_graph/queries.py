@@ -28,6 +28,7 @@ from .errors import DateError, InputError, QueryError
 from .inputs import brief, read_text
 from .namespaces import compact
 from .paths import queries_dir
+from .sparql_text import substitute
 from .tables import align
 
 if TYPE_CHECKING:
@@ -181,8 +182,12 @@ def run_query(kg: "KnowledgeGraph", name_or_file: str | Path, params: dict[str, 
     from .graph import KnowledgeGraph
 
     q = get_query(name_or_file)
-    local = {"allow_service": allow_service} if isinstance(kg, KnowledgeGraph) else {}
-    return kg.query(q.text, bind_params(kg, q, params or {}), **local)
+    bindings = bind_params(kg, q, params or {})
+    if isinstance(kg, KnowledgeGraph):
+        # the bound terms written into the query (SEP-0007 substitution, sparql_text.substitute): the
+        # store then finds them by index instead of joining them after the query's patterns
+        return kg.query(substitute(q.text, bindings), allow_service=allow_service)
+    return kg.query(q.text, bindings)
 
 
 _compact = functools.lru_cache(maxsize=1 << 16)(compact)  # predicates and classes repeat in every row

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol, TypeVar
 
@@ -52,6 +53,30 @@ def unit(key: str) -> str:
 
 #: The classes of the units the cooperation network is made of.
 UNIT_CLASSES = " ".join(f"<{c}>" for c in KEYED_UNIT_CLASSES)
+
+#: Which units the network holds: those a curated record describes (the units whose cooperation the
+#: project has researched, with their neighbours) and every unit with a recorded membership or service
+#: role. The base layer's other units (every Gemeinde of Germany …) stay out of the analysis and the
+#: views until a cooperation names them. Read once, then written into the queries as ``VALUES``
+#: (``__SCOPE_u__`` marks where), which every SPARQL engine evaluates fast; a graph without the base
+#: layer needs no such restriction.
+_Q_SCOPE = """SELECT DISTINCT ?u WHERE { { ?u ikz:curatedRecord true } UNION { ?_m org:member ?u }
+  UNION { ?_s cv:hasCompetentAuthority ?u } UNION { ?_s schema:serviceOperator ?u } }"""
+_Q_HAS_BASE = "SELECT ?u WHERE { ?u ikz:officialName ?n } LIMIT 1"
+_SCOPE = re.compile(r"__SCOPE_(\w+)__")
+
+
+def network_scope(source: SparqlSource) -> str:
+    """The restriction of the queries to the network's units: a ``VALUES ?u { … }`` clause, or "" when
+    the graph has no base layer (every unit then belongs to the network)."""
+    if not _rows(source, _Q_HAS_BASE):
+        return ""
+    return "VALUES ?u { " + " ".join(f"<{r['u']}>" for r in sorted(_rows(source, _Q_SCOPE), key=lambda r: r["u"])) + " }"
+
+
+def _scoped(text: str, scope: str) -> str:
+    return _SCOPE.sub(lambda m: scope.replace("?u", "?" + m.group(1)), text)
+
 
 #: Classes of the entities the views draw and the kind each is drawn as (first match wins).
 ENTITY_CLASSES: tuple[tuple[str, str], ...] = tuple(
@@ -195,22 +220,25 @@ class ReadModel:
 
 _Q_UNITS = f"""
 SELECT ?u ?key ?label ?class ?state WHERE {{
-  VALUES ?class {{ {UNIT_CLASSES} }}
+  __SCOPE_u__
   ?u a ?class ; <{OFFICIAL_KEY}> ?key ; rdfs:label ?label .
+  FILTER(?class IN ({UNIT_CLASSES.replace("> <", ">, <")}))
   OPTIONAL {{ ?u ikz:inState ?state }}
 }}"""
 _Q_FIGURES = f"""
 SELECT ?u ?kind ?value ?date WHERE {{
-  VALUES ?class {{ {UNIT_CLASSES} }}
-  VALUES (?p ?kind) {{ (ikz:population "population") (ikz:area "area") }}
-  ?u a ?class ; ?p ?f . ?f schema:value ?value .
+  __SCOPE_u__
+  {{ ?u ikz:population ?f BIND("population" AS ?kind) }} UNION {{ ?u ikz:area ?f BIND("area" AS ?kind) }}
+  ?f schema:value ?value .
   OPTIONAL {{ ?f schema:observationDate ?date }}
+  ?u a ?class . FILTER(?class IN ({UNIT_CLASSES.replace("> <", ">, <")}))
 }}"""
 _Q_TOUCHES = f"""
 SELECT ?a ?b WHERE {{
-  VALUES ?ca {{ {UNIT_CLASSES} }}
-  VALUES ?cb {{ {UNIT_CLASSES} }}
-  ?a a ?ca ; geo:sfTouches ?b . ?b a ?cb .
+  __SCOPE_a__
+  __SCOPE_b__
+  ?a geo:sfTouches ?b . ?a a ?ca . ?b a ?cb .
+  FILTER(?ca IN ({UNIT_CLASSES.replace("> <", ">, <")}) && ?cb IN ({UNIT_CLASSES.replace("> <", ">, <")}))
 }}"""
 _Q_MEMBERSHIPS = f"""
 SELECT ?m ?u ?o ?role ?start ?end WHERE {{
@@ -275,8 +303,9 @@ def _read(source: SparqlSource) -> ReadModel:
     from .progress import stage
 
     with stage("Reading the cooperation network through SPARQL"):
-        units, labels = _read_units(source)
-        touches = {frozenset((r["a"], r["b"])) for r in _rows(source, _Q_TOUCHES) if r["a"] != r["b"]}
+        scope = network_scope(source)
+        units, labels = _read_units(source, scope)
+        touches = {frozenset((r["a"], r["b"])) for r in _rows(source, _scoped(_Q_TOUCHES, scope)) if r["a"] != r["b"]}
         memberships = sorted({Membership(r["u"], r["o"], r.get("role"), parse_day(r.get("start")),
                                          parse_day(r.get("end"), end=True))
                               for r in _rows(source, _Q_MEMBERSHIPS)},
@@ -291,9 +320,9 @@ def _read(source: SparqlSource) -> ReadModel:
     return model
 
 
-def _read_units(source: SparqlSource) -> tuple[dict[str, Unit], dict[str, str]]:
+def _read_units(source: SparqlSource, scope: str) -> tuple[dict[str, Unit], dict[str, str]]:
     figures: dict[tuple[str, str], dict[str, list[float]]] = {}
-    for r in _rows(source, _Q_FIGURES):
+    for r in _rows(source, _scoped(_Q_FIGURES, scope)):
         figures.setdefault((r["u"], r["kind"]), {}).setdefault(str(r["date"] or ""), []).append(float(r["value"]))
 
     def figure(u: str, kind: str, latest: bool) -> float | None:
@@ -305,7 +334,7 @@ def _read_units(source: SparqlSource) -> tuple[dict[str, Unit], dict[str, str]]:
 
     units: dict[str, Unit] = {}
     labels: dict[str, str] = {}
-    for r in _rows(source, _Q_UNITS):
+    for r in _rows(source, _scoped(_Q_UNITS, scope)):
         iri = r["u"]
         units[iri] = Unit(iri, r["key"], r["label"], r["class"].rsplit("/", 1)[-1], r.get("state"),
                           figure(iri, "population", True), figure(iri, "area", False))
@@ -427,16 +456,21 @@ class Display:
     links: list[Link]
 
 
+_UNIT_CLASS_SET = {c for c in KEYED_UNIT_CLASSES}
+#: The entities the views draw (SPARQL, binding ``?e``): the network's units and every other entity.
+DRAWN = ("{ __SCOPE_e__ ?e a ?class . VALUES ?class { %s } } UNION { ?e a ?class . VALUES ?class { %s } }" % (
+    UNIT_CLASSES,
+    " ".join(f"<{c}>" for c, _ in ENTITY_CLASSES if c not in _UNIT_CLASS_SET)))
 _Q_ENTITIES = """
 SELECT ?e ?class ?label ?name ?id WHERE {
-  VALUES ?class { %s }
-  ?e a ?class .
+  %s
   OPTIONAL { ?e rdfs:label ?label }
   OPTIONAL { ?e schema:name ?name }
   OPTIONAL { ?e dct:identifier ?id }
-} ORDER BY ?e ?class ?label ?name ?id""" % " ".join(f"<{c}>" for c, _ in ENTITY_CLASSES)
+} ORDER BY ?e ?class ?label ?name ?id""" % DRAWN
 _Q_UNIT_FACTS = f"""
 SELECT ?e ?key ?seat ?state ?pop ?popDate ?area WHERE {{
+  __SCOPE_e__
   ?e <{OFFICIAL_KEY}> ?key .
   OPTIONAL {{ ?e ikz:seat ?seat }}
   OPTIONAL {{ ?e ikz:inState/rdfs:label ?state }}
@@ -465,11 +499,12 @@ SELECT DISTINCT ?e ?task WHERE {
 } ORDER BY ?e ?task"""
 _Q_SOURCES = """
 SELECT DISTINCT ?e ?title ?url WHERE {
+  { %s } UNION { ?e a org:Membership }
   ?e dct:source ?s .
   OPTIONAL { ?s dct:title ?t0 } OPTIONAL { ?s rdfs:label ?t1 }
   BIND(COALESCE(?t0, ?t1, STR(?s)) AS ?title)
   OPTIONAL { ?s schema:url ?url }
-} ORDER BY ?e ?title"""
+} ORDER BY ?e ?title""" % DRAWN
 _Q_MEMBER_TIES = """
 SELECT ?m ?member ?org ?role ?start ?end WHERE {
   ?m a org:Membership ; org:member ?member ; org:organization ?org .
@@ -497,13 +532,14 @@ def _terms(source: SparqlSource, text: str) -> list[dict[str, Any]]:
 
 
 def _read_display(source: SparqlSource) -> Display:
-    ents = _read_entities(source)
+    scope = network_scope(source)
+    ents = _read_entities(source, scope)
     for r in _terms(source, _Q_TASKS):
         e = ents.get(r["e"])
         if e is not None:
             e.tasks.append(r["task"])
     other_sources: dict[str, list[tuple[str, str]]] = {}   # of nodes that are not drawn (memberships)
-    for r in _terms(source, _Q_SOURCES):
+    for r in _terms(source, _scoped(_Q_SOURCES, scope)):
         src = (r["title"], r.get("url") or "")
         (ents[r["e"]].sources if r["e"] in ents else other_sources.setdefault(r["e"], [])).append(src)
     phases: dict[str, list[str]] = {}
@@ -516,15 +552,15 @@ def _read_display(source: SparqlSource) -> Display:
     return Display(ents, ties, links)
 
 
-def _read_entities(source: SparqlSource) -> dict[str, Entity]:
+def _read_entities(source: SparqlSource, scope: str) -> dict[str, Entity]:
     ents: dict[str, Entity] = {}
-    for r in _terms(source, _Q_ENTITIES):
+    for r in _terms(source, _scoped(_Q_ENTITIES, scope)):
         iri, cls = r["e"], r["class"]
         if iri in ents and _CLASS_RANK[ents[iri].cls] <= _CLASS_RANK[cls]:
             continue
         ents[iri] = Entity(iri, cls, _KIND_OF_CLASS[cls], r.get("label"), r.get("name"), r.get("id"))
     seen: set[str] = set()
-    for r in _terms(source, _Q_UNIT_FACTS):  # the first row per unit: the latest population
+    for r in _terms(source, _scoped(_Q_UNIT_FACTS, scope)):  # the first row per unit: the latest population
         e = ents.get(r["e"])
         if e is None or e.iri in seen:
             continue

@@ -27,14 +27,14 @@ from .errors import GiveUp, QueryError, RemoteError, TryAgain
 from .http import (RETRY_STATUS, auth_hint, bounded, check_endpoint, credentials_for, http_auth, retrying, session,
                    urllib_opener)
 from .namespaces import GRAPH_PUBLISHED
-from .sparql_text import tokens
+from .sparql_text import substitute, tokens
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
     from .graph import Result
 
-__all__ = ["RemoteEndpoint", "run_remote", "substitute", "prologue"]
+__all__ = ["RemoteEndpoint", "run_remote", "prologue"]
 
 #: The W3C SPARQL 1.1 result formats a remote answer may come in, and how pyoxigraph reads them.
 RESULT_TYPES = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -62,62 +62,6 @@ def _declared(sparql: str):
         if prev == "PREFIX" and t.kind == "pname":
             yield t
         prev = t.text.upper() if t.kind == "word" else ""
-
-
-def substitute(sparql: str, bindings: dict[str, Any]) -> str:
-    """Replace each bound variable by its RDF term, as SEP-0007 substitution does.
-
-    In a projection ``?v`` becomes ``(term AS ?v)`` (so the column stays), directly under ORDER BY
-    or GROUP BY ``(term)``, everywhere else the term itself. Comments, strings and IRIs are left
-    alone. A query that assigns a bound variable itself (``AS ?v``, ``VALUES ?v``) is refused.
-    Terms are written by pyoxigraph in N-Triples syntax (valid SPARQL), never taken from user text.
-    """
-    if not bindings:
-        return sparql
-    terms = {name: str(term) for name, term in bindings.items()}
-    out: list[str] = []
-    depth = 0
-    clause: str | None = None     # "select", "order" (ORDER BY / GROUP BY) or None
-    clause_depth = 0
-    prev = ""                     # the previous significant token, upper-cased
-    in_values = False             # between VALUES and its "{"
-    for t in tokens(sparql):
-        kind, tok = t.kind, t.text
-        if kind == "word":
-            up = tok.upper()
-            if up == "SELECT":
-                clause, clause_depth = "select", depth
-            elif up == "BY" and prev in ("ORDER", "GROUP"):
-                clause, clause_depth = "order", depth
-            elif up in ("WHERE", "LIMIT", "OFFSET", "HAVING", "VALUES") and depth == clause_depth:
-                clause = None
-            in_values = in_values or up == "VALUES"
-        elif kind == "punct":
-            if tok == "(":
-                depth += 1
-            elif tok == ")":
-                depth -= 1
-            else:
-                in_values = False
-                if depth == clause_depth:
-                    clause = None
-        elif kind == "var" and tok[1:] in terms:
-            if prev == "AS" or in_values:
-                raise QueryError(f"cannot bind {tok}: the query assigns it itself")
-            term = terms[tok[1:]]
-            if clause == "select" and depth == clause_depth:
-                tok = f"({term} AS ?{tok[1:]})"
-            elif clause == "order" and depth == clause_depth:
-                tok = f"({term})"
-            else:
-                tok = term
-            out.append(tok)
-            prev = "VAR"
-            continue
-        out.append(tok)
-        if kind not in ("comment", "space"):
-            prev = tok.upper() if kind in ("word", "punct") else kind.upper()
-    return "".join(out)
 
 
 def _canonical(term):

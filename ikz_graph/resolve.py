@@ -7,7 +7,9 @@ in order; the first that finds anything decides:
 
 1. an ``http(s)`` IRI names itself (it must occur in the graph);
 2. an exact id or key;
-3. a name of an entity, then the title of a source document, as written but in any case;
+3. a name of an entity, then the title of a source document, as written but in any case (the store
+   looks these up itself, so that a name resolves fast in the national graph; all names are read
+   only for the rules after this one);
 4. an id, then a name of an entity, then the title of a source document, compared *folded*:
    case-insensitive, umlauts as ``ä`` = ``a`` = ``ae``, ``ß`` = ``ss``, other accents dropped,
    punctuation as spaces;
@@ -92,6 +94,7 @@ class Names(Protocol):
     """Where the resolver looks: the names of the entities of a graph."""
 
     def exact(self, text: str) -> set[str]: ...        # entities with this exact id or key
+    def any_case(self, text: str) -> list[Name]: ...   # the names (not ids) equal to ``text`` in any case
     def exists(self, iri: str) -> bool: ...
     def all(self) -> list[Name]: ...
     def label(self, iri: str) -> str: ...
@@ -110,6 +113,10 @@ class TableNames:
     def exact(self, text: str) -> set[str]:
         return {n.iri for n in self.names if n.how == ID and n.text == text}
 
+    def any_case(self, text: str) -> list[Name]:
+        lower = text.casefold()
+        return [n for n in self.names if n.how != ID and n.text.casefold() == lower]
+
     def exists(self, iri: str) -> bool:
         return any(n.iri == iri for n in self.names)
 
@@ -123,6 +130,10 @@ class TableNames:
 _Q_EXACT = "SELECT DISTINCT ?e ?v WHERE { ?e dct:identifier ?v }"
 _Q_EXISTS = "SELECT ?e WHERE { ?e ?p ?o } LIMIT 1"
 _Q_LABEL = "SELECT ?e ?l WHERE { ?e rdfs:label ?l }"
+_Q_ANY_CASE = """SELECT DISTINCT ?e ?text ?how ?q WHERE {
+  VALUES ?p { rdfs:label schema:name skos:altLabel skos:prefLabel }
+  ?e ?p ?text . FILTER(LCASE(STR(?text)) = LCASE(STR(?q)))
+  BIND(IF(EXISTS { ?e a ikz:SourceDocument }, 2, 1) AS ?how) }"""
 _Q_NAMES = """
 SELECT ?e ?text ?how WHERE {
   { ?e dct:identifier ?text . BIND(IF(EXISTS { ?e a ikz:SourceDocument }, 2, 0) AS ?how) }
@@ -146,6 +157,19 @@ class SparqlNames:
         import pyoxigraph as ox
 
         return {r["e"].value for r in self.source.query(_Q_EXACT, {"v": ox.Literal(text)}).terms}
+
+    def any_case(self, text: str) -> list[Name]:
+        """Names equal to ``text`` in any case, found by the store (one pass over the names, without
+        reading them all into Python: what makes a name resolve fast in the national graph)."""
+        import pyoxigraph as ox
+
+        if self._all is not None:
+            lower = text.casefold()
+            return [n for n in self._all if n.how != ID and n.text.casefold() == lower]
+        rows = self.source.query(_Q_ANY_CASE, {"q": ox.Literal(text)}).terms
+        lower = text.casefold()
+        return [Name(r["e"].value, r["text"].value, int(r["how"].value)) for r in rows
+                if hasattr(r["e"], "value") and r["text"].value.casefold() == lower]
 
     def exists(self, iri: str) -> bool:
         import pyoxigraph as ox
@@ -189,12 +213,12 @@ def resolve(names: Names, text: str, *, among: Collection[str] | None = None) ->
     found = _one(names, text, {i for i in names.exact(value) if ok(i)})
     if found:
         return found
-    table = [n for n in names.all() if ok(n.iri)]
-    lower = value.casefold()
+    same = names.any_case(value)
     for how in (NAME, SOURCE_TITLE):  # a name as written, in any case
-        found = _one(names, text, {n.iri for n in table if n.how == how and n.text.casefold() == lower})
+        found = _one(names, text, {n.iri for n in same if n.how == how and ok(n.iri)})
         if found:
             return found
+    table = [n for n in names.all() if ok(n.iri)]  # only now every name is read
     query = fold(value)
     for how in (ID, NAME, SOURCE_TITLE):
         found = _one(names, text, {n.iri for n in table if n.how == how and fold(n.text) & query})

@@ -94,7 +94,7 @@ class DataGraph:
 
     @classmethod
     def from_kg(cls, kg: "KnowledgeGraph") -> "DataGraph":
-        return cls(kg.store, len(kg))
+        return cls(kg.writable_store(), len(kg))
 
     @classmethod
     def from_triples(cls, triples: Iterable) -> "DataGraph":

@@ -405,6 +405,8 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
             "neighbours": {"unit": some_gem}, "unit-memberships": {"unit": some_gem},
             "cooperation-as-of": {"date": "2022-01-01"}, "entity-sources": {"entity": approach},
             "project-members": {"project": approach}, "funding": {"project": approach},
+            "units-in": {"unit": world.districts[0]}, "unit-hierarchy": {"unit": some_gem},
+            "units-by-population": {"level": "gemeinde", "min": "0", "max": "1000000000"},
         },
     }
     summary = {"size": size, "seed": seed, "states": len(world.states), "districts": len(world.districts),

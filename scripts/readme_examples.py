@@ -46,6 +46,7 @@ def run(cmd: str, cwd: str | Path) -> tuple[int, list[str], str]:
     if args[0] != "ikz-graph":
         raise ValueError(f"README example must start with ikz-graph: {cmd}")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("IKZ_GRAPH_BASE", None)  # as a user runs it: with the default base layer (the test suite sets none)
     r = subprocess.run([sys.executable, "-m", "ikz_graph", *args[1:]], capture_output=True, text=True,
                        cwd=cwd, env=env, timeout=300)
     lines = [x.rstrip() for x in r.stdout.splitlines()]

@@ -1,6 +1,13 @@
-"""Shared fixtures: the real graph (built once), a writable copy of the data, a CLI runner."""
+"""Shared fixtures: the real graph (built once), a writable copy of the data, a CLI runner.
+
+The suite's tests of the curated records, the analysis, the views and the stores run on the curated
+graph alone (``IKZ_GRAPH_BASE=none``, set here for every test and the commands they start); the tests
+of the official base layer (tests/test_base_layer.py, test_official_*.py) ask for their scope
+explicitly, and the README's examples run as a user runs them, with the national graph.
+"""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +18,8 @@ from click.testing import CliRunner
 
 import ikz_graph
 from ikz_graph.cli import main
+
+os.environ["IKZ_GRAPH_BASE"] = "none"
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

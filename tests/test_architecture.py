@@ -16,7 +16,8 @@ LINT = Path(sys.executable).parent / "lint-imports"
 DISTRIBUTIONS = {"yaml": "PyYAML", "SPARQLWrapper": "SPARQLWrapper", "igraph": "igraph", "jinja2": "jinja2",
                  "pyoxigraph": "pyoxigraph", "rdflib": "rdflib", "pyshacl": "pyshacl", "click": "click",
                  "networkx": "networkx", "numpy": "numpy", "scipy": "scipy", "pyvis": "pyvis",
-                 "requests": "requests", "urllib3": "urllib3", "pylode": "pylode"}
+                 "requests": "requests", "urllib3": "urllib3", "pylode": "pylode",
+                 "shapefile": "pyshp", "pyproj": "pyproj", "shapely": "shapely", "openpyxl": "openpyxl"}
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:

@@ -142,7 +142,7 @@ def test_failed_step_makes_the_pipeline_a_lower_bound():
 def test_bad_sizes_exit_2_with_a_clear_message():
     p = run_bench("--sizes", "rlp,huge")
     assert p.returncode == 2
-    assert p.stderr.strip() == "error: unknown size 'huge' in --sizes (known: data, rlp, 100k, 1m)"
+    assert p.stderr.strip() == "error: unknown size 'huge' in --sizes (known: data, rlp, 100k, de, 1m)"
     assert p.stdout == ""
     p = run_bench("--sizes", "data", "--runs", "0")
     assert p.returncode == 2 and "--runs must be at least 1" in p.stderr

@@ -11,7 +11,8 @@ from ikz_graph.errors import QueryError
 from ikz_graph.errors import RemoteError
 from ikz_graph.http import check_endpoint, credentials_for
 from ikz_graph.queries import list_queries
-from ikz_graph.remote import prologue, substitute
+from ikz_graph.remote import prologue
+from ikz_graph.sparql_text import substitute
 
 IRI = ox.NamedNode("https://w3id.org/ikz-graph/id/org/emh")
 DATE = ox.Literal("2022-01-01", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))

@@ -41,6 +41,10 @@ PARAM_CASES = {
     "unit-memberships": [{"unit": "Vulkaneifel"}, {"unit": "07211"}],
     "units": [{}],
     "units-without-project": [{}],
+    "units-in": [{"unit": "07"}],
+    "unit-hierarchy": [{"unit": "07233"}],
+    "unit-types": [{}, {"state": "07"}],
+    "units-by-population": [{"level": "kreis", "min": "0", "max": "1000000000"}],
 }
 CASES = [(name, p) for name, ps in sorted(PARAM_CASES.items()) for p in ps]
 STORE_NAMES = ["oxigraph", "virtuoso"]
