@@ -20,7 +20,7 @@ from ikz_graph import namespaces as ns
 from ikz_graph.errors import DataError, InputError
 from ikz_graph.queries import run_query
 
-from .conftest import DATA, run_module
+from .conftest import DATA, ROOT, run_module
 
 RAW = DATA / "official" / "destatis" / "GV100AD_301123.txt"
 SATZART = {"10": "land", "20": "regierungsbezirk", "30": "region", "40": "kreis", "50": "gemeindeverband",
@@ -276,3 +276,84 @@ def test_a_newer_release_gives_a_clean_diff(tmp_path):
     b = import_gv100ad_text("\n".join(lines), "b.txt")["units.tsv"].decode().splitlines()
     diff = [(x, y) for x, y in zip(a, b) if x != y]
     assert len(a) == len(b) and len(diff) == 1 and diff[0][0].startswith("072335001501\t")
+
+
+# --------------------------------------------------------------------------- neighbours from geometry
+
+def _curated_neighbours() -> dict[str, set[str]]:
+    import yaml
+
+    doc = yaml.safe_load((DATA / "neighbours.yaml").read_text(encoding="utf-8"))
+    return {r["unit"]: {n for n in r["neighbours"] if n.isdigit()} for r in doc["neighbours"]}
+
+
+def test_adjacency_is_symmetric_at_every_level(de):
+    one_way = de.query("""SELECT (COUNT(*) AS ?n) WHERE { ?a geo:sfTouches ?b .
+                           FILTER NOT EXISTS { ?b geo:sfTouches ?a } }""").rows
+    assert int(one_way[0]["n"]) == 0
+    levels = de.query("""SELECT ?r (COUNT(*) AS ?n) WHERE { ?a geo:sfTouches ?b ; ikz:unitType/ikz:recordType ?r .
+                          ?b ikz:unitType/ikz:recordType ?r } GROUP BY ?r""").rows
+    assert {x["r"] for x in levels} >= {"10", "40", "50", "60"}
+
+
+def test_every_rlp_district_has_the_curated_neighbours_or_a_documented_difference(de):
+    import re
+
+    note = (ROOT / "docs" / "research" / "neighbours-geometry.md").read_text(encoding="utf-8")
+    section = note.split("## Result", 1)[1].split("\n## ", 1)[0]
+    documented = {frozenset(re.findall(r"\b\d{5}\b", line.split("|")[1])) for line in section.splitlines()
+                  if line.startswith("| 0") and line.count("|") == 6}   # the table of differences (5 columns)
+    curated = _curated_neighbours()
+    from ikz_graph.tsv import read
+
+    geometric = collections.defaultdict(set)  # from the boundaries alone (the graph holds both lists)
+    for r in read(DATA / "base" / "touches.tsv").rows:
+        if r["level"] == "kreis":
+            geometric[r["a"]].add(r["b"])
+            geometric[r["b"]].add(r["a"])
+    rlp = [k for k in curated if k.startswith("07")]
+    assert len(rlp) == 36
+    differences = {frozenset((k, n)) for k in rlp for n in curated[k] ^ geometric[k]}
+    assert differences <= documented, sorted(map(sorted, differences - documented))
+    assert len(differences) == 2    # the two curated borders VG5000 reduces to a point
+    for pair in differences:        # both stay in the graph (curated and derived neighbours are one property)
+        a, b = sorted(pair)
+        assert de.query(f"SELECT ?x WHERE {{ unit:{a} geo:sfTouches unit:{b} . BIND(1 AS ?x) }}").rows
+
+
+# --------------------------------------------------------------------------- the store key and the CLI
+
+def test_the_store_key_covers_every_module_the_build_runs():
+    """storecache.BUILD_MODULES must name every module the pipeline imports (a change to any of them
+    can change the store), found by reading the imports."""
+    import ast
+
+    from ikz_graph import storecache
+
+    pkg = ROOT / "ikz_graph"
+    seen, todo = set(), ["pipeline"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse((pkg / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                targets = [node.module] if node.module else [a.name for a in node.names]
+                todo += [t for t in targets if (pkg / f"{t}.py").is_file()]
+    assert seen <= set(storecache.BUILD_MODULES), sorted(seen - set(storecache.BUILD_MODULES))
+
+
+def test_cli_says_when_it_builds_the_store_and_not_when_it_opens_it(tmp_path):
+    import os
+
+    env = dict(os.environ, IKZ_GRAPH_CACHE=str(tmp_path / "cache"), IKZ_GRAPH_BASE="rlp")
+    first = run_module("query", "unit-hierarchy", "-p", "unit=07233014", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Built the store" in first.stderr and "072335001" in first.stdout
+    again = run_module("query", "unit-hierarchy", "-p", "unit=07233014", env=env)
+    assert again.returncode == 0 and again.stderr == "" and again.stdout == first.stdout
+    none = run_module("--base", "none", "query", "unit-hierarchy", "-p", "unit=07233014", env=env)
+    assert none.returncode == 2 and "07233014" in none.stderr        # no Gemeinden without the base layer
+    bad = run_module("--base", "fr", "query", "units", env=env)
+    assert bad.returncode == 2 and "'fr' is not one of 'de', 'rlp', 'none'" in bad.stderr
