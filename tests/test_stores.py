@@ -44,7 +44,9 @@ PARAM_CASES = {
     "units-in": [{"unit": "07"}],
     "unit-hierarchy": [{"unit": "07233"}],
     "unit-types": [{}, {"state": "07"}],
-    "units-by-population": [{"level": "kreis", "min": "0", "max": "1000000000"}],
+    "units-as-of": [{"date": "2025-01-01", "unit": "07232"}],
+    "units-by-population": [{"level": "kreis", "min": "0", "max": "1000000000"},
+                            {"level": "kreis", "min": "0", "max": "1000000000", "state": "07"}],
 }
 CASES = [(name, p) for name, ps in sorted(PARAM_CASES.items()) for p in ps]
 STORE_NAMES = ["oxigraph", "virtuoso"]
