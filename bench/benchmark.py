@@ -71,6 +71,7 @@ DATA_BENCH = {
         "units-in": {"unit": "07233"},
         "unit-hierarchy": {"unit": "07233"},
         "units-by-population": {"level": "kreis", "min": "0", "max": "1000000000"},
+        "units-as-of": {"date": "2024-06-30", "unit": "07"},
     },
 }
 
@@ -538,7 +539,8 @@ def prepare_data(size: str, work: Path, seed: int) -> tuple[Path, dict]:
         if size == "de":  # the national base layer: its units and the named queries at every level
             params = dict(DATA_BENCH["params"], **{"units-in": {"unit": "07"}, "unit-hierarchy": {"unit": "07233014"},
                                                    "units-by-population": {"level": "gemeinde", "min": "1000",
-                                                                           "max": "5000"}})  # rows at every level
+                                                                           "max": "5000"},
+                                                   "units-as-of": {"date": "2025-01-01", "unit": "07232"}})  # rows at every level
             return Path(default_data_dir()), dict(DATA_BENCH, size="de", base="de", params=params)
         return Path(default_data_dir()), DATA_BENCH
     d = work / f"data-{size}"

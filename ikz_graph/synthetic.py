@@ -407,6 +407,7 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
             "project-members": {"project": approach}, "funding": {"project": approach},
             "units-in": {"unit": world.districts[0]}, "unit-hierarchy": {"unit": some_gem},
             "units-by-population": {"level": "gemeinde", "min": "0", "max": "1000000000"},
+            "units-as-of": {"date": "2024-06-30", "unit": world.districts[0]},
         },
     }
     summary = {"size": size, "seed": seed, "states": len(world.states), "districts": len(world.districts),
