@@ -33,7 +33,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from . import namespaces as ns
 from .errors import DataError, InputError, Problem
-from .levels import BY_RECORD, OFFICIAL_KEY, REGIONAL_KEY, STATE, UnitType
+from .levels import BY_RECORD, OFFICIAL_KEY, REGIONAL_KEY, UnitType
 from .terms import literal
 from .tsv import Table, read
 
@@ -169,8 +169,7 @@ class _Base:
         curated = s.value in self.curated
         self.add(s, ns.RDF + "type", ut.cls)
         self.add(s, ns.IKZ + "unitType", ns.IKZC + ut.id)
-        key = ags if ut.key_property in (STATE.key_property, ns.IKZ + "kreisschluessel",
-                                          ns.IKZ + "gemeindeschluessel") else ars
+        key = ars if len(ars) == ut.key_length else ags   # the level's key (levels): a Gemeinde's is its AGS
         self.add(s, ut.key_property, literal(key))
         self.add(s, OFFICIAL_KEY, literal(key))
         if len(ars) == 12:  # a Gemeinde's ARS is a second identifier, not its official key (the AGS is)

@@ -5,9 +5,12 @@ it stands, how long its official key is and under which key property it is writt
 unit type it lies. The record checks, the build, the read model and the views all ask this module,
 so a new level or unit type is added here (and in the ontology) and nowhere else.
 
-Every official key is written with ``ikz:officialKey`` (a sub-property of ``dct:identifier``), and
-also with the key property of its level (``ikz:kreisschluessel`` …, sub-properties of it), so that
-queries read the one property whatever the level.
+Every unit has one official key, written with ``ikz:officialKey`` (a sub-property of
+``dct:identifier``) and also with the key property of its level (``ikz:kreisschluessel``,
+``ikz:gemeindeschluessel``, ``ikz:landKey``: sub-properties of it; ``ikz:regionalschluessel`` for
+Regierungsbezirk, Region and Gemeindeverband, whose key is their ARS), so that queries read the one
+property whatever the level. A Gemeinde's 12-digit ARS is written beside its key with
+``ikz:regionalschluessel``.
 
 >>> UNIT_TYPES["gemeinde"].key_length, UNIT_TYPES["gemeinde"].inside
 (8, ('landkreis', 'regionalverband'))

@@ -456,7 +456,7 @@ class Display:
     links: list[Link]
 
 
-_UNIT_CLASS_SET = {c for c in KEYED_UNIT_CLASSES}
+_UNIT_CLASS_SET = set(KEYED_UNIT_CLASSES)
 #: The entities the views draw (SPARQL, binding ``?e``): the network's units and every other entity.
 DRAWN = ("{ __SCOPE_e__ ?e a ?class . VALUES ?class { %s } } UNION { ?e a ?class . VALUES ?class { %s } }" % (
     UNIT_CLASSES,
