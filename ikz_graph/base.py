@@ -33,12 +33,12 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from . import namespaces as ns
 from .errors import DataError, InputError, Problem
-from .levels import BY_RECORD, OFFICIAL_KEY, REGIONAL_KEY, UnitType
+from .levels import BY_RECORD, OFFICIAL_KEY, REGIONAL_KEY, RegisterUnit, UnitType
 from .terms import literal
 from .tsv import Table, read
 
 __all__ = ["SCOPES", "DEFAULT_SCOPE", "scope", "BaseLayer", "read_base", "base_triples", "base_files", "unit_iri",
-           "TABLES"]
+           "TABLES", "register"]
 
 #: The parts of the base layer a graph can hold.
 SCOPES = {
@@ -77,10 +77,33 @@ def unit_iri(ars: str, ags: str = "") -> NamedNode:
     return N(ns.DATA_PREFIXES["unit"] + (ags if len(ars) == 12 and ags else ars))
 
 
+def register(data_dir: str | Path) -> dict[str, RegisterUnit]:
+    """Every unit of the register (``base/units.tsv``) by its official key, for the references of the records.
+
+    Empty when the data folder has no base layer. Rows of an unknown type are left to the build, which
+    reports them.
+    """
+    f = Path(data_dir) / "base" / "units.tsv"
+    if not f.is_file():
+        return {}
+    t = read(f)
+    t.need("ars", "ags", "record", "tkz", "name")
+    found: dict[str, RegisterUnit] = {}
+    for r in t.rows:
+        ut = BY_RECORD.get((r["record"], r["tkz"]))
+        if ut is not None:
+            key = r["ars"] if len(r["ars"]) == ut.key_length or ut.key_length is None else r["ags"]
+            found[key] = RegisterUnit(r["ars"], key, r["name"], ut)
+    return found
+
+
 @dataclass
 class BaseLayer:
+    """The tables of the layer; ``extra``: ARS of units outside the scope that curated records refer to."""
+
     scope: str
     tables: dict[str, Table] = field(default_factory=dict)
+    extra: frozenset[str] = frozenset()
 
     def meta(self, table: str, key: str) -> str | None:
         """The value of a ``key: value`` comment line of ``table``."""
@@ -90,14 +113,20 @@ class BaseLayer:
         return None
 
 
-def read_base(data_dir: str | Path, chosen: str) -> BaseLayer | None:
-    """The base layer of ``data_dir`` in scope ``chosen``, or None (scope ``none``, or no ``base/`` folder)."""
-    if chosen == "none":
-        return None
+def read_base(data_dir: str | Path, chosen: str, referenced: frozenset[str] = frozenset()) -> BaseLayer | None:
+    """The base layer of ``data_dir`` in scope ``chosen``, or None (no ``base/`` folder, or scope ``none`` and
+    no reference).
+
+    ``referenced``: the ARS of register units that curated records refer to (and of the units they lie in).
+    They are part of every scope, so that a reference never points at a node the graph does not describe; in
+    scope ``none`` only their register entries are read (``units.tsv``), nothing else.
+    """
     files = base_files(data_dir)
+    if chosen == "none":
+        files = [f for f in files if f.name == "units.tsv"] if referenced else []
     if not files:
         return None
-    layer = BaseLayer(chosen)
+    layer = BaseLayer(chosen, extra=referenced)
     for f in files:
         layer.tables[f.name] = read(f)
     if "units.tsv" not in layer.tables:
@@ -116,6 +145,7 @@ class _Base:
         self.iri_by_ars: dict[str, NamedNode] = {}
         self.skipped: dict[str, int] = {}   # table -> rows for units not in the register
         self.register_iris: set[NamedNode] = set()
+        self.link_iris: dict[str, NamedNode] = {}  # curated units outside the scope that units in it lie in
         self.made: set[NamedNode] = set()   # units made from the change lists
         self.centroids: set[NamedNode] = set()
 
@@ -125,7 +155,8 @@ class _Base:
         self.triples.add(Triple(s, self._iris.get(p) or self._iris.setdefault(p, N(p)), o))
 
     def in_scope(self, ars: str) -> bool:
-        return self.layer.scope == "de" or ars.startswith(_RLP)
+        scope = self.layer.scope
+        return scope == "de" or (scope == "rlp" and ars.startswith(_RLP)) or ars in self.layer.extra
 
     def source(self, table: str) -> NamedNode | None:
         sid = self.layer.meta(table, "source-id")
@@ -158,10 +189,17 @@ class _Base:
             types[r["ars"]] = ut
             self.iri_by_ars[r["ars"]] = unit_iri(r["ars"], r["ags"])
         self.register_iris = set(self.iri_by_ars.values())
+        # a unit in the scope may lie in a curated unit outside it (scope none): the link is written
+        links = dict(types)
+        for r in t.rows:
+            ut = BY_RECORD.get((r["record"], r["tkz"]))
+            if ut is not None and r["ars"] not in links and unit_iri(r["ars"], r["ags"]).value in self.curated:
+                links[r["ars"]] = ut
+                self.link_iris[r["ars"]] = unit_iri(r["ars"], r["ags"])
         for r in rows:
             if r["ars"] in types:
-                self.unit(r, types, src)
-        self.figures(rows, types, src, pop_date)
+                self.unit(r, links, src)
+        self.figures(t.rows, types, src, pop_date)
 
     def unit(self, r, types: dict[str, UnitType], src: NamedNode) -> None:
         ars, ags, ut = r["ars"], r["ags"], types[r["ars"]]
@@ -182,36 +220,40 @@ class _Base:
             if r["seat"]:
                 self.add(s, ns.IKZ + "seat", literal(r["seat"], lang="de"))
         self.add(s, ns.DCT + "source", src)
-        if len(ars) > 2 and ars[:2] in self.iri_by_ars:
-            self.add(s, ns.IKZ + "inState", self.iri_by_ars[ars[:2]])
+        if len(ars) > 2 and (ars[:2] in self.iri_by_ars or ars[:2] in self.link_iris):
+            self.add(s, ns.IKZ + "inState", self._in(ars[:2]))
         self.hierarchy(s, r, ars, types)
+
+    def _in(self, ars: str) -> NamedNode:
+        return self.iri_by_ars.get(ars) or self.link_iris[ars]
 
     def hierarchy(self, s: NamedNode, r, ars: str, types: dict[str, UnitType]) -> None:
         """The units a unit lies in: its Regierungsbezirk, Region, Kreis and Gemeindeverband."""
         level = types[ars].level
         if level in ("region", "kreis", "gemeindeverband", "gemeinde") and ars[:3] in types \
                 and types[ars[:3]].level == "regierungsbezirk":
-            self.add(s, ns.IKZ + "inRegierungsbezirk", self.iri_by_ars[ars[:3]])
+            self.add(s, ns.IKZ + "inRegierungsbezirk", self._in(ars[:3]))
         parent = r["parent"]
         if level == "kreis" and parent in types and types[parent].level == "region":
-            self.add(s, ns.IKZ + "inRegion", self.iri_by_ars[parent])
+            self.add(s, ns.IKZ + "inRegion", self._in(parent))
         if level in ("gemeindeverband", "gemeinde") and ars[:5] in types:
-            kreis = self.iri_by_ars[ars[:5]]
+            kreis = self._in(ars[:5])
             self.add(s, ns.IKZ + "inKreis", kreis)
             if level == "gemeinde" and types[ars[:5]].cls == ns.IKZ + "Landkreis":
                 self.add(s, ns.IKZ + "inDistrict", kreis)
         if level == "gemeinde" and ars[:9] in types:
-            self.add(s, ns.IKZ + "inGemeindeverband", self.iri_by_ars[ars[:9]])
+            self.add(s, ns.IKZ + "inGemeindeverband", self._in(ars[:9]))
 
     def figures(self, rows, types: dict[str, UnitType], src: NamedNode, pop_date: str | None) -> None:
         """Population and area of each Gemeinde as the register gives them, and of every unit above it
-        as the sum over its Gemeinden (marked as such)."""
+        as the sum over its Gemeinden (marked as such). ``rows`` are all rows of the table, so that a unit
+        in the scope sums all its Gemeinden; figures are written for the units in the scope (``types``)."""
         sid = src.value.rsplit("/", 1)[1]
         pops: dict[str, int] = {}
         areas: dict[str, int] = {}
         region_of = {r["ars"]: r["parent"] for r in rows if r["record"] == "40" and len(r["parent"]) == 4}
         for r in rows:
-            if r["record"] != "60" or r["ars"] not in types:
+            if r["record"] != "60" or (r["record"], r["tkz"]) not in BY_RECORD:
                 continue
             ars = r["ars"]
             targets = [ars, ars[:9], ars[:5], region_of.get(ars[:5], ""), ars[:3], ars[:2]]

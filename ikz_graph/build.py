@@ -287,6 +287,8 @@ class _Builder:
             self.add(s, ns.IKZ + "accompanies", self.iri(x))
         if d.get("wikidata"):
             self.add(s, ns.SKOS + "exactMatch", ns.WD + d["wikidata"])
+        if d.get("statutory") is not None:
+            self.add(s, ns.IKZ + "statutory", literal(bool(d["statutory"])))
         if d.get("note"):
             self.add(s, ns.RDFS + "comment", literal(d["note"], lang="en"))
         self.sources(s, d["sources"])
@@ -321,8 +323,10 @@ class _Builder:
         if d.get("note"):
             self.add(self.iri(d["id"]), ns.RDFS + "comment", literal(d["note"], lang="en"))
         for p in d.get("positions", []):
-            self.membership(d["id"], p["organisation"], p["role"], p.get("start"), p.get("end"), p["sources"],
-                            title=p.get("title"))
+            node = self.membership(d["id"], p["organisation"], p["role"], p.get("start"), p.get("end"),
+                                   p["sources"], title=p.get("title"))
+            if p.get("appointed"):
+                self.add(node, ns.IKZ + "appointed", date_literal(p["appointed"]))
 
     def legal_act(self, r: Record) -> None:
         d = r.data
@@ -354,6 +358,8 @@ class _Builder:
             self.add(s, ns.DCT + "date", date_literal(d["date"]))
         if d.get("description"):
             self.add(s, ns.DCT + "description", literal(d["description"], lang="de"))
+        if d.get("note"):
+            self.add(s, ns.RDFS + "comment", literal(d["note"], lang="en"))
         self.sources(s, d["sources"])
 
     def programme(self, r: Record) -> None:
@@ -382,12 +388,15 @@ class _Builder:
         self.add(s, ns.FRAPO + "isFundedBy", self.iri(d["funder"]))
         for x in d.get("recipients", []):
             self.add(s, ns.IKZ + "recipient", self.iri(x))
-        proj = self.iri(d["project"])
-        self.add(s, ns.IKZ + "fundedProject", proj if d.get("phase") is None else self.phase(d["project"], d["phase"]))
+        if d.get("project"):
+            proj = self.iri(d["project"])
+            self.add(s, ns.IKZ + "fundedProject",
+                     proj if d.get("phase") is None else self.phase(d["project"], d["phase"]))
         if d.get("programme"):
             self.add(s, ns.DCT + "isPartOf", self.iri(d["programme"]))
-        self.add(s, ns.SCHEMA + "amount", self.amount(N(s.value + "/amount"), d["amount"], d.get("currency"),
-                                                      d.get("approximate")))
+        if d.get("amount") is not None:
+            self.add(s, ns.SCHEMA + "amount", self.amount(N(s.value + "/amount"), d["amount"], d.get("currency"),
+                                                          d.get("approximate")))
         if d.get("date"):
             self.add(s, ns.DCT + "date", date_literal(d["date"]))
         self.interval(s, ns.DCT + "temporal", d.get("start"), d.get("end"))

@@ -6,17 +6,22 @@ rules of the unit types (keys, levels, which unit lies in which) come from :mod:
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from .dates import Date
 from .errors import Problem
 from .inputs import brief
-from .levels import UNIT_TYPES, key_problem
-from .schema import KEY_RE, LINE, ORG_TYPES, SPEC, STATEMENT_TYPES, Record, Records, slugify, unit_id
+from .levels import UNIT_TYPES, RegisterUnit, key_problem
+from .schema import LINE, ORG_TYPES, SPEC, STATEMENT_TYPES, Record, Records, slugify, unit_id
 
 __all__ = ["check_records"]
 
 AGENTS = ("unit", "organisation", "state", "person")
+#: The official keys a record may refer to a unit by, by length (Kreis, Gemeindeverband, Gemeinde: levels).
+_KEY_NAMES = {t.key_length: t.key_name for t in UNIT_TYPES.values()
+              if t.key_length and t.level in ("kreis", "gemeindeverband", "gemeinde")}
+_OFFICIAL_KEY_RE = re.compile("^(" + "|".join(f"[0-9]{{{n}}}" for n in sorted(_KEY_NAMES)) + ")$")
 ORGISH = ("unit", "organisation", "state")
 #: Collections whose records only define an id of this kind here (their references are checked below).
 _ID_KINDS = (("persons", "person"), ("grants", "grant"), ("programmes", "programme"), ("services", "service"),
@@ -27,8 +32,10 @@ _ID_KINDS = (("persons", "person"), ("grants", "grant"), ("programmes", "program
 class _Checker:
     """What every check needs: the records, the problems found so far, the ids and their kinds."""
 
-    def __init__(self, recs: Records, problems: list[Problem], concepts: dict[str, set[str]] | None):
+    def __init__(self, recs: Records, problems: list[Problem], concepts: dict[str, set[str]] | None,
+                 register: dict[str, RegisterUnit] | None = None):
         self.recs, self.problems, self.concepts = recs, problems, concepts
+        self.register = register or {}
         self.kinds = recs.kinds          # id -> kind
         self._first: dict[str, Record] = {}
         self.phases: dict[str, set[int]] = {}
@@ -49,11 +56,17 @@ class _Checker:
     def ref(self, rec: Record, value: str, allowed: tuple[str, ...], what: str, line: int | None = None) -> bool:
         """Whether ``value`` names an id of an ``allowed`` kind; a problem if not."""
         k = self.kinds.get(value)
+        if k is None and "unit" in allowed and isinstance(value, str) and value in self.register:
+            k = self.kinds[value] = "unit"          # a unit of the official register, by its key
+            self.unit_types[value] = self.register[value].type.id
+            self.recs.register_refs.add(value)
         if k is None:
             if value in self.recs.rejected:     # its own record has errors, reported there
                 return False
-            if "unit" in allowed and KEY_RE.match(value):
-                self.bad(rec, f"{what}: unknown Kreisschlüssel {brief(value)} (no unit with that key in the data)", line)
+            if "unit" in allowed and isinstance(value, str) and _OFFICIAL_KEY_RE.match(value):
+                where = "in the data or in the official register" if self.register else "in the data"
+                self.bad(rec, f"{what}: unknown {_KEY_NAMES[len(value)]} {brief(value)} (no unit with that key "
+                              f"{where})", line)
             else:
                 self.bad(rec, f"{what}: {brief(value)} does not exist (expected the id of a {' or '.join(allowed)})", line)
             return False
@@ -220,9 +233,14 @@ def _organisations(c: _Checker, r: Record) -> None:
 
 def _memberships(c: _Checker, records: list[Record]) -> None:
     seen: dict[tuple, Record] = {}
+    names: dict[str, set[str]] = {}
+    for u in c.recs["units"]:
+        names.setdefault(unit_id(u.data) or "", set()).update((u.get("name"), u.get("label")))
     for r in records:
         d = r.data
         ok = c.ref(r, d["member"], AGENTS, "member") & c.ref(r, d["organisation"], ORGISH, "organisation")
+        if ok and d.get("member_name"):
+            _member_name(c, r, names)
         c.concept(r, d.get("role"), "roles", "role")
         c.order(r, d.get("start"), d.get("end"))
         if not ok:
@@ -235,6 +253,19 @@ def _memberships(c: _Checker, records: list[Record]) -> None:
         for n in d.get("phases", []):
             if n not in c.phases.get(d["organisation"], set()):
                 c.bad(r, f"phases: {brief(d['organisation'])} has no phase {n}")
+
+
+def _member_name(c: _Checker, r: Record, names: dict[str, set[str]]) -> None:
+    """``member_name``, written beside a key so that a reviewer sees whom it means, is that unit's name."""
+    key, given = r.get("member"), r.get("member_name")
+    if c.kinds.get(key) != "unit":
+        return
+    known = set(names.get(key, ()))
+    if key in c.register:
+        known.add(c.register[key].name)
+    if given not in known:
+        c.bad(r, f"member_name: {brief(given)} is not the name of {brief(key)} "
+                 f"(known: {', '.join(repr(n) for n in sorted(x for x in known if x))})")
 
 
 def _persons(c: _Checker, r: Record) -> None:
@@ -252,9 +283,13 @@ def _grants(c: _Checker, r: Record) -> None:
         c.ref(r, x, ORGISH, "recipients")
     for e in d.get("eligible_costs", []):
         c.sources(r, [e["source"]], e[LINE], "eligible_costs.source")
-    if c.ref(r, d["project"], ("organisation",), "project") and d.get("phase") is not None \
+    if not d.get("project") and not d.get("recipients"):
+        c.bad(r, "a grant needs the cooperation it funds ('project') or its 'recipients'")
+    if d.get("project") and c.ref(r, d["project"], ("organisation",), "project") and d.get("phase") is not None \
             and d["phase"] not in c.phases.get(d["project"], set()):
         c.bad(r, f"phase: {brief(d['project'])} has no phase {d['phase']}")
+    elif d.get("phase") is not None and not d.get("project"):
+        c.bad(r, "phase: a phase needs the 'project' it is a phase of")
     if d.get("programme"):
         c.ref(r, d["programme"], ("programme",), "programme")
     if d.get("rate") is not None and not 0 < d["rate"] <= 1:
@@ -344,13 +379,15 @@ def _synthetic(c: _Checker) -> None:
         c.bad(real[20], f"… and {len(real) - 20} more real records in a synthetic data directory")
 
 
-def check_records(recs: Records, problems: list[Problem], concepts: dict[str, set[str]] | None) -> None:
+def check_records(recs: Records, problems: list[Problem], concepts: dict[str, set[str]] | None,
+                  register: dict[str, RegisterUnit] | None = None) -> None:
     """Check ids, references, concepts, dates and unit rules of all records; add every problem found.
 
     ``concepts`` maps a concept-scheme name to its concept ids; None skips the concept checks.
-    Fills ``recs.kinds`` (id -> kind).
+    ``register``: the units of the official register by key (:func:`ikz_graph.base.register`); a reference
+    to one of them is valid and is noted in ``recs.register_refs``. Fills ``recs.kinds`` (id -> kind).
     """
-    c = _Checker(recs, problems, concepts)
+    c = _Checker(recs, problems, concepts, register)
     _define_ids(c)
     _record_sources(c)
     for coll, check in _PER_RECORD.items():

@@ -394,6 +394,30 @@ def _echo_not_scored(t) -> None:
 
 
 @main.command()
+@click.option("--state", default="07", show_default=True, metavar="KEY",
+              help="The Land (Länderschlüssel) whose units without a recorded cooperation are named.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="Output format: aligned tables, Markdown tables, or JSON with every list in full.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file instead of printing it.")
+@_remote_options
+@click.pass_context
+def coverage(ctx: click.Context, state: str, fmt: str, out_file: Path | None, endpoint: str | None, graph: str,
+             auth: str, timeout: float) -> None:
+    """What the graph records about cooperation and where it is thin: cooperations by kind, level, task
+    field and Land; units with no recorded cooperation; memberships without a start; single-source facts."""
+    from .coverage import coverage as run_coverage, render
+
+    text = render(run_coverage(_source(ctx, endpoint, graph, auth, timeout), state), fmt)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from .atomic import write_file
+
+    click.echo(f"wrote {write_file(out_file, text)}")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output format.")
 @_config_option

@@ -261,17 +261,31 @@ def fit_weights(cases: list[Case], prior: dict[str, float], samples: int = 400, 
 
     p = np.array([prior[f] for f in FACTORS])
     W = _simplex_samples(samples, seed, list(p))
-    mrr = sum(_reciprocal_ranks(c, W) for c in cases) / len(cases) if cases else np.zeros(len(W))
+    return _best_weights(W, p, [_reciprocal_ranks(c, W) for c in cases])
+
+
+def _best_weights(W, p, rrs: list) -> dict[str, float]:
+    """The row of ``W`` with the best mean of the cases' reciprocal ranks ``rrs`` (nearest ``p`` on a tie)."""
+    import numpy as np
+
+    mrr = sum(rrs) / len(rrs) if rrs else np.zeros(len(W))
     distance = np.abs(W - p).sum(axis=1)
     best = max(range(len(W)), key=lambda i: (round(float(mrr[i]), 12), -float(distance[i])))
     return {f: round(float(v), 6) for f, v in zip(FACTORS, W[best])}
 
 
-def _fit_leave_one_cluster_out(cases: list[Case], prior: dict[str, float]) -> None:
-    """Adds the ``fitted`` method to every case: weights fitted on the other clusters' cases only."""
+def _fit_leave_one_cluster_out(cases: list[Case], prior: dict[str, float], samples: int = 400,
+                               seed: int = 7) -> None:
+    """Adds the ``fitted`` method to every case: weights fitted on the other clusters' cases only
+    (:func:`fit_weights` on them; each case's reciprocal ranks under the sampled weights are computed once)."""
+    import numpy as np
+
+    p = np.array([prior[f] for f in FACTORS])
+    W = _simplex_samples(samples, seed, list(p))
+    rr = [_reciprocal_ranks(c, W) for c in cases]
     for cluster in sorted({c.cluster for c in cases}):
-        train = [c for c in cases if c.cluster != cluster]
-        w = fit_weights(train, prior) if train else dict(prior)
+        train = [r for c, r in zip(cases, rr) if c.cluster != cluster]
+        w = _best_weights(W, p, train) if train else dict(prior)
         for c in cases:
             if c.cluster == cluster:
                 c.metrics["fitted"] = expected_rank_metrics(

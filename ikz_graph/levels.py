@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from . import namespaces as ns
 from .inputs import brief
 
-__all__ = ["UnitType", "UNIT_TYPES", "STATE", "BY_RECORD", "REGIONAL_KEY", "OFFICIAL_KEY", "KEYED_UNIT_CLASSES", "UNIT_KINDS", "key_problem",
-           "kind_of_class"]
+__all__ = ["UnitType", "RegisterUnit", "UNIT_TYPES", "STATE", "BY_RECORD", "REGIONAL_KEY", "OFFICIAL_KEY", "KEYED_UNIT_CLASSES", "UNIT_KINDS", "key_problem",
+           "kind_of_class", "peer_level"]
 
 #: The property every official key is written with, whatever the level.
 OFFICIAL_KEY = ns.IKZ + "officialKey"
@@ -46,6 +46,21 @@ class UnitType:
     record: str | None = None   # the GV100AD Satzart of its level (10 Land … 60 Gemeinde)
     tkz: str | None = None      # its GV100AD Textkennzeichen, None where the register has none
     label: str = ""             # the register's name of the type (German)
+
+
+@dataclass(frozen=True)
+class RegisterUnit:
+    """A unit of the official register (``data/base/units.tsv``) as records refer to it: by its level's key."""
+
+    ars: str                    # Amtlicher Regionalschlüssel (2 digits for a Land … 12 for a Gemeinde)
+    key: str                    # its official key: the ARS, or the AGS for a Gemeinde
+    name: str                   # the register's name
+    type: UnitType
+
+    @property
+    def within(self) -> tuple[str, ...]:
+        """The ARS of every unit it may lie in (Land, Regierungsbezirk, Region, Kreis, Gemeindeverband)."""
+        return tuple(self.ars[:n] for n in (2, 3, 4, 5, 9) if n < len(self.ars))
 
 
 _KREIS = ("Kreisschlüssel", 5, ns.IKZ + "kreisschluessel")
@@ -139,6 +154,18 @@ _KIND_BY_CLASS = {t.cls: t.kind for t in UNIT_TYPES.values()}
 def kind_of_class(cls: str) -> str | None:
     """The view kind of a unit class (``district``, ``city``, …), or None for other classes."""
     return _KIND_BY_CLASS.get(cls)
+
+
+#: The level at which units of each class act as peers: a region abroad (NUTS-3) is the peer of a Kreis.
+_PEER_LEVEL = {t.cls.rsplit("#", 1)[-1].rsplit("/", 1)[-1]: ("kreis" if t.level == "foreign" else t.level)
+               for t in UNIT_TYPES.values()}
+
+
+def peer_level(cls_name: str) -> str | None:
+    """The level a unit of class ``cls_name`` (local name, ``Landkreis``) takes up approaches at: ``kreis`` for
+    Landkreise, kreisfreie Städte and regions abroad, ``gemeindeverband`` for Verbandsgemeinden and
+    verbandsfreie Gemeinden (named by their Verband key), ``gemeinde`` for Gemeinden; None for other classes."""
+    return _PEER_LEVEL.get(cls_name)
 
 
 def key_problem(type_id: str, key: str | None) -> str | None:

@@ -48,7 +48,10 @@ def tie_type_of(data: ReadModel, org: str, cfg: dict) -> str | None:
 def groups(data: ReadModel, as_of: dt.date | None = None, cfg: dict | None = None, *,
            known: bool = False) -> dict[str, tuple[str, list[str]]]:
     """Each cooperation (organisation or shared service) -> (tie type, its unit participants) on
-    ``as_of`` by the as-of rule of :mod:`ikz_graph.dates` (``known=True``: the strict reading)."""
+    ``as_of`` by the as-of rule of :mod:`ikz_graph.dates` (``known=True``: the strict reading).
+
+    A membership in a shared institution that delivers services (with its own start, such as a later
+    accession) makes the member a participant of those services, not of a cooperation of its own."""
     cfg = cfg or load_config()
     roles = {expand(r) for r in cfg["network"]["roles"]}
     out: dict[str, tuple[str, set[str]]] = {}
@@ -60,6 +63,10 @@ def groups(data: ReadModel, as_of: dt.date | None = None, cfg: dict | None = Non
         if tie is None or m.unit not in data.units or (m.role is not None and m.role not in roles):
             continue
         if not running(m.start, m.end, as_of, known=known) or not existed(data.founded.get(m.org), as_of):
+            continue
+        if data.related.get(m.org):   # a member of an institution takes part in the services it delivers
+            for service in data.related[m.org]:
+                out.setdefault(service, ("service", set()))[1].add(m.unit)
             continue
         out.setdefault(m.org, (tie, set()))[1].add(m.unit)
     for s in data.services:

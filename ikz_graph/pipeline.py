@@ -13,13 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import namespaces as ns
-from .base import base_files, base_triples, read_base, scope
+from .base import base_files, base_triples, read_base, register, scope
 from .build import build_triples
 from .gcpause import gc_paused
 from .graph import KnowledgeGraph, concepts_by_scheme, load_ontology, sorted_ntriples_of
+from .levels import RegisterUnit
 from .paths import default_data_dir, ontology_dir
 from .progress import stage
 from .records import load_records
+from .schema import Records
 from . import storecache
 
 __all__ = ["load", "input_files"]
@@ -30,9 +32,18 @@ def input_files(data_dir: str | Path, ontology: str | Path | None, chosen: str) 
     data = Path(data_dir)
     files = [Path(ontology) if ontology else ontology_dir() / "ikz.ttl"]
     files += sorted(p for p in data.glob("*.yaml") if not p.name.startswith((".", "_")))
-    if chosen != "none":
-        files += base_files(data)
+    files += base_files(data) if chosen != "none" else [f for f in base_files(data) if f.name == "units.tsv"]
     return files
+
+
+def referenced(records: Records, known: dict[str, RegisterUnit]) -> frozenset[str]:
+    """The ARS of the register units the records refer to, and of the units they may lie in that no
+    curated record describes (a curated Kreis or Land keeps its own record's facts alone in scope ``none``)."""
+    found: set[str] = set()
+    for key in records.register_refs:
+        found.add(known[key].ars)
+        found.update(a for a in known[key].within if a not in records.kinds)
+    return frozenset(found)
 
 
 def load(data_dir: str | Path | None = None, ontology: str | Path | None = None, base: str | None = None) -> KnowledgeGraph:
@@ -55,10 +66,11 @@ def load(data_dir: str | Path | None = None, ontology: str | Path | None = None,
             return kg
     with gc_paused():
         with stage("Reading and checking records"):
-            records = load_records(data_dir, concepts_by_scheme(onto))
+            known = register(data_dir)
+            records = load_records(data_dir, concepts_by_scheme(onto), register=known)
         with stage("Building triples"):
             triples = build_triples(records)
-        layer = read_base(data_dir, chosen)
+        layer = read_base(data_dir, chosen, referenced(records, known))
         if layer is not None:
             with stage("Building the official base layer"):
                 curated = {ns.DATA_PREFIXES["unit"] + (r.get("key") or "") for r in records["units"]}

@@ -212,9 +212,11 @@ class ReadModel:
 
     def without(self, unit_iri: str, org: str) -> "ReadModel":
         """A copy in which ``unit_iri`` never took part in ``org``: its memberships there and its roles in
-        everything ``org`` created (services, institutions) are gone (for leave-one-out tests)."""
+        everything ``org`` created (services, institutions and its memberships in them) are gone (for
+        leave-one-out tests)."""
         made = self.made_by(org)
-        return replace(self, memberships=[m for m in self.memberships if not (m.unit == unit_iri and m.org == org)],
+        return replace(self, memberships=[m for m in self.memberships
+                                          if not (m.unit == unit_iri and (m.org == org or m.org in made))],
                        services=[s for s in self.services if not (s.unit == unit_iri and s.service in made)])
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from .checks import check_records
 from .errors import DataError, FieldError, InputError, Problem
 from .inputs import LINE, brief, load_yaml, read_text
+from .levels import RegisterUnit
 from .schema import COLLECTIONS, SPEC, Record, Records, read_fields, unit_id
 
 __all__ = ["load_records"]
@@ -97,11 +98,13 @@ def _read_file(path: Path, root: Path, problems: list[Problem], parsed: tuple,
     return out
 
 
-def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = None, fast: bool = True) -> Records:
+def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = None, fast: bool = True,
+                 register: dict[str, RegisterUnit] | None = None) -> Records:
     """Read and check every ``*.yaml`` file in ``data_dir``.
 
     ``concepts`` maps a concept-scheme name (``task-fields``, ``legal-forms``, ``roles``,
-    ``unit-types``) to its concept ids; when given, concept references are checked too.
+    ``unit-types``) to its concept ids; when given, concept references are checked too. ``register``:
+    the units of the official register by key, which records may refer to (:func:`ikz_graph.base.register`).
 
     Raises :class:`~ikz_graph.errors.DataError` listing every problem found, and
     :class:`~ikz_graph.errors.InputError` when ``data_dir`` is not a folder.
@@ -123,11 +126,11 @@ def load_records(data_dir: str | Path, concepts: dict[str, set[str]] | None = No
     if unread:  # the checks would only report the consequences of the missing records: the cause alone
         raise DataError(unread, f"the records were not checked, because {len(unread)} file"
                                 f"{'s' if len(unread) > 1 else ''} could not be read")
-    check_records(recs, problems, concepts)
+    check_records(recs, problems, concepts, register)
     if problems:
         if fast and any(isinstance(doc, dict) and LINE not in doc for doc, _ in parsed_all):
             # JSON-style files were read without line numbers: read again, as YAML, to name them
-            return load_records(data_dir, concepts, fast=False)
+            return load_records(data_dir, concepts, fast=False, register=register)
         raise DataError(problems)
     return recs
 

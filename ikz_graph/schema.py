@@ -87,6 +87,8 @@ class Records:
     #: ids of records left out because their own fields are wrong -> "file:line"; a reference to one
     #: is a consequence of that problem, not a problem of its own, and is not reported again
     rejected: dict[str, str] = field(default_factory=dict)
+    #: keys of units of the official register that records refer to (they have no record of their own)
+    register_refs: set[str] = field(default_factory=set)
 
     def __getitem__(self, collection: str) -> list[Record]:
         return self.by_collection.get(collection, [])
@@ -269,7 +271,7 @@ SPEC: dict[str, dict[str, tuple]] = {
         "parent": (_ref, False), "seat": OPT_TEXT, "homepage": (_url, False),
         "description": OPT_TEXT, "sites": (_list(_str), False), "developed_in": (_ref, False),
         "legal_basis": (_list(_ref), False), "accompanies": (_list(_ref), False),
-        "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False),
+        "wikidata": (_pattern(QID_RE, "Wikidata item id (Q…)"), False), "statutory": (_bool, False),
         "phases": (_list(_sub({
             "number": (_int, True), "name": OPT_TEXT, "start": DATE, "end": DATE,
             "task_fields": (_list(_str), False), "description": OPT_TEXT, "sources": SOURCES,
@@ -277,20 +279,20 @@ SPEC: dict[str, dict[str, tuple]] = {
         "sources": SOURCES, "note": OPT_TEXT,
     },
     "memberships": {
-        "member": (_ref, True), "organisation": (_ref, True), "role": OPT_TEXT, "start": DATE, "end": DATE,
-        "phases": (_list(_int), False), "sources": SOURCES, "note": OPT_TEXT,
+        "member": (_ref, True), "member_name": OPT_TEXT, "organisation": (_ref, True), "role": OPT_TEXT,
+        "start": DATE, "end": DATE, "phases": (_list(_int), False), "sources": SOURCES, "note": OPT_TEXT,
     },
     "persons": {
         "id": ID, "name": TEXT,
         "positions": (_list(_sub({
-            "organisation": (_ref, True), "role": TEXT, "title": OPT_TEXT, "start": DATE, "end": DATE,
-            "sources": SOURCES,
+            "organisation": (_ref, True), "role": TEXT, "title": OPT_TEXT, "appointed": DATE, "start": DATE,
+            "end": DATE, "sources": SOURCES,
         })), False),
         "sources": SOURCES, "note": OPT_TEXT,
     },
     "grants": {
-        "id": ID, "funder": (_ref, True), "recipients": (_list(_ref), False), "project": (_ref, True),
-        "phase": (_int, False), "programme": (_ref, False), "amount": (_number, True),
+        "id": ID, "funder": (_ref, True), "recipients": (_list(_ref), False), "project": (_ref, False),
+        "phase": (_int, False), "programme": (_ref, False), "amount": (_number, False),
         "currency": OPT_TEXT, "approximate": (_bool, False), "date": DATE, "start": DATE, "end": DATE,
         "rate": (_number, False),
         "eligible_costs": (_list(_sub({"value": (_number, True), "approximate": (_bool, False),
@@ -311,7 +313,7 @@ SPEC: dict[str, dict[str, tuple]] = {
     },
     "agreements": {
         "id": ID, "title": TEXT, "legal_form": OPT_TEXT, "parties": (_list(_ref), False), "date": DATE,
-        "legal_basis": (_list(_ref), False), "description": OPT_TEXT, "sources": SOURCES,
+        "legal_basis": (_list(_ref), False), "description": OPT_TEXT, "sources": SOURCES, "note": OPT_TEXT,
     },
     "legal_acts": {
         "id": ID, "title": TEXT, "short_title": OPT_TEXT, "url": (_url, False),
@@ -344,6 +346,7 @@ ORG_TYPES = {"ministry": ns.IKZ + "Ministry", "state-authority": ns.IKZ + "State
              "planning-community": ns.IKZ + "PlanningCommunity",
              "regional-association": ns.IKZ + "RegionalAssociation", "association": ns.IKZ + "Association",
              "company": ns.IKZ + "Company", "shared-institution": ns.IKZ + "SharedInstitution",
+             "cooperation-network": ns.IKZ + "CooperationNetwork",
              "committee": ns.IKZ + "Committee", "organisation": ns.ORG + "Organization"}
 STATEMENT_TYPES = {"goal", "vision", "quote"}
 

@@ -10,10 +10,11 @@ import copy
 import datetime as dt
 
 from .config import FACTOR_LABELS, FACTORS
+from .levels import peer_level
 from .network import cooperation_network, groups
 from .readmodel import ReadModel
 
-__all__ = ["FACTOR_LABELS", "CHANGEABLE", "FIXED", "Context", "factor_values", "scale_link", "score_all", "sensitivity",
+__all__ = ["FACTOR_LABELS", "pool", "CHANGEABLE", "FIXED", "Context", "factor_values", "scale_link", "score_all", "sensitivity",
            "constant_factors", "standing"]
 
 def standing(score: float, key: str) -> tuple[float, str]:
@@ -123,17 +124,25 @@ def scale_link(values: dict[str, dict[str, float]]) -> None:
         v["link"] = v["link"] / top if top > 0 else 0.0
 
 
+def pool(data: ReadModel, participants: list[str]) -> list[str]:
+    """The units that could take up an approach of ``participants``: the other units at a level at which a
+    participant acts (an approach of districts goes to districts and kreisfreie Städte, one of
+    Verbandsgemeinden to Verbandsgemeinden and verbandsfreie Gemeinden), sorted."""
+    pset = set(participants)
+    levels = {peer_level(data.units[p].kind) for p in participants}
+    return [c for c in sorted(data.units) if c not in pset and peer_level(data.units[c].kind) in levels]
+
+
 def score_all(data: ReadModel, participants: list[str], *, fields: set[str], approach: str | None,
               as_of: dt.date | None, cfg: dict, G=None, known: bool = False) -> tuple[Context, dict[str, dict[str, float]]]:
-    """Factor values of every fully described unit that is not a participant (``link`` scaled to [0, 1]).
+    """Factor values of every fully described unit of the :func:`pool` (``link`` scaled to [0, 1]).
 
     ``known=True`` reads the network on ``as_of`` by the strict as-of rule (only what sources date).
     """
     if G is None:
         G = cooperation_network(data, as_of, cfg, known=known)
     ctx = Context(data, G, participants, fields, approach, as_of, cfg, known=known)
-    pset = set(participants)
-    values = {c: factor_values(ctx, c) for c in sorted(data.units) if c not in pset and data.units[c].described}
+    values = {c: factor_values(ctx, c) for c in pool(data, participants) if data.units[c].described}
     scale_link(values)
     return ctx, values
 

@@ -2,7 +2,9 @@
 
 An *approach* is a model project, a shared service, a shared institution, or any cooperation body
 of the graph. Its *participants* are the units taking part in it (as of a date, or ever). Every
-other unit the graph describes fully (population and area known) is a *candidate* and gets a
+other unit at a participant's level (:func:`~ikz_graph.transfer_factors.pool`: districts and kreisfreie
+Städte for an approach of districts, Verbandsgemeinden and verbandsfreie Gemeinden for one of
+Verbandsgemeinden) that the graph describes fully (population and area known) is a *candidate* and gets a
 score in [0, 1] that is the sum of per-factor contributions (factor value in [0, 1] times its
 weight; the weights add up to 1); every other non-participant is *not scored*, with the reason
 (:func:`why_not_scored`). Factors and their literature: ``docs/analysis.md``.
@@ -33,7 +35,7 @@ from .dates import existed, parse_iso_day, running
 from .errors import AmbiguousName, UnknownName
 from .network import _software, cooperation_network, groups, run_id
 from .readmodel import ReadModel, Unit, read
-from .transfer_factors import (CHANGEABLE, FACTOR_LABELS, FIXED, Context, constant_factors, factor_values,
+from .transfer_factors import (CHANGEABLE, FACTOR_LABELS, FIXED, Context, constant_factors, factor_values, pool,
                                scale_link, score_all, sensitivity, standing)
 
 __all__ = ["rank", "resolve_approach", "approaches", "constant_factors", "participants_of", "factor_values",
@@ -310,8 +312,6 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
         raise AnalysisError(f"approach {approach!r} has no participating districts or cities{when}")
     fields = _task_fields(data, iri)
     ctx, values = score_all(data, P, fields=fields, approach=iri, as_of=day, cfg=cfg)
-    pset = set(P)
-    pool = [c for c in sorted(data.units) if c not in pset]
     w = cfg["transfer"]["weights"]
     constant = constant_factors(values)
     cands = []
@@ -331,7 +331,8 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
     for c in cands:
         c.levers = levers(data, cands, c, ctx, w)
     not_scored = {c: why_not_scored(data.units[c])
-                  for c in sorted((c for c in pool if not data.units[c].described), key=lambda c: data.units[c].key)}
+                  for c in sorted((c for c in pool(data, P) if not data.units[c].described),
+                                  key=lambda c: data.units[c].key)}
     return Transfer(iri, data.label(iri), _kind(data, iri), P, cands, not_scored, day, cfg, data, ctx.G, data.digest(),
                     _software(), sorted(fields))
 
