@@ -211,10 +211,40 @@ def _add_names(kg: "KnowledgeGraph", ents: dict[str, _Entity]) -> None:
         e.names = [t for t in dict.fromkeys([e.label, _fact(e, "name"), *texts, e.key]) if t]
 
 
-def _base(kg: "KnowledgeGraph", day: str | None, data: ReadModel) -> tuple[dict[str, _Entity], list[_Tie]]:
-    """Entities and ties as of ``day`` (all when None), by the as-of rule of :mod:`ikz_graph.dates`."""
-    ents, ties = _drawable(read_display(kg))
-    _add_names(kg, ents)
+def _memberships_only(kg: "KnowledgeGraph") -> Display:
+    """The read model's entities and memberships without its links (what the maps need): the links
+    include every border of the base layer, about 90,000 at the national scope, which the maps draw
+    from the boundaries instead."""
+    keep = getattr(kg, "cached", None)
+    return keep("display-memberships", _read_memberships) if keep is not None else _read_memberships(kg)
+
+
+def _read_memberships(source) -> Display:
+    from .. import readmodel as rm
+
+    scope = rm.network_scope(source)
+    ents = rm._read_entities(source, scope)
+    other: dict[str, list[tuple[str, str]]] = {}
+    for r in rm._terms(source, rm._scoped(rm._Q_SOURCES, scope)):
+        src = (r["title"], r.get("url") or "")
+        (ents[r["e"]].sources if r["e"] in ents else other.setdefault(r["e"], [])).append(src)
+    phases: dict[str, list[str]] = {}
+    for r in rm._terms(source, rm._Q_MEMBER_PHASES):
+        phases.setdefault(r["m"], []).append(r["phase"])
+    ties = [rm.MemberTie(r["m"], r["member"], r["org"], r.get("role"), r.get("start"), r.get("end"),
+                         tuple(phases.get(r["m"], ())), tuple(other.get(r["m"], ())))
+            for r in rm._terms(source, rm._Q_MEMBER_TIES)]
+    return Display(ents, ties, [])
+
+
+def _base(kg: "KnowledgeGraph", day: str | None, data: ReadModel,
+          names: bool = True, links: bool = True) -> tuple[dict[str, _Entity], list[_Tie]]:
+    """Entities and ties as of ``day`` (all when None), by the as-of rule of :mod:`ikz_graph.dates`;
+    ``names``: with the names the resolver knows (for the search of the network views); ``links``:
+    with the links of the read model (borders, services), else memberships only (the maps)."""
+    ents, ties = _drawable(read_display(kg) if links else _memberships_only(kg))
+    if names:
+        _add_names(kg, ents)
     # A service or institution without a start of its own exists from the earliest day the analysis
     # gives it (its institution's founding, else the first start in the project that developed it),
     # so that the drawn network is the analysed one.
