@@ -382,7 +382,15 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
     an = _analysis(data, day)
     order = sorted(nodes)
     return _assemble(ents, order, sel, title, view, day, seed, sizes=_sizes(an, order, sel),
-                     clusters=an.clusters, cluster_names=an.names, extra=an.facts, sized_by=SIZED_BY, focus=focus)
+                     clusters=an.clusters, cluster_names=an.names, extra=an.facts, sized_by=SIZED_BY, focus=focus,
+                     centroids=_centroids(kg, ents, order))
+
+
+def _centroids(kg: "KnowledgeGraph", ents: dict[str, _Entity], order: list[str]) -> dict[str, tuple[float, float]]:
+    """The centroids of the units in a view (from the base layer; none without it)."""
+    from .geo import read_centroids
+
+    return read_centroids(kg, [i for i in order if i in ents and ents[i].kind in UNIT_KINDS])
 
 
 @dataclass
@@ -454,7 +462,8 @@ def _transfer_view(kg: "KnowledgeGraph", data: ReadModel, target: str | None, da
     when = f" as of {day}" if day else ""
     g = _assemble(ents, order, sel, f"Transferability: {tr.approach_label}{when}", "transfer", day, seed,
                   sizes=_sizes(an, order, sel), clusters={}, cluster_names={}, extra=look.extra, sized_by=SIZED_BY,
-                  colours=look.colours, charts=look.charts, muted=set(look.unscored), focus=app)
+                  colours=look.colours, charts=look.charts, muted=set(look.unscored), focus=app,
+                  centroids=_centroids(kg, ents, order))
     g.score_legend = {"low": SCORE_COLOURS[0], "high": SCORE_COLOURS[-1], "min": round(look.lo, 3),
                       "max": round(look.hi, 3), "participant": PARTICIPANT_COLOUR, "colours": list(SCORE_COLOURS),
                       "notScored": NOT_SCORED_COLOUR if look.unscored else None}
@@ -520,15 +529,18 @@ def _assemble(ents: dict[str, _Entity], order: list[str], ties: list[_Tie], titl
               clusters: dict[str, int] | None = None, cluster_names: dict[int, str] | None = None,
               sized_by: str = "degree centrality", extra: dict[str, list[tuple[str, str]]] | None = None,
               colours: dict[str, str] | None = None, charts: dict[str, Chart] | None = None,
-              muted: set[str] | None = None, focus: str | None = None) -> VizGraph:
+              muted: set[str] | None = None, focus: str | None = None,
+              centroids: dict[str, tuple[float, float]] | None = None) -> VizGraph:
     extra, colours, charts, muted = extra or {}, colours or {}, charts or {}, muted or set()
+    centroids = centroids or {}
     nodes = [{"id": iri, "label": _short(ents[iri].label), "full": ents[iri].label, "kind": ents[iri].kind,
               "key": ents[iri].key, "rlp": ents[iri].rlp, "names": ents[iri].names or [ents[iri].label],
               "tip": tooltip_html(ents[iri].label, ents[iri].kind + ("" if ents[iri].rlp else ", outside RLP"),
                                   extra.get(iri, []) + ([("key", ents[iri].key)] if ents[iri].key else [])
                                   + ents[iri].facts, ents[iri].sources, ents[iri].tasks, chart=charts.get(iri)),
               **({"color": colours[iri]} if iri in colours else {}), **({"muted": True} if iri in muted else {}),
-              **({"focus": True} if iri == focus else {})}
+              **({"focus": True} if iri == focus else {}),
+              **({"lonlat": centroids[iri]} if iri in centroids else {})}
              for iri in order]
     edges = [{"from": t.a, "to": t.b, "tie": t.tie,
               "tip": tooltip_html(f"{ents[t.a].label} – {ents[t.b].label}", f"{t.tie}: {t.label}", t.facts,
