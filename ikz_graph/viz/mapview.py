@@ -201,7 +201,7 @@ def _assemble(areas: list[Area], look: _Look, title: str, level: str, mode: str,
     for item in legend:
         if "count" not in item and not item.get("note"):
             item["count"] = sum(1 for a in out if a["fill"] == item["fill"])
-    legend = [item for item in legend if item.get("count", 1) or item is legend[-1]]
+    legend = [item for item in legend if item.get("count", 1)]
     return MapGraph(title, level, mode, MAP_WIDTH, float(height), vb, out, legend, look.scale, look.notes, day,
                     ATTRIBUTION)
 
