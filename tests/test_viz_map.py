@@ -54,18 +54,18 @@ def test_the_rlp_verbandsgemeinde_map_takes_the_value_of_the_district(kg_de):
     # the Verbandsgemeinden of the best candidate carry its colour, its chart and the note where it comes from
     ids = {r["u"] for r in kg_de.query(f"SELECT ?u WHERE {{ ?u a ikz:Gemeindeverband ; ikz:inKreis <{best.unit}> }}").rows}
     mine = [a for a in m.areas if a["id"] in ids]
-    assert mine and all(a["fill"] == viz.styles.score_colour(best.score, m_lo(t), m_hi(t)) for a in mine)
+    assert mine and all(a["fill"] == viz.styles.score_colour(best.score, _lo(t), _hi(t)) for a in mine)
     assert all("value of its district" in a["full"] and "tt-chart" in a["full"] for a in mine)
     assert sum(1 for a in m.areas if a["outline"]) == sum(1 for a in m.areas if a["fill"] == viz.PARTICIPANT_COLOUR)
     assert m.scale and m.scale["label"] == "transferability score"
     assert len(viz.render_map(m).encode("utf-8")) < 2_000_000
 
 
-def m_lo(t):
+def _lo(t):
     return min(c.score for c in t.candidates)
 
 
-def m_hi(t):
+def _hi(t):
     return max(c.score for c in t.candidates)
 
 
@@ -164,8 +164,8 @@ def test_the_geographic_layout_does_not_move_when_a_record_is_added():
     assert {"new body", "lonely", "alone"} <= set(after)
 
 
-def test_network_views_are_geographic_with_the_base_layer(kg_de):
-    g = viz.build_view(kg_de, "overview")
+def test_network_views_are_geographic_with_the_base_layer():
+    g = viz.build_view(ikz_graph.load(base="rlp"), "overview")
     assert g.geographic
     pos = {n["key"]: (n["x"], n["y"]) for n in g.nodes if n.get("key")}
     assert pos["07211"][0] < pos["07311"][0]     # Trier lies west of Frankenthal

@@ -30,8 +30,6 @@ MAPS = {
     "map-kreis-unit-07233": ("kreis", ("unit", "07233")),
     "map-kreis-transfer-vorderpfalz": ("kreis", ("transfer", "vorderpfalz")),
 }
-#: The details panel of a map: the elements wider than they show.
-MAP_OVERFLOWING = OVERFLOWING
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +76,7 @@ def test_every_area_of_a_transfer_map_fits_the_panel_and_charts_its_factors(brow
     assert browser.open(path)["ready"]
     wide = browser.js("""const v = window.ikzViz, check = %s, wide = [];
         for (let i = 0; i < v.data.areas.length; i++) { v.show(i); const w = check(); if (w.length) { wide.push([i, w]); } }
-        return wide;""" % MAP_OVERFLOWING)
+        return wide;""" % OVERFLOWING)
     assert wide == []
     t = ikz_graph.transfer(ikz_graph.load(base="de"), "kfz-zulassung")
     best = t.candidates[0]
@@ -120,6 +118,19 @@ def test_search_finds_official_and_short_names_folded(browser, maps):
     browser.js("document.querySelector('#results li[data-id]').click()")
     assert "Vulkaneifel" in browser.js("return document.getElementById('details').textContent")
     assert browser.js("return document.querySelectorAll('#areas path.sel').length") == 1
+
+
+def test_hovering_an_area_shows_its_key_facts(browser, maps):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    path, m = maps["map-kreis-unit-07233"]
+    assert browser.open(path)["ready"]
+    i = next(k for k, a in enumerate(m.areas) if a["key"] == "07232")                 # Bitburg-Prüm
+    area = browser.driver.find_element("css selector", f'#areas path[data-i="{i}"]')
+    ActionChains(browser.driver).move_to_element(area).pause(0.2).move_by_offset(1, 1).perform()
+    tip = browser.js("const t = document.getElementById('tip'); return [t.style.display, t.textContent]")
+    assert tip[0] == "block" and "Bitburg-Prüm" in tip[1] and "shares" in tip[1] and "07232" in tip[1]
+    assert "population" in tip[1]
 
 
 def test_svg_and_png_exports_have_the_legend_and_the_attribution(browser, maps):

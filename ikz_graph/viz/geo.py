@@ -27,7 +27,7 @@ from ..errors import VizError
 if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
 
-__all__ = ["project", "svg_path", "Area", "read_areas", "read_centroids", "LEVELS", "ATTRIBUTION", "PX_PER_DEGREE"]
+__all__ = ["project", "svg_path", "points", "Area", "read_areas", "read_centroids", "LEVELS", "ATTRIBUTION", "PX_PER_DEGREE"]
 
 #: The centre of the projection (about the centre of Germany) and the latitude of true scale.
 CENTRE = (10.45, 51.16)
@@ -52,6 +52,15 @@ def project(lon: float, lat: float, scale: float = 1.0) -> tuple[float, float]:
 
 
 _RING = re.compile(r"\(([^()]*)\)")
+
+
+def points(wkt: str) -> list[tuple[float, float]]:
+    """Every (lon, lat) of a WKT (MULTI)POLYGON, ring after ring.
+
+    >>> points("MULTIPOLYGON(((7 50,8 50,8 51,7 50)))")[:2]
+    [(7.0, 50.0), (8.0, 50.0)]
+    """
+    return [p for ring in _rings(wkt) for p in ring]
 
 
 def _rings(wkt: str) -> list[list[tuple[float, float]]]:

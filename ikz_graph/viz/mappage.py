@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .geo import LEVELS
 from .page import _json_for_script, fold_table, search_keys
 
 __all__ = ["MapGraph", "map_svg", "render_map", "LEGEND_WIDTH"]
@@ -64,7 +65,7 @@ def _legend_svg(m: MapGraph, x0: float) -> list[str]:
     for line in _wrap(m.title, 30):
         y += 28
         out.append(f'<text class="lgt" x="0" y="{y:.0f}">{_e(line)}</text>')
-    sub = [LEVEL_NAMES.get(m.level, m.level)] + ([f"as of {m.as_of}"] if m.as_of else [])
+    sub = [LEVELS.get(m.level, m.level)] + ([f"as of {m.as_of}"] if m.as_of else [])
     for line in _wrap(" · ".join(sub), 44):
         y += 22
         out.append(f'<text class="lgs" x="0" y="{y:.0f}">{_e(line)}</text>')
@@ -108,10 +109,6 @@ def _wrap(text: str, n: int) -> list[str]:
         else:
             cur = f"{cur} {word}".strip()
     return lines + ([cur] if cur else [])
-
-
-LEVEL_NAMES = {"kreis": "Kreise and kreisfreie Städte",
-               "gemeindeverband": "Verbandsgemeinden and verbandsfreie Gemeinden"}
 
 
 def map_svg(m: MapGraph, standalone: bool = True) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AnalysisError, VizError
 from ..levels import UNIT_KINDS
-from .geo import ATTRIBUTION, LEVELS, Area, project, read_areas, svg_path
+from .geo import ATTRIBUTION, LEVELS, Area, points, project, read_areas, svg_path
 from .mappage import MAP_WIDTH, MapGraph
 from .page import tooltip_html
 from .styles import (CLUSTER_COLOURS, MAP_BLANK, MAP_INHERITED, NOT_SCORED_COLOUR, PARTICIPANT_COLOUR, SCORE_COLOURS,
@@ -161,13 +161,8 @@ def _transfer(kg, target, day, ents) -> tuple[_Look, str]:
 
 def _frame(areas: list[Area]) -> tuple[float, Any, float, tuple[float, float, float, float]]:
     """The scale and shift that fit the areas into :data:`MAP_WIDTH` (with a margin); the height."""
-    xs, ys = [], []
-    for a in areas:
-        for part in a.wkt.replace("MULTIPOLYGON", "").replace("POLYGON", "").replace("(", " ").replace(")", " ").split(","):
-            lon, lat = part.split()
-            x, y = project(float(lon), float(lat))
-            xs.append(x)
-            ys.append(y)
+    xy = [project(lon, lat) for a in areas for lon, lat in points(a.wkt)]
+    xs, ys = [p[0] for p in xy], [p[1] for p in xy]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     pad = 12.0
     s = (MAP_WIDTH - 2 * pad) / max(x1 - x0, 1e-9)
