@@ -209,6 +209,9 @@ def _area(a: Area, d: str, look: _Look, src: str | None, via: str | None, fill: 
     if a.kreis and a.kreis in look.labels:
         facts.append(("district", look.labels[a.kreis]))
     facts += a.facts
+    if a.iri in ents:   # what the curated record adds (seat, Land, …)
+        have = {k for k, _ in facts}
+        facts += [f for f in ents[a.iri].facts if f[0] not in have and f[1] != a.label]
     mine = look.facts.get(src, []) if src else []
     if via:
         mine = [("value of its district", look.labels.get(via, via))] + mine
