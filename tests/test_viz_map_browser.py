@@ -101,9 +101,13 @@ def test_a_candidate_not_scored_is_drawn_and_says_why(browser, tmp_path):
     assert browser.open(path)["ready"]
     # outside the Land no boundary is drawn, but the panel's note names every unit that is not scored
     notes = browser.js("return document.getElementById('notes').textContent")
+    legend = browser.js("return document.getElementById('legend').textContent")     # in the exports, too
+    assert "".join("Not on the map and not scored (population and area unknown)".split()) in "".join(legend.split())
     for key in ("08222", "08221", "08226"):
         assert UNIT + key in t.not_scored
-        assert f"{t.data.label(UNIT + key)}: {t.not_scored[UNIT + key]}" in notes
+        assert t.data.label(UNIT + key) in notes and f"({t.not_scored[UNIT + key]}: " in notes
+        assert "".join(t.data.label(UNIT + key).split()) in "".join(legend.split())
+    browser.screenshot(OUTPUT / "viz-map-rlp-vorderpfalz.png")
 
 
 def test_search_finds_official_and_short_names_folded(browser, maps):
@@ -138,6 +142,9 @@ def test_svg_and_png_exports_have_the_legend_and_the_attribution(browser, maps):
     assert browser.open(path)["ready"]
     browser.js("document.getElementById('zoom-in').click()")
     svg = browser.js("return window.ikzViz.exportSvg()")
+    frame = browser.js("return document.getElementById('frame').getAttribute('viewBox')")
+    assert frame != " ".join(str(round(v, 1)).removesuffix(".0") for v in m.view_box)   # zoomed in
+    assert f'viewBox="{frame}"' in svg                                                  # as shown
     assert svg.startswith("<?xml") and 'id="legend"' in svg and "transferability score" in svg
     assert "© GeoBasis-DE / BKG 2021 (Daten verändert)" in svg and svg.count('class="area') == len(m.areas)
     assert 'class="area hot"' not in svg and "sel" not in svg.split('id="areas"')[1].split("</g>")[0]

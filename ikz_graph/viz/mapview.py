@@ -53,6 +53,7 @@ class _Look:
     blank: str = "not in the cooperation network"
     notes: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    unscored: dict[str, tuple[str, str]] = field(default_factory=dict)   # unit -> (label, why not scored)
 
 
 def build_map(kg: "KnowledgeGraph", level: str = "kreis", of: tuple[str, str] | None = None,
@@ -152,8 +153,12 @@ def _transfer(kg, target, day, ents) -> tuple[_Look, str]:
     look.legend = [{"fill": PARTICIPANT_COLOUR, "label": "takes part already", "outline": True}]
     if tl.unscored:
         look.legend.append({"fill": "url(#hatch)", "label": "not scored (the reason is in its details)"})
-        look.notes.append(f"{len(tl.unscored)} units are not scored: "
-                          + "; ".join(f"{ents[u].label if u in ents else u}: {w}" for u, w in tl.unscored.items()))
+        by_why: dict[str, list[str]] = {}
+        for u, w in tl.unscored.items():
+            by_why.setdefault(w, []).append(ents[u].label if u in ents else u)
+        look.notes.append(f"{len(tl.unscored)} units are not scored ("
+                          + "; ".join(f"{w}: {', '.join(sorted(n))}" for w, n in sorted(by_why.items())) + ").")
+        look.unscored = {u: (ents[u].label if u in ents else u, w) for u, w in tl.unscored.items()}
     look.scale = {"colours": list(SCORE_COLOURS), "min": f"{tl.lo:.3f}", "max": f"{tl.hi:.3f}",
                   "label": "transferability score"}
     return look, f"Transferability: {tr.approach_label}"
@@ -193,6 +198,12 @@ def _assemble(areas: list[Area], look: _Look, title: str, level: str, mode: str,
         legend.append({"fill": "", "note": True, "label": "An area without a value of its own takes its district's "
                        "(the details say so)."})
     legend.append({"fill": MAP_BLANK, "label": look.blank, "count": counts["blank"]})
+    drawn = {a.iri for a in areas}
+    off = sorted((label, why) for u, (label, why) in look.unscored.items() if u not in drawn)
+    if off:   # the units the ranking cannot score that have no boundary in this graph: named, for the report
+        names = ", ".join(label for label, _ in off[:30]) + (f" and {len(off) - 30} more" if len(off) > 30 else "")
+        whys = "; ".join(sorted({why for _, why in off}))
+        legend.append({"fill": "", "note": True, "label": f"Not on the map and not scored ({whys}): {names}."})
     for item in legend:
         if "count" not in item and not item.get("note"):
             item["count"] = sum(1 for a in out if a["fill"] == item["fill"])
