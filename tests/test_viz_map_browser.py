@@ -124,6 +124,16 @@ def test_search_finds_official_and_short_names_folded(browser, maps):
     assert browser.js("return document.querySelectorAll('#areas path.sel').length") == 1
 
 
+def test_a_verbandsgemeinde_is_found_by_its_own_name_and_by_its_district(browser, maps):
+    path, m = maps["map-vg-project-emh"]
+    assert browser.open(path)["ready"]
+    in_vulkaneifel = {a["id"] for a in m.areas if "Vulkaneifel" in a["full"] and a["id"].startswith(UNIT + "07233")}
+    hits = browser.js("return window.ikzViz.search('Landkreis Vulkaneifel')")
+    assert in_vulkaneifel and set(hits) == in_vulkaneifel
+    daun = browser.js("return window.ikzViz.search('daun')")
+    assert next(a["label"] for a in m.areas if a["id"] == daun[0]).startswith("Daun")
+
+
 def test_hovering_an_area_shows_its_key_facts(browser, maps):
     from selenium.webdriver.common.action_chains import ActionChains
 

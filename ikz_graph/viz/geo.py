@@ -27,7 +27,7 @@ from ..errors import VizError
 if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
 
-__all__ = ["project", "svg_path", "points", "Area", "read_areas", "read_centroids", "LEVELS", "ATTRIBUTION", "PX_PER_DEGREE"]
+__all__ = ["project", "svg_path", "points", "Area", "read_areas", "read_centroids", "read_names", "LEVELS", "ATTRIBUTION", "PX_PER_DEGREE"]
 
 #: The centre of the projection (about the centre of Germany) and the latitude of true scale.
 CENTRE = (10.45, 51.16)
@@ -212,6 +212,16 @@ def _add_figures(kg: "KnowledgeGraph", areas: dict[str, Area]) -> None:
         src = (str(r["title"]), str(r["url"] or ""))
         if src not in areas[r["u"]].sources:
             areas[r["u"]].sources.append(src)
+
+
+def read_names(kg: "KnowledgeGraph", iris: Iterable[str]) -> dict[str, list[str]]:
+    """The labels, names, other names and official names of each of ``iris``, sorted."""
+    iris = sorted(set(iris))
+    out: dict[str, list[str]] = {}
+    if iris:
+        for r in kg.query(_Q_NAMES % _values(iris)).rows:
+            out.setdefault(r["u"], []).append(str(r["n"]))
+    return out
 
 
 def read_centroids(kg: "KnowledgeGraph", iris: Iterable[str]) -> dict[str, tuple[float, float]]:

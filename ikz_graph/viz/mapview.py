@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AnalysisError, VizError
 from ..levels import UNIT_KINDS
-from .geo import ATTRIBUTION, LEVELS, Area, points, project, read_areas, svg_path
+from .geo import ATTRIBUTION, LEVELS, Area, points, project, read_areas, read_names, svg_path
 from .mappage import MAP_WIDTH, MapGraph
 from .page import tooltip_html
 from .styles import (CLUSTER_COLOURS, MAP_BLANK, MAP_INHERITED, NOT_SCORED_COLOUR, PARTICIPANT_COLOUR, SCORE_COLOURS,
@@ -54,6 +54,7 @@ class _Look:
     notes: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     unscored: dict[str, tuple[str, str]] = field(default_factory=dict)   # unit -> (label, why not scored)
+    district_names: dict[str, list[str]] = field(default_factory=dict)
 
 
 def build_map(kg: "KnowledgeGraph", level: str = "kreis", of: tuple[str, str] | None = None,
@@ -67,10 +68,11 @@ def build_map(kg: "KnowledgeGraph", level: str = "kreis", of: tuple[str, str] | 
         raise VizError(f"--of: expected one of {', '.join(MODES)} and a target, got {' '.join(map(str, of))!r}")
     day = _check_date(as_of)
     areas = read_areas(kg, level)
+    districts = read_names(kg, {a.kreis for a in areas if a.kreis})   # a Verbandsgemeinde is found by them too
     data = read(kg)
     ents, ties = _base(kg, day, data, names=False, links=False)
     if of is None:
-        look, title = _clusters(data, day, ents), "Clusters of the cooperation network"
+        look, title = _clusters(data, day), "Clusters of the cooperation network"
     elif of[0] == "project":
         look, title = _project(kg, of[1], ents, ties)
     elif of[0] == "unit":
@@ -78,11 +80,12 @@ def build_map(kg: "KnowledgeGraph", level: str = "kreis", of: tuple[str, str] | 
     else:
         look, title = _transfer(kg, of[1], day, ents)
     look.labels = {k: e.label for k, e in ents.items()}
+    look.district_names = districts
     when = f" as of {day}" if day else ""
     return _assemble(areas, look, f"{title}{when}", level, of[0] if of else "cluster", day, ents)
 
 
-def _clusters(data, day, ents) -> _Look:
+def _clusters(data, day) -> _Look:
     an = _analysis(data, day)
     look = _Look()
     sizes: dict[int, int] = {}
@@ -235,9 +238,8 @@ def _area(a: Area, d: str, look: _Look, src: str | None, via: str | None, fill: 
     names = list(a.names) + ([a.key] if a.key else [])
     if a.iri in ents:
         names += ents[a.iri].names
-    if a.kreis and a.kreis in ents:
-        names += [n for n in ents[a.kreis].names if not n.isdigit()]
+    names += look.district_names.get(a.kreis, [])
     tip = tooltip_html(a.label, kind, [("view", short)] + [f for f in a.facts if f[0] == "population"] + [("key", a.key)])
     full = tooltip_html(a.label, kind, mine + facts, sources, chart=look.charts.get(src) if src else None)
-    return {"id": a.iri, "key": a.key, "label": a.label, "kind": kind, "d": d, "fill": fill, "outline": bool(src) and src in look.outline, "tip": tip,
-            "full": full, "names": list(dict.fromkeys(n for n in names if n))}
+    return {"id": a.iri, "key": a.key, "label": a.label, "kind": kind, "d": d, "fill": fill,
+            "outline": bool(src) and src in look.outline, "tip": tip, "full": full, "names": list(dict.fromkeys(n for n in names if n))}
