@@ -79,6 +79,12 @@ def test_project_and_unit_maps(kg_de):
     assert any("shares with Vulkaneifel" in a["full"] for a in u.areas)
 
 
+def test_a_map_as_of_a_day(kg_de):
+    m = viz.build_map(kg_de, "kreis", ("project", "emh"), as_of="2022-01-01")
+    assert m.as_of == "2022-01-01" and m.title.endswith(" as of 2022-01-01")
+    assert "as of 2022-01-01" in viz.map_svg(m)
+
+
 @pytest.mark.parametrize("args,message", [
     (["--level", "land"], "Invalid value for '--level'"),
     (["--of", "unit", "Nirgendwo"], "unit 'Nirgendwo'"),

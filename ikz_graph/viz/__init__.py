@@ -3,7 +3,10 @@
 One self-contained HTML file per view: vis-network, its CSS, the page's own script and all data
 are inlined, so the file opens from an e-mail or an intranet share without any network request.
 The views (:mod:`.views`) are drawn from the read model; :mod:`.layout` sizes, clusters and places
-the nodes; :mod:`.page` writes the HTML; :mod:`.styles` holds colours and shapes.
+the nodes (at the units' centroids where the base layer gives them); :mod:`.page` writes the HTML;
+:mod:`.styles` holds colours and shapes. The map (:mod:`.mapview`) colours the official boundaries
+(:mod:`.geo`) of a level and is written as SVG and as its own page (:mod:`.mappage`), also without
+any request.
 
 >>> import ikz_graph
 >>> from ikz_graph.viz import build_view
