@@ -2,7 +2,7 @@
 #   make run   set up .venv, build and validate the national graph (curated records and the official
 #              base layer) on the embedded store, keep the built store in .cache/store/, write dist/,
 #              analyse the cooperation network and rank a transfer (dist/analysis/), write two
-#              offline HTML views (dist/*.html) and the ontology's documentation page (dist/ontology.html)
+#              offline HTML views and a map (dist/*.html) and the ontology's documentation page (dist/ontology.html)
 #   make test  set up .venv with the test extras, install the browser, the stores and Comunica
 #              (scripts/install-*.sh), and run the whole test suite
 PYTHON ?= python3
@@ -29,6 +29,7 @@ run: setup
 	$(BIN)/ikz-graph transfer kfz-zulassung --top 5 --out $(OUT)/analysis
 	$(BIN)/ikz-graph viz --view overview --out $(OUT)/ikz-overview.html
 	$(BIN)/ikz-graph viz --view transfer kfz-zulassung --out $(OUT)/ikz-transfer-kfz-zulassung.html
+	$(BIN)/ikz-graph viz --view map --level gemeindeverband --of transfer kfz-zulassung --out $(OUT)/ikz-map-kfz-zulassung.html
 	$(BIN)/ikz-graph docs --out $(OUT)/ontology.html
 
 test: setup

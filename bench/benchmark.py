@@ -75,6 +75,10 @@ DATA_BENCH = {
     },
 }
 
+# The maps written at the size "de" (the ones with boundaries): step name, level, what colours them.
+MAPS = [["map:kreis", "kreis", None], ["map:vg-rlp", "gemeindeverband", None],
+        ["map:vg-rlp-transfer", "gemeindeverband", ["transfer", "kfz-zulassung"]]]
+
 # Validation options of ikz_graph/shacl.py, used for the pySHACL rows too.
 SHACL_OPTIONS = {"inference": "none", "advanced": True, "allow_warnings": True}
 
@@ -189,9 +193,19 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
             info["bytes"] = p.stat().st_size
         return run
 
+    def draw_map(level, of):
+        def run(info):
+            from ikz_graph.viz import write_map
+
+            p, m = write_map(st["kg"], out_dir / f"map-{level}.html", level, tuple(of) if of else None)
+            info.update(bytes=p.stat().st_size, areas=len(m.areas))
+        return run
+
     steps = _mode_steps(build, validate, query, lambda: st["kg"], export, out_dir, bench)
     if bench.get("base", "none") != "none":  # the built store on disk: what a later command opens
         steps.insert(1, ("open", reopen))
+    at = next(i for i, (name, _) in enumerate(steps) if name == "viz") + 1
+    steps[at:at] = [(name, draw_map(level, of)) for name, level, of in bench.get("maps", [])]
     return steps
 
 
@@ -541,7 +555,7 @@ def prepare_data(size: str, work: Path, seed: int) -> tuple[Path, dict]:
                                                    "units-by-population": {"level": "gemeinde", "min": "1000",
                                                                            "max": "5000"},
                                                    "units-as-of": {"date": "2025-01-01", "unit": "07232"}})  # rows at every level
-            return Path(default_data_dir()), dict(DATA_BENCH, size="de", base="de", params=params)
+            return Path(default_data_dir()), dict(DATA_BENCH, size="de", base="de", params=params, maps=MAPS)
         return Path(default_data_dir()), DATA_BENCH
     d = work / f"data-{size}"
     meta = d / "_bench.json"

@@ -475,19 +475,40 @@ def _count(items) -> dict[str, int]:
 
 
 @main.command()
-@click.option("--view", type=click.Choice(["overview", "project", "unit", "transfer"]), default="overview",
-              show_default=True, help="overview; project ID; unit KEY; transfer APPROACH (the target follows the view).")
+@click.option("--view", type=click.Choice(["overview", "project", "unit", "transfer", "map"]), default="overview",
+              show_default=True,
+              help="overview; project ID; unit KEY; transfer APPROACH (the target follows the view); map (see --level, --of).")
 @click.argument("target", required=False, metavar="[ID|KEY|APPROACH]")
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Only memberships that may have been running on DATE (YYYY-MM-DD), as in cooperation-as-of.")
+@click.option("--level", type=click.Choice(["kreis", "gemeindeverband"]), default=None,
+              help="The map's units: kreis (Kreise and kreisfreie Städte, the default) or gemeindeverband "
+                   "(the Verbandsgemeinden and verbandsfreie Gemeinden of Rhineland-Palatinate).")
+@click.option("--of", "of", type=(click.Choice(["project", "unit", "transfer"]), str), default=None,
+              metavar="project ID | unit KEY | transfer APPROACH",
+              help="What colours the map: a project's members, a unit's partners, a transfer's scores (default: clusters).")
+@click.option("--format", "fmt", type=click.Choice(["html", "svg"]), default="html", show_default=True,
+              help="The map as an interactive page (html) or as an SVG for reports, with legend and attribution.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The HTML file to write: self-contained, opens offline without any request.")
+              help="The file to write: self-contained, opens offline without any request.")
 @click.pass_context
-def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, out_file: Path) -> None:
-    """Write an interactive HTML view: ikz-graph viz [--view overview | project ID | unit KEY | transfer APPROACH]."""
-    from .viz import build_view, render_graph, write_page
+def viz(ctx: click.Context, view: str, target: str | None, as_of: str | None, level: str | None,
+        of: tuple[str, str] | None, fmt: str, out_file: Path) -> None:
+    """Write an interactive HTML view: ikz-graph viz [--view overview | project ID | unit KEY | transfer APPROACH | map]."""
+    from .errors import VizError
+    from .viz import build_view, render_graph, write_map, write_page
 
+    if view != "map" and (level or of or fmt != "html"):
+        raise VizError("--level, --of and --format belong to the map (--view map)")
+    if view == "map" and target:
+        raise VizError(f"the map takes no target (got {target!r}); say what colours it with --of, "
+                       "e.g. --of transfer kfz-zulassung")
     kg = _load(ctx.obj["data"])
+    if view == "map":
+        path, m = write_map(kg, out_file, level or "kreis", of, as_of, fmt)
+        click.echo(f"Wrote {path} ({m.title}: {len(m.areas)} areas"
+                   + (f", as of {m.as_of}" if m.as_of else "") + f"; {path.stat().st_size} bytes).")
+        return
     g = build_view(kg, view, target, as_of)
     path = write_page(render_graph(g), out_file)
     click.echo(f"Wrote {path} ({g.title}: {len(g.nodes)} nodes, {len(g.edges)} edges"

@@ -3,6 +3,10 @@
     python scripts/bench_viz.py                 # RLP views + synthetic 1,000 and 5,000 nodes
     python scripts/bench_viz.py --browser       # also open each page in headless Chromium
     python scripts/bench_viz.py --pyvis-loop    # also time pyvis add_node/add_edge (slow)
+    python scripts/bench_viz.py --maps --browser --sizes ""   # the maps of the national graph only
+
+With ``--maps`` each map is written in a fresh process that has only opened the built national store
+(``--base de``), so its time includes reading the read model and running the analysis or ranking.
 
 Prints a table; nothing is asserted (timings depend on the machine).
 """
@@ -57,11 +61,41 @@ def pyvis_loop(g: viz.VizGraph) -> float:
     return time.perf_counter() - t0
 
 
+MAP_CASES = [("map DE Kreise", "kreis", None), ("map RLP VG", "gemeindeverband", None),
+             ("map RLP VG transfer", "gemeindeverband", ("transfer", "kfz-zulassung")),
+             ("map DE transfer", "kreis", ("transfer", "vorderpfalz"))]
+_MAP_CHILD = """
+import sys, time, json
+import ikz_graph
+from ikz_graph.viz import write_map
+kg = ikz_graph.load(base="de")
+t0 = time.perf_counter()
+p, m = write_map(kg, sys.argv[1], sys.argv[2], tuple(json.loads(sys.argv[3])) if sys.argv[3] != "null" else None)
+print(json.dumps([time.perf_counter() - t0, len(m.areas), p.stat().st_size]))
+"""
+
+
+def map_rows(tmp: Path) -> list[list]:
+    """Each map written in a fresh process (the store opened first, not timed)."""
+    import json
+    import subprocess
+
+    rows = []
+    for name, level, of in MAP_CASES:
+        out = tmp / f"{name.replace(' ', '-')}.html"
+        r = subprocess.run([sys.executable, "-c", _MAP_CHILD, str(out), level, json.dumps(of)], capture_output=True,
+                           text=True, cwd=ROOT, check=True)
+        seconds, areas, size = json.loads(r.stdout.strip().splitlines()[-1])
+        rows.append([name, areas, 0, seconds, 0.0, size, None, None, out])
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--browser", action="store_true", help="open each page in headless Chromium")
     ap.add_argument("--pyvis-loop", action="store_true", help="also time pyvis add_node/add_edge")
     ap.add_argument("--sizes", default="1000,5000", help="synthetic sizes (comma-separated)")
+    ap.add_argument("--maps", action="store_true", help="also write the maps of the national graph (--base de)")
     args = ap.parse_args()
     browser = None
     if args.browser:
@@ -97,6 +131,8 @@ def main() -> None:
             rows.append([f"synthetic {n}", len(g.nodes), len(g.edges), (t1 - t0) + (t2 - t1), t3 - t2, len(page),
                          loop, None, tmp / f"syn{n}.html"])
             (tmp / f"syn{n}.html").write_text(page, encoding="utf-8")
+        if args.maps:
+            rows += map_rows(tmp)
         if browser:
             for r in rows:
                 res = browser.open(r[8], timeout=300)

@@ -3,7 +3,10 @@
 One self-contained HTML file per view: vis-network, its CSS, the page's own script and all data
 are inlined, so the file opens from an e-mail or an intranet share without any network request.
 The views (:mod:`.views`) are drawn from the read model; :mod:`.layout` sizes, clusters and places
-the nodes; :mod:`.page` writes the HTML; :mod:`.styles` holds colours and shapes.
+the nodes (at the units' centroids where the base layer gives them); :mod:`.page` writes the HTML;
+:mod:`.styles` holds colours and shapes. The map (:mod:`.mapview`) colours the official boundaries
+(:mod:`.geo`) of a level and is written as SVG and as its own page (:mod:`.mappage`), also without
+any request.
 
 >>> import ikz_graph
 >>> from ikz_graph.viz import build_view
@@ -21,6 +24,8 @@ from typing import TYPE_CHECKING
 from ..errors import VizError
 from ..gcpause import gc_paused
 from .layout import VizGraph, finish
+from .mappage import MapGraph, map_svg, render_map
+from .mapview import MODES as MAP_MODES, build_map
 from .page import PHYSICS_LIMIT, render_graph, tooltip_html, vis_library, write_page
 from .styles import CLUSTER_COLOURS, KINDS, NOT_SCORED_COLOUR, PARTICIPANT_COLOUR, SCORE_COLOURS, TIES
 from .views import SIZED_BY, VIEWS, build_view
@@ -30,7 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["VIEWS", "KINDS", "TIES", "VizError", "VizGraph", "build_view", "render", "render_graph", "write_html",
            "write_page", "finish", "tooltip_html", "vis_library", "SCORE_COLOURS", "PARTICIPANT_COLOUR",
-           "CLUSTER_COLOURS", "NOT_SCORED_COLOUR", "SIZED_BY", "PHYSICS_LIMIT"]
+           "CLUSTER_COLOURS", "NOT_SCORED_COLOUR", "SIZED_BY", "PHYSICS_LIMIT", "MapGraph", "build_map", "map_svg",
+           "render_map", "write_map", "MAP_MODES"]
 
 
 @gc_paused()
@@ -44,3 +50,14 @@ def write_html(kg: "KnowledgeGraph", path: str | Path, view: str = "overview", t
                as_of: str | None = None) -> Path:
     """Render a view and write it to ``path`` atomically (temporary file, then rename)."""
     return write_page(render(kg, view, target, as_of), path)
+
+
+@gc_paused()
+def write_map(kg: "KnowledgeGraph", path: str | Path, level: str = "kreis", of: tuple[str, str] | None = None,
+              as_of: str | None = None, fmt: str = "html") -> tuple[Path, MapGraph]:
+    """Build a map (:func:`build_map`) and write it atomically as its HTML page or (``fmt="svg"``) as SVG."""
+    if fmt not in ("html", "svg"):
+        raise VizError(f"--format: unknown format {fmt!r} for a map (known: html, svg)")
+    m = build_map(kg, level, of, as_of)
+    text = render_map(m) if fmt == "html" else map_svg(m)
+    return write_page(text, path), m

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..levels import UNIT_KINDS
+from .geo import PX_PER_DEGREE, project
 from .styles import CLUSTER_COLOURS
 
 __all__ = ["VizGraph", "finish"]
@@ -24,6 +25,7 @@ class VizGraph:
     notes: list[str] = field(default_factory=list)
     sized_by: str = "degree centrality"
     score_legend: dict[str, Any] | None = None
+    geographic: bool = False   # positions from the units' centroids (fixed in the page, no physics)
 
 
 def finish(g: VizGraph, seed: int = 7, sizes: dict[str, float] | None = None,
@@ -32,7 +34,8 @@ def finish(g: VizGraph, seed: int = 7, sizes: dict[str, float] | None = None,
 
     ``sizes`` maps node ids to a centrality in [0, 1] (default: networkx degree centrality);
     ``clusters`` maps unit ids to a cluster number (default: Louvain on the units' co-membership
-    and contiguity graph, seeded). Positions come from a seeded spring layout.
+    and contiguity graph, seeded). Where nodes carry a centroid (``"lonlat"``: longitude, latitude)
+    the layout is geographic (:func:`geo_layout`), else a seeded spring layout.
     """
     import networkx as nx
 
@@ -55,11 +58,55 @@ def finish(g: VizGraph, seed: int = 7, sizes: dict[str, float] | None = None,
     g.clusters = [{"id": c, "name": (cluster_names or {}).get(c, f"cluster {c + 1}"),
                    "color": CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)],
                    "size": sum(1 for u in clusters if clusters[u] == c and u in G)} for c in used]
-    pos = _layout(G, seed, clusters)
+    centroids = {n["id"]: tuple(n["lonlat"]) for n in g.nodes if n.get("lonlat")}
+    g.geographic = bool(centroids)
+    pos = geo_layout(G, centroids) if centroids else _layout(G, seed, clusters)
     for n in g.nodes:
         x, y = pos[n["id"]]
         n["x"], n["y"] = x, y
     return g
+
+
+def _unit_hash(node: str, salt: str = "") -> float:
+    """A number in [0, 1) from a node's id alone (the same in every run and every graph)."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256((salt + node).encode("utf-8")).digest()[:6], "big") / 2 ** 48
+
+
+def _jitter(node: str) -> tuple[float, float]:
+    """A fixed offset of a node from its anchor, from its id alone: 45 to 105 units in some direction."""
+    angle = _unit_hash(node, "angle") * 2 * math.pi
+    r = 45 + 60 * _unit_hash(node, "radius")
+    return r * math.cos(angle), r * math.sin(angle)
+
+
+def geo_layout(G, centroids: dict[str, tuple[float, float]], rounds: int = 4) -> dict[str, tuple[float, float]]:
+    """Positions on the map: a unit with a centroid at its projected centroid (:func:`geo.project`);
+    every other node near the mean of its neighbours placed in an earlier round, moved by an offset
+    of its own (:func:`_jitter`); a node tied to nothing placed stands in a column west of the map.
+
+    A node's position depends only on its own centroid or neighbourhood, never on the rest of the
+    graph, so north stays up, nothing mirrors, and a record added elsewhere moves nothing.
+    """
+    pos = {u: project(lon, lat, PX_PER_DEGREE) for u, (lon, lat) in centroids.items() if u in G}
+    for _ in range(rounds):
+        new = {}
+        for x in sorted(G.nodes):
+            if x in pos:
+                continue
+            near = sorted(pos[y] for y in G.neighbors(x) if y in pos)
+            if near:
+                dx, dy = _jitter(x)
+                new[x] = (sum(p[0] for p in near) / len(near) + dx, sum(p[1] for p in near) / len(near) + dy)
+        if not new:
+            break
+        pos.update(new)
+    for x in sorted(G.nodes):
+        if x not in pos:   # west of the map, at a height and depth of its own
+            h = _unit_hash(x)
+            pos[x] = project(5.8 - 0.4 * (h * 997 % 1), 48.9 + 2.1 * h, PX_PER_DEGREE)
+    return {u: (round(x, 1), round(y, 1)) for u, (x, y) in pos.items()}
 
 
 def _clusters(G, units: list[str], labels: dict[str, str], seed: int) -> tuple[dict[str, int], dict[int, str]]:

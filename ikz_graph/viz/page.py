@@ -146,7 +146,7 @@ def _json_for_script(obj: Any) -> str:
 
 
 def _options(g: VizGraph) -> dict[str, Any]:
-    physics = len(g.nodes) <= PHYSICS_LIMIT
+    physics = len(g.nodes) <= PHYSICS_LIMIT and not g.geographic   # geographic positions stay where they are
     return {
         "autoResize": True,
         "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": len(g.edges) > 2000,

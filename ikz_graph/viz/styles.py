@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["KINDS", "TIES", "CLUSTER_COLOURS", "SCORE_COLOURS", "PARTICIPANT_COLOUR", "NOT_SCORED_COLOUR",
-           "score_colour"]
+           "MAP_BLANK", "MAP_INHERITED", "SHARE_COLOURS", "score_colour", "ramp_colour"]
 
 #: Node kinds: fill colour and vis-network shape. The kinds of units come from ikz_graph.levels,
 #: the kinds of other entities from ikz_graph.readmodel.ENTITY_CLASSES.
@@ -48,12 +48,28 @@ PARTICIPANT_COLOUR = "#e15759"
 NOT_SCORED_COLOUR = "#e4e4e4"
 
 
+#: Map fills: a unit that the view says nothing about; a unit coloured through its district (project maps).
+MAP_BLANK = "#f2f2f2"
+MAP_INHERITED = "#f4b4b5"
+#: Fill of the units that share bodies with the unit of a map, from one body to the most (a blue scale).
+SHARE_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
+
+
 def score_colour(score: float, lo: float, hi: float) -> str:
     """The colour of a score between ``lo`` and ``hi`` on :data:`SCORE_COLOURS`."""
-    t = 0.0 if hi <= lo else min(1.0, max(0.0, (score - lo) / (hi - lo)))
-    pos = t * (len(SCORE_COLOURS) - 1)
-    i = min(int(pos), len(SCORE_COLOURS) - 2)
+    return ramp_colour(score, lo, hi, SCORE_COLOURS)
+
+
+def ramp_colour(value: float, lo: float, hi: float, colours: tuple[str, ...]) -> str:
+    """The colour of ``value`` between ``lo`` and ``hi`` on a ramp of ``colours`` (linear in RGB).
+
+    >>> ramp_colour(5, 0, 10, ("#000000", "#ffffff")), ramp_colour(3, 3, 3, ("#000000", "#ffffff"))
+    ('#808080', '#000000')
+    """
+    t = 0.0 if hi <= lo else min(1.0, max(0.0, (value - lo) / (hi - lo)))
+    pos = t * (len(colours) - 1)
+    i = min(int(pos), len(colours) - 2)
     f = pos - i
-    a, b = SCORE_COLOURS[i], SCORE_COLOURS[i + 1]
+    a, b = colours[i], colours[i + 1]
     rgb = [round(int(a[k:k + 2], 16) * (1 - f) + int(b[k:k + 2], 16) * f) for k in (1, 3, 5)]
     return "#" + "".join(f"{c:02x}" for c in rgb)

@@ -211,10 +211,40 @@ def _add_names(kg: "KnowledgeGraph", ents: dict[str, _Entity]) -> None:
         e.names = [t for t in dict.fromkeys([e.label, _fact(e, "name"), *texts, e.key]) if t]
 
 
-def _base(kg: "KnowledgeGraph", day: str | None, data: ReadModel) -> tuple[dict[str, _Entity], list[_Tie]]:
-    """Entities and ties as of ``day`` (all when None), by the as-of rule of :mod:`ikz_graph.dates`."""
-    ents, ties = _drawable(read_display(kg))
-    _add_names(kg, ents)
+def _memberships_only(kg: "KnowledgeGraph") -> Display:
+    """The read model's entities and memberships without its links (what the maps need): the links
+    include every border of the base layer, about 90,000 at the national scope, which the maps draw
+    from the boundaries instead."""
+    keep = getattr(kg, "cached", None)
+    return keep("display-memberships", _read_memberships) if keep is not None else _read_memberships(kg)
+
+
+def _read_memberships(source) -> Display:
+    from .. import readmodel as rm
+
+    scope = rm.network_scope(source)
+    ents = rm._read_entities(source, scope)
+    other: dict[str, list[tuple[str, str]]] = {}
+    for r in rm._terms(source, rm._scoped(rm._Q_SOURCES, scope)):
+        src = (r["title"], r.get("url") or "")
+        (ents[r["e"]].sources if r["e"] in ents else other.setdefault(r["e"], [])).append(src)
+    phases: dict[str, list[str]] = {}
+    for r in rm._terms(source, rm._Q_MEMBER_PHASES):
+        phases.setdefault(r["m"], []).append(r["phase"])
+    ties = [rm.MemberTie(r["m"], r["member"], r["org"], r.get("role"), r.get("start"), r.get("end"),
+                         tuple(phases.get(r["m"], ())), tuple(other.get(r["m"], ())))
+            for r in rm._terms(source, rm._Q_MEMBER_TIES)]
+    return Display(ents, ties, [])
+
+
+def _base(kg: "KnowledgeGraph", day: str | None, data: ReadModel,
+          names: bool = True, links: bool = True) -> tuple[dict[str, _Entity], list[_Tie]]:
+    """Entities and ties as of ``day`` (all when None), by the as-of rule of :mod:`ikz_graph.dates`;
+    ``names``: with the names the resolver knows (for the search of the network views); ``links``:
+    with the links of the read model (borders, services), else memberships only (the maps)."""
+    ents, ties = _drawable(read_display(kg) if links else _memberships_only(kg))
+    if names:
+        _add_names(kg, ents)
     # A service or institution without a start of its own exists from the earliest day the analysis
     # gives it (its institution's founding, else the first start in the project that developed it),
     # so that the drawn network is the analysed one.
@@ -352,7 +382,15 @@ def build_view(kg: "KnowledgeGraph", view: str = "overview", target: str | None 
     an = _analysis(data, day)
     order = sorted(nodes)
     return _assemble(ents, order, sel, title, view, day, seed, sizes=_sizes(an, order, sel),
-                     clusters=an.clusters, cluster_names=an.names, extra=an.facts, sized_by=SIZED_BY, focus=focus)
+                     clusters=an.clusters, cluster_names=an.names, extra=an.facts, sized_by=SIZED_BY, focus=focus,
+                     centroids=_centroids(kg, ents, order))
+
+
+def _centroids(kg: "KnowledgeGraph", ents: dict[str, _Entity], order: list[str]) -> dict[str, tuple[float, float]]:
+    """The centroids of the units in a view (from the base layer; none without it)."""
+    from .geo import read_centroids
+
+    return read_centroids(kg, [i for i in order if i in ents and ents[i].kind in UNIT_KINDS])
 
 
 @dataclass
@@ -424,7 +462,8 @@ def _transfer_view(kg: "KnowledgeGraph", data: ReadModel, target: str | None, da
     when = f" as of {day}" if day else ""
     g = _assemble(ents, order, sel, f"Transferability: {tr.approach_label}{when}", "transfer", day, seed,
                   sizes=_sizes(an, order, sel), clusters={}, cluster_names={}, extra=look.extra, sized_by=SIZED_BY,
-                  colours=look.colours, charts=look.charts, muted=set(look.unscored), focus=app)
+                  colours=look.colours, charts=look.charts, muted=set(look.unscored), focus=app,
+                  centroids=_centroids(kg, ents, order))
     g.score_legend = {"low": SCORE_COLOURS[0], "high": SCORE_COLOURS[-1], "min": round(look.lo, 3),
                       "max": round(look.hi, 3), "participant": PARTICIPANT_COLOUR, "colours": list(SCORE_COLOURS),
                       "notScored": NOT_SCORED_COLOUR if look.unscored else None}
@@ -490,15 +529,18 @@ def _assemble(ents: dict[str, _Entity], order: list[str], ties: list[_Tie], titl
               clusters: dict[str, int] | None = None, cluster_names: dict[int, str] | None = None,
               sized_by: str = "degree centrality", extra: dict[str, list[tuple[str, str]]] | None = None,
               colours: dict[str, str] | None = None, charts: dict[str, Chart] | None = None,
-              muted: set[str] | None = None, focus: str | None = None) -> VizGraph:
+              muted: set[str] | None = None, focus: str | None = None,
+              centroids: dict[str, tuple[float, float]] | None = None) -> VizGraph:
     extra, colours, charts, muted = extra or {}, colours or {}, charts or {}, muted or set()
+    centroids = centroids or {}
     nodes = [{"id": iri, "label": _short(ents[iri].label), "full": ents[iri].label, "kind": ents[iri].kind,
               "key": ents[iri].key, "rlp": ents[iri].rlp, "names": ents[iri].names or [ents[iri].label],
               "tip": tooltip_html(ents[iri].label, ents[iri].kind + ("" if ents[iri].rlp else ", outside RLP"),
                                   extra.get(iri, []) + ([("key", ents[iri].key)] if ents[iri].key else [])
                                   + ents[iri].facts, ents[iri].sources, ents[iri].tasks, chart=charts.get(iri)),
               **({"color": colours[iri]} if iri in colours else {}), **({"muted": True} if iri in muted else {}),
-              **({"focus": True} if iri == focus else {})}
+              **({"focus": True} if iri == focus else {}),
+              **({"lonlat": centroids[iri]} if iri in centroids else {})}
              for iri in order]
     edges = [{"from": t.a, "to": t.b, "tie": t.tie,
               "tip": tooltip_html(f"{ents[t.a].label} – {ents[t.b].label}", f"{t.tie}: {t.label}", t.facts,
