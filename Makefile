@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make run   set up .venv, build and validate the national graph (curated records and the official
 #              base layer) on the embedded store, keep the built store in .cache/store/, write dist/,
-#              analyse the cooperation network and rank a transfer (dist/analysis/), write two
+#              write the coverage report (dist/coverage.md), analyse the cooperation network and
+#              rank a transfer (dist/analysis/), write two
 #              offline HTML views and a map (dist/*.html) and the ontology's documentation page (dist/ontology.html)
 #   make test  set up .venv with the test extras, install the browser, the stores and Comunica
 #              (scripts/install-*.sh), and run the whole test suite
@@ -25,6 +26,7 @@ run: setup
 	$(BIN)/ikz-graph query project-members
 	$(BIN)/ikz-graph query shared-services
 	$(BIN)/ikz-graph query unit-types --param state=07
+	$(BIN)/ikz-graph coverage --format markdown --out $(OUT)/coverage.md
 	$(BIN)/ikz-graph analyze --out $(OUT)/analysis
 	$(BIN)/ikz-graph transfer kfz-zulassung --top 5 --out $(OUT)/analysis
 	$(BIN)/ikz-graph viz --view overview --out $(OUT)/ikz-overview.html

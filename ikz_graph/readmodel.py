@@ -501,7 +501,7 @@ SELECT DISTINCT ?e ?task WHERE {
 } ORDER BY ?e ?task"""
 _Q_SOURCES = """
 SELECT DISTINCT ?e ?title ?url WHERE {
-  { %s } UNION { ?e a org:Membership }
+  { SELECT DISTINCT ?e WHERE { { %s } UNION { ?e a org:Membership } } }   # the drawn nodes first
   ?e dct:source ?s .
   OPTIONAL { ?s dct:title ?t0 } OPTIONAL { ?s rdfs:label ?t1 }
   BIND(COALESCE(?t0, ?t1, STR(?s)) AS ?title)
@@ -516,8 +516,11 @@ SELECT ?m ?member ?org ?role ?start ?end WHERE {
   OPTIONAL { ?m org:memberDuring/time:hasEnd/ikz:latestDate ?end }
 } ORDER BY ?m"""
 _Q_MEMBER_PHASES = "SELECT ?m ?phase WHERE { ?m a org:Membership ; ikz:inPhase ?phase } ORDER BY ?m ?phase"
+# Borders only between units of the network (the base layer's other units are not drawn: tens of
+# thousands of sfTouches pairs would be read for nothing).
 _Q_LINKS = "SELECT ?a ?b ?link WHERE {\n  " + "\n  UNION ".join(
-    f'{{ ?a <{p}> ?b .{" ?a a ikz:ProjectPhase ." if rel == "phase of" else ""} BIND("{rel}" AS ?link) }}'
+    f'{{ {"__SCOPE_a__ __SCOPE_b__ " if rel == "contiguity" else ""}?a <{p}> ?b .'
+    f'{" ?a a ikz:ProjectPhase ." if rel == "phase of" else ""} BIND("{rel}" AS ?link) }}'
     for rel, p in RELATIONS.items()) + "\n} ORDER BY ?link ?a ?b"
 
 _CLASS_RANK = {c: i for i, (c, _) in enumerate(ENTITY_CLASSES)}
@@ -550,7 +553,7 @@ def _read_display(source: SparqlSource) -> Display:
     ties = [MemberTie(r["m"], r["member"], r["org"], r.get("role"), r.get("start"), r.get("end"),
                       tuple(phases.get(r["m"], ())), tuple(other_sources.get(r["m"], ())))
             for r in _terms(source, _Q_MEMBER_TIES)]
-    links = [Link(r["a"], r["b"], r["link"]) for r in _terms(source, _Q_LINKS)]
+    links = [Link(r["a"], r["b"], r["link"]) for r in _terms(source, _scoped(_Q_LINKS, scope))]
     return Display(ents, ties, links)
 
 

@@ -55,6 +55,19 @@ def data_copy(tmp_path):
     return d
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the tests of one module (the views and the maps)."""
+    from .browser import Browser, BrowserMissing
+
+    try:
+        b = Browser()
+    except BrowserMissing as e:
+        pytest.fail(f"Chromium is needed for the browser tests: {e}")
+    yield b
+    b.close()
+
+
 @pytest.fixture
 def cli():
     runner = CliRunner()

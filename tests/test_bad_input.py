@@ -32,8 +32,8 @@ CASES = {
                        r"data/projects\.yaml:\d+ \[person michael-ebling\]: sources: unknown source 'no-such-source'"),
     "missing-entity": ("institutions.yaml", "    operator: \"07231\"\n", "    operator: bernkastel\n",
                        r"data/institutions\.yaml:\d+ \[service bussgeldverfahren\]: operator: 'bernkastel' does not exist"),
-    "end-before-start": ("projects.yaml", "    start: 2021-07\n    end: 2023-12\n", "    start: 2021-07\n    end: 2020-12\n",
-                         r"data/projects\.yaml:\d+ \[membership 07318 in vorderpfalz\]: end date 2020-12 is before start date 2021-07"),
+    "end-before-start": ("bodies.yaml", "organisation: irt, start: 1994-02-24, end: 2010,", "organisation: irt, start: 1994-02-24, end: 1990,",
+                         r"data/bodies\.yaml:\d+ \[membership 07233 in irt\]: end date 1990 is before start date 1994-02-24"),
 }
 
 
@@ -55,7 +55,7 @@ def test_bad_input_does_not_touch_an_existing_build(data_copy, tmp_path, cli):
     out = tmp_path / "dist"
     assert cli("--data", data_copy, "build", "--no-validate", "--out", out).exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    _replace(data_copy / "projects.yaml", "    end: 2023-12\n", "    end: 2019\n")
+    _replace(data_copy / "bodies.yaml", "organisation: irt, start: 1994-02-24, end: 2010,", "organisation: irt, start: 1994-02-24, end: 1990,")
     assert cli("--data", data_copy, "build", "--out", out).exit_code == 1
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 

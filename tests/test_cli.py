@@ -14,9 +14,9 @@ from .conftest import ROOT, run_module
 def test_validate_exit_codes(cli, data_copy, tmp_path):
     r = cli("validate")
     assert r.exit_code == 0 and "conforms" in r.output
-    (data_copy / "projects.yaml").write_text(
-        (data_copy / "projects.yaml").read_text(encoding="utf-8").replace("    end: 2023-12\n", "    end: 2019\n", 1),
-        encoding="utf-8")
+    text = (data_copy / "bodies.yaml").read_text(encoding="utf-8")
+    assert "organisation: irt, start: 1994-02-24, end: 2010," in text
+    (data_copy / "bodies.yaml").write_text(text.replace("organisation: irt, start: 1994-02-24, end: 2010,", "organisation: irt, start: 1994-02-24, end: 1990,", 1), encoding="utf-8")
     assert cli("--data", data_copy, "validate").exit_code == 1
     broken = tmp_path / "shapes.ttl"
     broken.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n<x> sh:targetClass [ ;\n", encoding="utf-8")

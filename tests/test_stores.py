@@ -505,7 +505,10 @@ def test_analysis_reads_the_same_network_from_a_store_as_from_the_embedded_graph
     assert len(remote.units) == len(local.units) > 50 and len(remote.memberships) == len(local.memberships)
     assert remote.digest() == local.digest()
     env = {**os.environ, **published.env}
-    for args in (["analyze", "--as-of", "2024-06-30"], ["transfer", "kfz-zulassung", "--top", "5"], ["evaluate"]):
+    # evaluate reads the same read model (the digests above are equal); it takes most of a minute, so it
+    # runs against one store
+    commands = [["analyze", "--as-of", "2024-06-30"], ["transfer", "kfz-zulassung", "--top", "5"]]
+    for args in commands + ([["evaluate"]] if published.name == "oxigraph" else []):
         out = ["--out", tmp_path / "a"] if args[0] == "analyze" else []
         here = cli(*args, *out)
         there = cli(*args, *out, "--endpoint", published.query_url, env=env)

@@ -19,7 +19,7 @@ from ikz_graph.config import FACTORS, load_config
 from ikz_graph.resolve import fold
 from ikz_graph.transferability import FACTOR_LABELS, rank
 
-from .browser import Browser, BrowserMissing, outside
+from .browser import outside
 from .conftest import ROOT
 from .test_dates_and_names import TRICKY
 
@@ -40,16 +40,6 @@ BODY = "https://w3id.org/ikz-graph/id/org/"
 OVERFLOWING = """() => { const side = document.getElementById('side');
     return [side, ...side.querySelectorAll('table, .tt-chart, .tt-bar, #results, li, .row')]
         .filter(e => e.scrollWidth > e.clientWidth).map(e => e.id || e.className || e.tagName); }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        b = Browser()
-    except BrowserMissing as e:
-        pytest.fail(f"Chromium is needed for the browser tests: {e}")
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")

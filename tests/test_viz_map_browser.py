@@ -16,7 +16,7 @@ import ikz_graph
 from ikz_graph import viz
 from ikz_graph.config import FACTORS
 
-from .browser import Browser, BrowserMissing, outside
+from .browser import outside
 from .conftest import ROOT
 from .test_viz_browser import OVERFLOWING
 
@@ -30,16 +30,6 @@ MAPS = {
     "map-kreis-unit-07233": ("kreis", ("unit", "07233")),
     "map-kreis-transfer-vorderpfalz": ("kreis", ("transfer", "vorderpfalz")),
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        b = Browser()
-    except BrowserMissing as e:
-        pytest.fail(f"Chromium is needed for the browser tests: {e}")
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")
