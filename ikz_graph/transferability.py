@@ -10,7 +10,7 @@ weight; the weights add up to 1); every other non-participant is *not scored*, w
 (:func:`why_not_scored`). Factors and their literature: ``docs/analysis.md``.
 
 >>> import ikz_graph
->>> t = rank(ikz_graph.load(), "kfz-zulassung")
+>>> t = rank(ikz_graph.load(), "kfz-zulassung", as_of="2024-12-31")
 >>> [t.data.label(p) for p in t.participants]
 ['Cochem-Zell', 'Bernkastel-Wittlich', 'Vulkaneifel']
 >>> best = t.candidates[0]

@@ -177,10 +177,19 @@ def test_the_national_graph_conforms_to_the_shapes():
     assert "The graph conforms to the shapes (" in r.stdout
 
 
-def test_the_curated_graph_alone_has_no_base_layer():
+def test_the_curated_graph_alone_holds_only_the_register_units_the_records_name():
+    """Scope none: no base layer, except the register entries of the units records refer to (and the
+    units they lie in), so that no reference points at a node the graph does not describe."""
     kg = ikz_graph.load(base="none")
-    assert _count(kg, "?u ikz:officialName ?n") == 0
-    assert _count(kg, "?u a ikz:Gemeindeverband") == 0
+    named = {str(r["u"]) for r in kg.query("SELECT DISTINCT ?u WHERE { ?u ikz:officialName ?n }").rows}
+    members = {str(r["u"]) for r in kg.query("""SELECT DISTINCT ?u WHERE { { ?m org:member ?u } UNION
+        { ?s cv:hasCompetentAuthority ?u } UNION { ?s schema:serviceOperator ?u } UNION { ?o org:unitOf ?u }
+        UNION { ?g ikz:recipient ?u } UNION { ?a ikz:party ?u } ?u ikz:officialName ?n }""").rows}
+    above = {str(r["p"]) for r in kg.query("""SELECT DISTINCT ?p WHERE { ?u ikz:officialName ?n ;
+        ikz:inKreis|ikz:inRegierungsbezirk|ikz:inGemeindeverband ?p . ?p ikz:officialName ?pn }""").rows}
+    assert named and named <= members | above
+    assert _count(kg, "?u a ikz:Gemeindeverband") == len([u for u in named if len(u.rsplit("/", 1)[1]) == 9])
+    assert _count(kg, "?u geo:hasGeometry ?g") == 0      # only units.tsv is read in scope none
 
 
 # --------------------------------------------------------------------------- the store cache

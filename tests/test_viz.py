@@ -319,3 +319,11 @@ def test_as_of_dates_services_like_the_analysis(kg):
     assert fines in _ids(viz.build_view(kg, "overview", as_of="2024-06-01"))
     with pytest.raises(viz.VizError, match="takes no target"):
         viz.build_view(kg, "overview", "emh")
+
+
+def test_every_unit_kind_of_the_levels_has_a_style():
+    """Regression: the Verbandsgemeinden the records name are drawn; their kind had no style (KeyError)."""
+    from ikz_graph.levels import UNIT_KINDS
+    from ikz_graph.viz.styles import KINDS
+
+    assert [k for k in UNIT_KINDS if k not in KINDS] == []
