@@ -58,7 +58,8 @@ def test_query_exit_codes_and_formats(cli):
 
 def test_query_from_a_file(cli, tmp_path):
     f = tmp_path / "count.rq"
-    f.write_text("SELECT (COUNT(?u) AS ?n) WHERE { ?u ikz:inState state:07 }\n", encoding="utf-8")
+    f.write_text("SELECT (COUNT(?u) AS ?n) WHERE { ?u ikz:inState state:07 ; ikz:kreisschluessel ?k }\n",
+                 encoding="utf-8")
     r = cli("query", f, "--format", "csv")
     assert r.exit_code == 0 and r.output.replace("\r", "").split("\n")[:2] == ["n", "36"]
     bad = tmp_path / "bad.rq"
