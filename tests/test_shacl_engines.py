@@ -51,10 +51,10 @@ AREA = ID + "unit/07111/area/u-destatis-kreise-2023"
 GRANT = ID + "grant/emh-2021"
 AMOUNT = ID + "grant/emh-2021/amount"
 SOURCE = ID + "source/eifel-hautnah-kfz-2023"
-INSTANT = ID + "date/1994-02"
+INSTANT = ID + "date/2021-07"
 MEETING = ID + "meeting/vulkaneifel-gdk-2023-10-09"
 COMMITTEE = ID + "org/vulkaneifel-ausschuss-gdk"
-DURING = ID + "membership/vorderpfalz/07318/member/2021-07/during"
+DURING = ID + "membership/irt/07233/member/1994-02-24/during"
 
 
 def _membership(kg, member, org):
@@ -70,8 +70,8 @@ VARIANTS = {
         [is_sp(ID + "membership/emh/07233/lead-partner/2021", DCT + "source")], [],
         (ID + "membership/emh/07233/lead-partner/2021", "dct:source", "has no source")),
     "shacl-end-before-start": lambda kg: (
-        [is_sp(DURING, TIME + "hasEnd")], [T(DURING, TIME + "hasEnd", ID + "date/2016-01-01")],
-        (DURING, "", "ends (2016-01-01) before it begins (2021-07-01)")),
+        [is_sp(DURING, TIME + "hasEnd")], [T(DURING, TIME + "hasEnd", ID + "date/1973-09-01")],
+        (DURING, "", "ends (1973-09-01) before it begins (1994-02-24)")),
     "shacl-malformed-key-and-wrong-class": lambda kg: (
         [is_sp(ID + "unit/07233", IKZ + "kreisschluessel")],
         [T(ID + "unit/07233", IKZ + "kreisschluessel", lit("7233")),
@@ -96,8 +96,8 @@ VARIANTS = {
         [T(ID + "service/bussgeldverfahren", SCHEMA + "serviceOperator", ID + "org/bernkastel")],
         (ID + "service/bussgeldverfahren", "schema:serviceOperator", "at most one operator")),
     "bad-end-before-start": lambda kg: (
-        [is_sp(DURING, TIME + "hasEnd")], [T(DURING, TIME + "hasEnd", INSTANT)],
-        (DURING, "", "ends (1994-02-28) before it begins (2021-07-01)")),
+        [is_sp(DURING, TIME + "hasEnd")], [T(DURING, TIME + "hasEnd", ID + "date/1975")],
+        (DURING, "", "ends (1975-12-31) before it begins (1994-02-24)")),
     # one or more per supported construct
     "datatype-string-for-integer": lambda kg: (
         [is_sp(POP, SCHEMA + "value")], [T(POP, SCHEMA + "value", lit("12"))],
@@ -123,7 +123,7 @@ VARIANTS = {
     "minCount-title": lambda kg: (
         [is_sp(SOURCE, DCT + "title")], [], (SOURCE, "dct:title", "exactly one title")),
     "xone-two-precisions": lambda kg: (
-        [], [T(INSTANT, TIME + "inXSDDate", lit("1994-02-01", "date"))],
+        [], [T(INSTANT, TIME + "inXSDDate", lit("2021-07-01", "date"))],
         (INSTANT, "", "exactly one date, at day, month or year precision")),
     "xone-none": lambda kg: (
         [is_sp(INSTANT, TIME + "inXSDgYearMonth")], [],
@@ -157,7 +157,7 @@ VARIANTS = {
         [is_sp(AMOUNT, SCHEMA + "currency")], [T(AMOUNT, SCHEMA + "currency", lit("eur"))],
         (AMOUNT, "schema:currency", "ISO 4217")),
     "lessThanOrEquals": lambda kg: (
-        [is_sp(INSTANT, IKZ + "earliestDate")], [T(INSTANT, IKZ + "earliestDate", lit("1994-03-05", "date"))],
+        [is_sp(INSTANT, IKZ + "earliestDate")], [T(INSTANT, IKZ + "earliestDate", lit("2021-08-05", "date"))],
         (INSTANT, "ikz:earliestDate", "not after its latest date")),
 }
 
