@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import namespaces as ns
+from .dates import parse_date
 from .errors import InputError
 from .levels import UNIT_TYPES, peer_level
 
@@ -123,11 +124,10 @@ class Cooperation:
 
     @property
     def start(self) -> str | None:
-        """Its founding, else the earliest start of a member (dates compared as written, year first)."""
+        """Its founding, else the earliest start of a member (by the order of :class:`ikz_graph.dates.Date`)."""
         if self.founded:
             return self.founded
-        dated = sorted(s for s in self.members.values() if s)
-        return dated[0] if dated else None
+        return _earliest(self.members.values())
 
 
 @dataclass
@@ -234,6 +234,12 @@ class Coverage:
                 "memberships_without_start": self.undated(), "single_source": self.single_source}
 
 
+def _earliest(values) -> str | None:
+    """The earliest of dates written as the records write them (``2021``, ``2021-07``, ``2021-07-01``)."""
+    dated = [v for v in values if v]
+    return str(min(parse_date(v) for v in dated)) if dated else None
+
+
 def _str(v: Any) -> str | None:
     return None if v is None else str(v)
 
@@ -257,8 +263,7 @@ def _read_cooperations(source: SparqlSource, units: dict[str, dict]) -> tuple[li
         memberships.append(m)
         if org in coops:
             c = coops[org]
-            prev = c.members.get(unit)
-            c.members[unit] = min(x for x in (prev, m["start"]) if x) if (prev or m["start"]) else None
+            c.members[unit] = _earliest((c.members.get(unit), m["start"]))
     return list(coops.values()), memberships
 
 
