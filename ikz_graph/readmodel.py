@@ -83,6 +83,7 @@ ENTITY_CLASSES: tuple[tuple[str, str], ...] = tuple(
     [(t.cls, t.kind) for t in dict((t.cls, t) for t in UNIT_TYPES.values()).values()] + [
         (ns.IKZ + "ModelProject", "model project"),
         (ns.IKZ + "ProjectPhase", "phase"),
+        (ns.IKZ + "CooperationNetwork", "cooperation network"),
         (ns.IKZ + "Ministry", "ministry"),
         (ns.IKZ + "StateAuthority", "ministry"),
         (ns.IKZ + "MunicipalUmbrellaAssociation", "association"),
@@ -481,9 +482,7 @@ SELECT ?e ?key ?seat ?state ?pop ?popDate ?area WHERE {{
 }} ORDER BY ?e DESC(?popDate) ?pop ?area"""
 _Q_FACTS = """
 SELECT ?e ?founded ?seat ?description ?start ?end ?amount ?date ?phase ?sites WHERE {
-  VALUES ?class { ikz:ModelProject ikz:ProjectPhase ikz:SharedInstitution cpsv:PublicService ikz:Grant
-                  ikz:Zweckverband ikz:PlanningCommunity ikz:RegionalAssociation ikz:Association ikz:Company
-                  ikz:MunicipalUmbrellaAssociation ikz:Ministry org:Organization }
+  VALUES ?class { %s }
   ?e a ?class .
   OPTIONAL { ?e schema:foundingDate ?founded }
   OPTIONAL { ?e ikz:seat ?seat }
@@ -494,7 +493,8 @@ SELECT ?e ?founded ?seat ?description ?start ?end ?amount ?date ?phase ?sites WH
   OPTIONAL { ?e dct:date ?date }
   OPTIONAL { ?e ikz:phaseNumber ?phase }
   OPTIONAL { SELECT ?e (COUNT(?s) AS ?sites) WHERE { ?e ikz:site ?s } GROUP BY ?e }
-} ORDER BY ?e ?founded ?start ?end ?date ?amount ?description ?seat"""
+} ORDER BY ?e ?founded ?start ?end ?date ?amount ?description ?seat""" % " ".join(
+    f"<{c}>" for c, _ in ENTITY_CLASSES if c not in _UNIT_CLASS_SET)
 _Q_TASKS = """
 SELECT DISTINCT ?e ?task WHERE {
   ?e ikz:taskField|cv:thematicArea ?c . ?c skos:prefLabel ?task . FILTER(LANG(?task) = "en")

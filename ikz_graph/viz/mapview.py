@@ -94,8 +94,9 @@ def _clusters(data, day) -> _Look:
         look.facts[iri] = list(an.facts.get(iri, []))
         look.short[iri] = f"cluster {c + 1}: {an.names.get(c, '')}"
         sizes[c] = sizes.get(c, 0) + 1
-    look.legend = [{"fill": CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)], "label": f"{c + 1}: {an.names.get(c, '')}"}
-                   for c in sorted(sizes)]
+    # counted by the units of the cluster, not by colour: the colours repeat after a dozen clusters
+    look.legend = [{"fill": CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)], "label": f"{c + 1}: {an.names.get(c, '')}",
+                    "of": {iri for iri, k in an.clusters.items() if k == c}} for c in sorted(sizes)]
     return look
 
 
@@ -184,7 +185,7 @@ def _frame(areas: list[Area]) -> tuple[float, Any, float, tuple[float, float, fl
 
 def _assemble(areas: list[Area], look: _Look, title: str, level: str, mode: str, day, ents) -> MapGraph:
     _, to_xy, height, vb = _frame(areas)
-    out, counts = [], {"own": 0, "inherited": 0, "blank": 0}
+    out, counts, shown = [], {"own": 0, "inherited": 0, "blank": 0}, []   # shown: the unit whose value each area shows
     for a in areas:
         own = a.iri in look.fill
         via = a.kreis if (not own and level == "gemeindeverband" and a.kreis in look.fill) else None
@@ -193,6 +194,7 @@ def _assemble(areas: list[Area], look: _Look, title: str, level: str, mode: str,
         if via and mode != "cluster" and fill not in ("url(#hatch)",):
             fill = MAP_INHERITED if mode == "project" else fill
         counts["own" if own else "inherited" if via else "blank"] += 1
+        shown.append(src)
         out.append(_area(a, svg_path(a.wkt, to_xy), look, src, via, fill, ents))
     legend = list(look.legend)
     if level == "gemeindeverband" and counts["inherited"]:
@@ -208,7 +210,10 @@ def _assemble(areas: list[Area], look: _Look, title: str, level: str, mode: str,
         whys = "; ".join(sorted({why for _, why in off}))
         legend.append({"fill": "", "note": True, "label": f"Not on the map and not scored ({whys}): {names}."})
     for item in legend:
-        if "count" not in item and not item.get("note"):
+        of = item.pop("of", None)
+        if of is not None:
+            item["count"] = sum(1 for src in shown if src in of)
+        elif "count" not in item and not item.get("note"):
             item["count"] = sum(1 for a in out if a["fill"] == item["fill"])
     legend = [item for item in legend if item.get("count", 1)]
     return MapGraph(title, level, mode, MAP_WIDTH, float(height), vb, out, legend, look.scale, look.notes, day,

@@ -18,6 +18,7 @@ KINDS: dict[str, dict[str, str]] = {
     "foreign region": {"color": "#bab0ac", "shape": "dot"},
     "model project": {"color": "#e15759", "shape": "star"},
     "phase": {"color": "#ff9da7", "shape": "triangle"},
+    "cooperation network": {"color": "#d37295", "shape": "star"},
     "formal body": {"color": "#59a14f", "shape": "hexagon"},
     "association": {"color": "#edc948", "shape": "triangleDown"},
     "institution or service": {"color": "#b07aa1", "shape": "diamond"},
