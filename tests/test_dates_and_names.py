@@ -103,7 +103,10 @@ def test_the_resolver_on_the_real_graph(kg):
     assert resolve_entity(kg, "Eifelkreis Bitburg-Prüm") == unit("07232")          # the official name
     assert resolve_entity(kg, "Landkreis Kusel") == unit("07336")
     assert resolve_entity(kg, "eifelkreis bitburg prum") == unit("07232")          # no umlaut, no hyphen
-    assert resolve_entity(kg, "Durkheim") == unit("07332")                         # a word of one name
+    assert resolve_entity(kg, "Idar") == unit("071340045")                         # a word of one name
+    with pytest.raises(AmbiguousName) as e:                                         # a word of several names
+        resolve_entity(kg, "Durkheim")
+    assert ns.ID + "unit/07332" in {iri for iri, _ in e.value.matches} and len(e.value.matches) > 1
 
 
 def test_ambiguity_lists_every_candidate(kg):

@@ -31,8 +31,13 @@ def _check_consistent(g):
 def test_overview_has_every_unit_and_the_bodies(kg):
     g = viz.build_view(kg, "overview")
     _check_consistent(g)
-    rlp = kg.query("SELECT ?u WHERE { ?u ikz:inState state:07 }").rows
-    assert {r["u"] for r in rlp} <= _ids(g)
+    # every district and kreisfreie Stadt of the state, tied or not, and every unit of any level with a tie
+    rlp = kg.query("SELECT ?u WHERE { ?u ikz:inState state:07 . VALUES ?c { ikz:Landkreis ikz:KreisfreieStadt } "
+                   "?u a ?c }").rows
+    assert len(rlp) == 36 and {r["u"] for r in rlp} <= _ids(g)
+    tied = kg.query("SELECT DISTINCT ?u WHERE { ?m org:member ?u . ?u ikz:officialKey ?k }").rows
+    assert len(tied) > 150 and {r["u"] for r in tied} <= _ids(g)
+    assert UNIT + "071" not in _ids(g)      # the Regierungsbezirk Koblenz takes part in nothing
     kinds = {n["kind"] for n in g.nodes}
     assert {"district", "city", "model project", "formal body", "institution or service", "ministry",
             "association"} <= kinds
@@ -80,7 +85,14 @@ def test_unit_view_is_the_ego_network(kg):
     assert ego in ids and next(n for n in g.nodes if n["id"] == ego).get("focus")
     assert {BODY + "emh", BODY + "art", BODY + "irt", BODY + "plg-region-trier"} <= ids
     assert UNIT + "07211" in ids        # Trier: co-member of A.R.T.
-    assert UNIT + "07340" not in ids    # Südwestpfalz: no tie
+    # the units drawn are the ego, its neighbours and the co-members of its bodies, nothing else
+    rows = kg.query("SELECT DISTINCT ?u WHERE { { ?m org:member unit:07233 ; org:organization ?o . "
+                    "?n org:organization ?o ; org:member ?u } UNION { unit:07233 geo:sfTouches ?u } "
+                    "?u ikz:officialKey ?k }").rows
+    near = {r["u"] for r in rows}
+    units = {n["id"] for n in g.nodes if n["key"]}
+    assert UNIT + "07340" in near and units <= near | {ego}    # Südwestpfalz: co-member of the school-milk office
+    assert UNIT + "07340026" not in units and UNIT + "07340026" not in near  # Kröppen: no tie to Vulkaneifel
     contiguity = [e for e in g.edges if e["tie"] == "contiguity"]
     assert contiguity and all(ego in (e["from"], e["to"]) for e in contiguity)
 
@@ -112,7 +124,7 @@ def test_transfer_view_colours_candidates_by_score(kg):
     assert colour[best.unit] == viz.SCORE_COLOURS[-1] and colour[worst.unit] == viz.SCORE_COLOURS[0]
     assert all(colour[p] == viz.PARTICIPANT_COLOUR for p in t.participants)
     tip = next(n["tip"] for n in g.nodes if n["id"] == best.unit)
-    assert "Score 0.847" in tip and html.escape(best.explanation) in tip
+    assert f"Score {best.score:.3f}:" in tip and html.escape(best.explanation) in tip
     assert g.score_legend["max"] == round(best.score, 3)
 
 
@@ -327,3 +339,16 @@ def test_every_unit_kind_of_the_levels_has_a_style():
     from ikz_graph.viz.styles import KINDS
 
     assert [k for k in UNIT_KINDS if k not in KINDS] == []
+
+
+def test_every_organisation_type_of_the_records_is_drawn_with_a_style():
+    """Regression: the pilot programme's Kooperationsverbünde (ikz:CooperationNetwork) were not drawn,
+    so the units tied only through one were missing from the overview and their clusters from its legend."""
+    from ikz_graph.readmodel import ENTITY_CLASSES
+    from ikz_graph.schema import ORG_TYPES
+    from ikz_graph.viz.styles import KINDS
+
+    drawn = dict(ENTITY_CLASSES)
+    # a council's committees are part of one unit, not a cooperation: they are not drawn
+    assert [t for t, cls in ORG_TYPES.items() if cls not in drawn] == ["committee"]
+    assert [k for k in drawn.values() if k not in KINDS] == []

@@ -38,10 +38,17 @@ def test_the_national_kreis_map_draws_every_kreis_on_its_boundary(kg_de):
     svg = viz.map_svg(m)
     assert svg.count('class="area') == n and "© GeoBasis-DE / BKG 2021 (Daten verändert)" in svg
     assert "Destatis" in svg and "dl-de/by-2-0" in svg
-    # coloured by the clusters of the network analysis: as many legend rows as clusters, plus the rest
+    # coloured by the clusters of the network analysis: one legend row per cluster with a Kreis on the
+    # map (clusters of Verbandsgemeinden and Gemeinden alone have none), counted by its Kreise, plus the rest
     an = ikz_graph.analyze(kg_de)
-    assert [i["label"] for i in m.legend[:len(an.clusters)]] == [f"{c.number}: {c.name}" for c in an.clusters]
-    assert m.legend[-1]["label"] == "not in the cooperation network" and m.legend[-1]["count"] == 400 - len(an.graph)
+    ids = {a["id"] for a in m.areas}
+    on_map = {c.number: sum(1 for u in an.graph if an.graph.nodes[u]["cluster"] == c.number and u in ids)
+              for c in an.clusters}
+    rows = [(i["label"], i["count"]) for i in m.legend[:-1]]
+    assert rows == [(f"{c.number}: {c.name}", on_map[c.number]) for c in an.clusters if on_map[c.number]]
+    assert len(rows) >= 4 and len(rows) < len(an.clusters)
+    assert m.legend[-1]["label"] == "not in the cooperation network"
+    assert m.legend[-1]["count"] == 400 - len(ids & set(an.graph)) == 400 - sum(on_map.values())
     assert len(viz.render_map(m).encode("utf-8")) < 3_000_000
 
 
