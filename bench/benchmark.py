@@ -245,14 +245,13 @@ def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str,
     st: dict[str, Any] = {}
 
     def build(info):
-        from ikz_graph.build import build_triples
-        from ikz_graph.graph import concepts_by_scheme, load_ontology
-        from ikz_graph.records import load_records
+        from ikz_graph.base import scope
+        from ikz_graph.graph import load_ontology
+        from ikz_graph.pipeline import graph_triples
         from rdflib_source import RdflibSource
 
         onto = load_ontology()
-        records = load_records(data_dir, concepts_by_scheme(onto))
-        st["src"] = RdflibSource(set(onto) | set(build_triples(records)))
+        st["src"] = RdflibSource(set(onto) | graph_triples(data_dir, onto, scope(None)))
         info["triples"] = len(st["src"])
 
     def validate(info):

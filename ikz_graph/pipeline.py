@@ -10,7 +10,10 @@ building again. ``kg.origin`` says which happened.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+
+from pyoxigraph import Triple
 
 from . import namespaces as ns
 from .base import base_files, base_triples, read_base, register, scope
@@ -24,7 +27,7 @@ from .records import load_records
 from .schema import Records
 from . import storecache
 
-__all__ = ["load", "input_files"]
+__all__ = ["load", "input_files", "graph_triples"]
 
 
 def input_files(data_dir: str | Path, ontology: str | Path | None, chosen: str) -> list[Path]:
@@ -46,6 +49,26 @@ def referenced(records: Records, known: dict[str, RegisterUnit]) -> frozenset[st
     return frozenset(found)
 
 
+def graph_triples(data_dir: str | Path, onto: Iterable[Triple], chosen: str) -> set[Triple]:
+    """The data triples of the graph in scope ``chosen``: the curated records, checked against the
+    ontology's concepts and the register, and the official base layer of that scope."""
+    data_dir = Path(data_dir)
+    with stage("Reading and checking records"):
+        known = register(data_dir)
+        records = load_records(data_dir, concepts_by_scheme(onto), register=known)
+    with stage("Building triples"):
+        triples = build_triples(records)
+    layer = read_base(data_dir, chosen, referenced(records, known))
+    if layer is not None:
+        with stage("Building the official base layer"):
+            curated = {ns.DATA_PREFIXES["unit"] + (r.get("key") or "") for r in records["units"]}
+            curated |= {ns.DATA_PREFIXES["state"] + r.get("key") for r in records["states"]}
+            sources = {r.get("id") for r in records["sources"]}
+            extra, _skipped = base_triples(layer, sources, curated)
+            triples |= extra
+    return triples  # the records are freed on return (memory at a million triples)
+
+
 def load(data_dir: str | Path | None = None, ontology: str | Path | None = None, base: str | None = None) -> KnowledgeGraph:
     """Read, check and build ontology and data; raise :class:`~ikz_graph.errors.DataError` on any problem.
 
@@ -65,20 +88,7 @@ def load(data_dir: str | Path | None = None, ontology: str | Path | None = None,
             kg.origin = "cache"
             return kg
     with gc_paused():
-        with stage("Reading and checking records"):
-            known = register(data_dir)
-            records = load_records(data_dir, concepts_by_scheme(onto), register=known)
-        with stage("Building triples"):
-            triples = build_triples(records)
-        layer = read_base(data_dir, chosen, referenced(records, known))
-        if layer is not None:
-            with stage("Building the official base layer"):
-                curated = {ns.DATA_PREFIXES["unit"] + (r.get("key") or "") for r in records["units"]}
-                curated |= {ns.DATA_PREFIXES["state"] + r.get("key") for r in records["states"]}
-                sources = {r.get("id") for r in records["sources"]}
-                extra, _skipped = base_triples(layer, sources, curated)
-                triples |= extra
-        del records  # the store is built next: free the records first (memory at a million triples)
+        triples = graph_triples(data_dir, onto, chosen)
         if key is None:
             with stage(f"Loading {len(triples)} triples into the store"):
                 return KnowledgeGraph(onto, triples)
