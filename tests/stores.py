@@ -146,6 +146,10 @@ def _launch(cmd: list[str], log: Path, probe: str, timeout: float, what: str, en
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Seconds Comunica works on one query before it gives up (its --timeout).
+COMUNICA_TIMEOUT = 300
+
+
 def start_comunica(folder: Path, source: Path):
     """Start Comunica's SPARQL endpoint over the RDF file ``source``, on 127.0.0.1; return (Store, process).
 
@@ -158,7 +162,7 @@ def start_comunica(folder: Path, source: Path):
     port = free_port()
     env = {**os.environ, "NODE_OPTIONS": f"--require {ROOT / 'scripts' / 'comunica' / 'listen-local.js'}"}
     base = f"http://127.0.0.1:{port}"
-    proc, took = _launch([str(exe), str(source), "--port", str(port), "--timeout", "300"], folder / "comunica.log",
+    proc, took = _launch([str(exe), str(source), "--port", str(port), "--timeout", str(COMUNICA_TIMEOUT)], folder / "comunica.log",
                          base + "/sparql?query=ASK%7B%7D", 90, "Comunica", env, "scripts/install-comunica.sh")
     return Store("comunica", base + "/sparql", "", "", {}, took), proc
 
