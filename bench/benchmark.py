@@ -10,7 +10,11 @@ project's own data/ folder), then every run of every mode is a fresh subprocess 
 (``time.perf_counter``) and the peak resident memory of the process during that step (the kernel's
 high-water mark VmHWM, reset before each step through ``/proc/self/clear_refs``; where that does
 not work, a thread sampling VmRSS every 5 ms). The table printed on stdout shows the median of the
-runs. Nothing is asserted about speed: performance is measured, not assumed.
+runs with their min–max, a step stopped by --timeout as a lower bound (``> N s``), and the growth
+exponent of each ikz step against the triple count between consecutive sizes. The modes are
+interleaved run by run (run 1 of every mode, then run 2, ...) and the load average is recorded at
+the start and end of the benchmark and of every run. Nothing is asserted about speed: performance
+is measured, not assumed.
 
 Modes:
 
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import shutil
@@ -365,8 +370,8 @@ def _steps_selftest(bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
 def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: dict, label: str,
            emit: Callable[[dict], None]) -> None:
     """Run the steps of ``mode`` once, in order; ``emit`` gets one record per event, as it happens:
-    ``{"mode", "memory"}`` first, ``{"start": step}`` before and ``{"step", "seconds", "peak_mb",
-    "info"[, "error"]}`` after each step, ``{"fatal": text}`` when nothing more can run, and
+    ``{"mode", "memory"}`` first, ``{"start": step, "t": wall clock}`` before and ``{"step", "seconds",
+    "peak_mb", "info"[, "error"]}`` after each step, ``{"fatal": text}`` when nothing more can run, and
     ``{"done": true}`` at the end. Streaming lets the parent keep the finished steps of a run it
     has to stop (--timeout)."""
     from ikz_graph.progress import Progress
@@ -394,7 +399,7 @@ def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: di
                 fn(info)
                 bar.advance()
                 continue
-            emit({"start": name})
+            emit({"start": name, "t": time.time()})   # the parent's bound on a step it stops
             err = None
             with meter:
                 t0 = time.perf_counter()
@@ -414,20 +419,22 @@ def worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench: di
     emit({"done": True})
 
 
-def read_events(text: str, timeout: float | None = None) -> dict:
+def read_events(text: str, timeout: float | None = None, stopped_at: float | None = None) -> dict:
     """Turn the worker's event lines into ``{"mode", "memory", "steps"[, "fatal"][, "timeout"]}``.
 
     A run without its ``done`` line was stopped: the step it was in is recorded as failed with a
-    timeout (when ``timeout`` is given) and the steps after it are missing.
+    timeout (when ``timeout`` is given) and the steps after it are missing. That step keeps
+    ``"lower_bound_s"``, how long it had run when stopped: ``stopped_at`` (the wall clock when the
+    parent stopped the worker) minus the step's start stamp, or ``timeout`` when either is unknown.
     """
     out: dict[str, Any] = {"mode": "", "memory": "", "steps": []}
-    running, done = None, False
+    running, started, done = None, None, False
     for line in text.splitlines():
         if not line.strip():
             continue
         ev = json.loads(line)
         if "start" in ev:
-            running = ev["start"]
+            running, started = ev["start"], ev.get("t")
         elif "step" in ev:
             out["steps"].append(ev)
             running = None
@@ -441,8 +448,11 @@ def read_events(text: str, timeout: float | None = None) -> dict:
         if timeout is not None:
             out["timeout"] = timeout
             if running:
+                bound = (max(0.0, stopped_at - started) if stopped_at is not None and started is not None
+                         else float(timeout))
                 out["steps"].append({"step": running, "seconds": None, "peak_mb": None, "info": {},
-                                     "error": f"timeout: still running after {timeout:g} s (--timeout)"})
+                                     "error": f"timeout: still running after {timeout:g} s (--timeout)",
+                                     "lower_bound_s": bound})
         else:
             out["fatal"] = f"the worker stopped during {running or 'its start'}"
     return out
@@ -477,25 +487,40 @@ def pipeline_steps(steps: list[str], mode: str) -> list[str]:
     return ["build"] + qs + ([] if mode == "floor" else [s for s in PIPELINE_EXTRA if s in steps])
 
 
+def spread(values: list[float]) -> list[float] | None:
+    """``[min, max]`` of the values when there are two or more, else None (nothing to spread)."""
+    vals = [v for v in values if v is not None]
+    return [min(vals), max(vals)] if len(vals) > 1 else None
+
+
 def aggregate(runs: list[dict]) -> dict[str, dict]:
-    """Medians over the runs of one mode at one size: {step: {seconds, peak_mb, n, errors, info}},
-    plus a ``pipeline`` entry whose time is the median of the per-run sums and whose peak is the
-    median of the per-run maxima."""
+    """Medians over the runs of one mode at one size: {step: {seconds, spread, peak_mb, n, errors,
+    info, lower_bound}}, plus a ``pipeline`` entry whose time is the median of the per-run sums and
+    whose peak is the median of the per-run maxima.
+
+    ``spread`` is ``[min, max]`` of the seconds over the runs (None with fewer than two);
+    ``lower_bound`` is, for a step that no run finished but some run was stopped in by --timeout,
+    the median of how long it had run when stopped (else None).
+    """
     order: list[str] = []
     per: dict[str, dict] = {}
     for r in runs:
         for s in r["steps"]:
             if s["step"] not in per:
                 order.append(s["step"])
-                per[s["step"]] = {"seconds": [], "peak_mb": [], "errors": [], "info": s.get("info", {})}
+                per[s["step"]] = {"seconds": [], "peak_mb": [], "errors": [], "bounds": [],
+                                  "info": s.get("info", {})}
             d = per[s["step"]]
             if "error" in s:
                 d["errors"].append(s["error"])
+                if s.get("lower_bound_s") is not None:
+                    d["bounds"].append(s["lower_bound_s"])
             else:
                 d["seconds"].append(s["seconds"])
                 d["peak_mb"].append(s["peak_mb"])
-    out = {k: {"seconds": median(v["seconds"]), "peak_mb": median(v["peak_mb"]), "n": len(v["seconds"]),
-               "errors": sorted(set(v["errors"])), "info": v["info"], "runs_seconds": v["seconds"]}
+    out = {k: {"seconds": median(v["seconds"]), "spread": spread(v["seconds"]), "peak_mb": median(v["peak_mb"]),
+               "n": len(v["seconds"]), "errors": sorted(set(v["errors"])), "info": v["info"],
+               "runs_seconds": v["seconds"], "lower_bound": None if v["seconds"] else median(v["bounds"])}
            for k, v in per.items()}
     mode = runs[0]["mode"] if runs else ""
     pipe = pipeline_steps(order, mode)
@@ -510,10 +535,19 @@ def aggregate(runs: list[dict]) -> dict[str, dict]:
     if any("timeout" in r for r in runs):
         failed = True
     if runs and "build" in per:
-        out["pipeline"] = {"seconds": median(sums), "peak_mb": median(peaks), "n": len(runs),
+        out["pipeline"] = {"seconds": median(sums), "spread": spread(sums), "peak_mb": median(peaks),
+                           "n": len(runs),
                            "errors": ["some pipeline steps failed (time is a lower bound)"] if failed else [],
-                           "info": {"steps": pipe}, "runs_seconds": sums}
+                           "info": {"steps": pipe}, "runs_seconds": sums, "lower_bound": None}
     return out
+
+
+def load_average() -> list[float] | None:
+    """The machine's 1, 5 and 15 minute load averages (``os.getloadavg``), None where unavailable."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
 
 
 def machine() -> dict[str, Any]:
@@ -594,14 +628,15 @@ def run_worker(mode: str, data_dir: Path, out_dir: Path, ttl: Path | None, bench
         shutil.rmtree(cache, ignore_errors=True)
         env = dict(os.environ, IKZ_GRAPH_BASE=bench.get("base", "none"), IKZ_GRAPH_CACHE=str(cache))
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
-        timed_out = False
+        timed_out, stopped_at = False, None
         try:
             stdout, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            stopped_at = time.time()          # the running step ran at least until here
             proc.kill()
             stdout, _ = proc.communicate()
             timed_out = True
-        result = read_events(Path(res).read_text(encoding="utf-8"), timeout if timed_out else None)
+        result = read_events(Path(res).read_text(encoding="utf-8"), timeout if timed_out else None, stopped_at)
         if "fatal" in result:
             raise BenchError(f"{label}: {result['fatal']}")
         if not timed_out and proc.returncode != 0:
@@ -631,42 +666,129 @@ def fmt_mb(v: float | None) -> str:
     return "–" if v is None else f"{v:.0f}"
 
 
-def fmt_ratio(a: float | None, b: float | None) -> str:
-    if a is None or b is None or b <= 0:
+def fmt_ratio(a: float | None, b: float | None, a_lower: bool = False, b_lower: bool = False) -> str:
+    """``a ÷ b`` as ``1.23×`` (``12×`` from 10 up), with ``≥`` when ``a`` is a lower bound and ``≤``
+    when ``b`` is; ``–`` when either is missing or both are lower bounds (nothing is known then)."""
+    if a is None or b is None or b <= 0 or (a_lower and b_lower):
         return "–"
     r = a / b
-    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+    mark = "≥" if a_lower else ("≤" if b_lower else "")
+    return mark + (f"{r:.2f}×" if r < 10 else f"{r:.0f}×")
 
 
-def _cell(agg: dict | None, step: str) -> tuple[str, str, float | None, float | None]:
+def fmt_spread(sp: list[float] | None) -> str:
+    """`` (1.20–1.31)`` for a ``[min, max]`` spread, empty for None (a single run)."""
+    return "" if not sp else f" ({fmt_s(sp[0])}–{fmt_s(sp[1])})"
+
+
+def fmt_load(load: list[float] | None) -> str:
+    """The 1, 5 and 15 minute load averages as ``0.52/0.40/0.30``; ``unknown`` when not recorded."""
+    return "unknown" if not load else "/".join(f"{x:.2f}" for x in load)
+
+
+def _bounded(v: float | None, lower: bool) -> str:
+    """Seconds as in the table, with ``≥`` when they are a lower bound."""
+    return ("≥" if lower else "") + fmt_s(v)
+
+
+def _value(agg: dict | None, step: str) -> tuple[float | None, bool]:
+    """The seconds of ``step`` and whether they are only a lower bound: the pipeline when some of its
+    steps failed, a step stopped by --timeout (how long it had run); ``(None, False)`` when unknown."""
+    d = (agg or {}).get(step)
+    if d is None:
+        return None, False
+    if d["seconds"] is not None:
+        return d["seconds"], bool(step == "pipeline" and d["errors"])
+    if d.get("lower_bound") is not None:
+        return d["lower_bound"], True
+    return None, False
+
+
+def _cell(agg: dict | None, step: str) -> tuple[str, str, float | None, float | None, bool]:
+    """The seconds and MB cells of one step: ``(text s, text MB, seconds, peak MB, lower bound?)``."""
     if agg is None:
-        return "–", "–", None, None
+        return "–", "–", None, None, False
     d = agg.get(step)
     if d is None:
-        return "–", "–", None, None
-    if d["errors"] and d["seconds"] is None:
-        return ("timeout¹" if all(e.startswith("timeout") for e in d["errors"]) else "fails¹"), "–", None, None
-    mark = "≥" if (step == "pipeline" and d["errors"]) else ""
-    return mark + fmt_s(d["seconds"]), fmt_mb(d["peak_mb"]), d["seconds"], d["peak_mb"]
+        return "–", "–", None, None, False
+    v, lower = _value(agg, step)
+    if d["seconds"] is None:
+        if lower:
+            return f"> {fmt_s(v)} s", "–", v, None, True
+        if d["errors"]:   # a timeout without a bound: a report from before bounds were recorded
+            what = "timeout¹" if all(e.startswith("timeout") for e in d["errors"]) else "fails¹"
+            return what, "–", None, None, False
+    return _bounded(v, lower) + fmt_spread(d.get("spread")), fmt_mb(d["peak_mb"]), v, d["peak_mb"], lower
+
+
+def growth_exponent(t1: float | None, t2: float | None, n1: float | None, n2: float | None) -> float | None:
+    """``log(t2/t1) / log(n2/n1)``: how the time grows with the triple count (1 linear, 0 constant);
+    None when a value is missing or not positive, or both counts are equal."""
+    if None in (t1, t2, n1, n2) or min(t1, t2, n1, n2) <= 0 or n1 == n2:
+        return None
+    return math.log(t2 / t1) / math.log(n2 / n1)
+
+
+def _growth_cell(t1: float | None, lower1: bool, t2: float | None, lower2: bool, n1: float, n2: float) -> str:
+    e = growth_exponent(t1, t2, n1, n2)
+    if e is None or (lower1 and lower2):
+        return "–"
+    up = n2 > n1          # then the exponent rises with t2 and falls with t1
+    mark = ("≥" if up else "≤") if lower2 else (("≤" if up else "≥") if lower1 else "")
+    text = f"{e:.2f}"
+    return mark + ("0.00" if text == "-0.00" else text)
+
+
+def render_growth(report: dict) -> list[str]:
+    """The lines of the table "Growth exponents (ikz)": per ikz step (named queries and the pipeline
+    included) the exponent of its time against the triple count between consecutive sizes that ran;
+    no lines when fewer than two sizes ran."""
+    res, triples = report["results"], report.get("triples", {})
+    sizes = [s for s in report["sizes"] if res.get(s, {}).get("ikz") and triples.get(s)]
+    if len(sizes) < 2:
+        return []
+    steps: list[str] = []
+    for s in sizes:
+        steps += [k for k in res[s]["ikz"] if k != "pipeline" and k not in steps]
+    pairs = list(zip(sizes, sizes[1:]))
+    lines = ["", "Growth exponents (ikz): log(t₂/t₁) ÷ log(n₂/n₁) of the step's time t against the triple "
+                 "count n between consecutive sizes (1 = linear, 0 = constant, 2 = quadratic; ≥ or ≤ where a "
+                 "time is a lower bound, – where it is missing at either size).",
+             "",
+             "| step | " + " | ".join(f"{a}→{b}" for a, b in pairs) + " |",
+             "|---|" + "--:|" * len(pairs)]
+    for step in steps + ["pipeline"]:
+        cells = []
+        for a, b in pairs:
+            (t1, l1), (t2, l2) = _value(res[a]["ikz"], step), _value(res[b]["ikz"], step)
+            cells.append(_growth_cell(t1, l1, t2, l2, triples[a], triples[b]))
+        label = "**pipeline**³" if step == "pipeline" else step
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def render(report: dict) -> str:
-    """The one markdown table, its header and notes, and the target lines."""
+    """The one markdown table, its header and notes, the growth exponents and the target lines."""
     m = report["machine"]
     sizes = report["sizes"]
     res = report["results"]
+    load = report.get("load") or {}
     lines = [
         "# ikz-graph benchmark",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']:.1f} GB RAM, {m['system']}, Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
-        f"Date: {report['date']}. Runs per mode and size: {report['runs']} (medians; every run a fresh process). "
-        f"Peak memory: {report['memory_method']}.",
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ". "
+        f"Load average (1/5/15 min): {fmt_load(load.get('start'))} at the start, "
+        f"{fmt_load(load.get('end'))} at the end.",
+        f"Date: {report['date']}. Runs per mode and size: {report['runs']} (medians, with min–max in brackets when "
+        f"there is more than one run; every run a fresh process; modes interleaved run by run: run 1 of every mode, "
+        f"then run 2, …). Peak memory: {report['memory_method']}.",
         "Triples per size: " + ", ".join(f"{s} {report['triples'].get(s, 0):,}" for s in sizes) + ".",
         "",
         "| size | step | ikz s | ikz MB | rdflib s | rdflib MB | floor s | floor MB | ikz÷floor | rdflib÷ikz |",
         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
+    none = ("", "", None, None, False)
     errors: dict[str, set] = {}
     for size in sizes:
         r = res[size]
@@ -680,16 +802,17 @@ def render(report: dict) -> str:
                 rows.append(("validate: pySHACL direct on ikz.ttl²", None, None, None, None, shc, "pyshacl-direct"))
         rows.append(("**pipeline**³", ikz, "pipeline", rdf, "pipeline", flo, "pipeline"))
         for label, a, ak, b, bk, c, ck in rows:
-            a_s, a_m, a_v, _ = _cell(a, ak) if ak else ("", "", None, None)
-            b_s, b_m, b_v, _ = _cell(b, bk) if bk else ("", "", None, None)
-            c_s, c_m, c_v, _ = _cell(c, ck) if ck else ("", "", None, None)
+            a_s, a_m, a_v, _, a_lb = _cell(a, ak) if ak else none
+            b_s, b_m, b_v, _, b_lb = _cell(b, bk) if bk else none
+            c_s, c_m, c_v, _, c_lb = _cell(c, ck) if ck else none
             if rdf is None and bk:
                 b_s, b_m = "not run⁴", ""
             if ck == "pyshacl-direct":
-                ratio_if = fmt_ratio(ikz["validate"]["seconds"] if ikz and "validate" in ikz else None, c_v)
+                v_v, v_lb = _value(ikz, "validate")
+                ratio_if = fmt_ratio(v_v, c_v, v_lb, c_lb)
             else:
-                ratio_if = fmt_ratio(a_v, c_v)
-            ratio_ri = fmt_ratio(b_v, a_v)
+                ratio_if = fmt_ratio(a_v, c_v, a_lb, c_lb)
+            ratio_ri = fmt_ratio(b_v, a_v, b_lb, a_lb)
             if label.startswith("**"):
                 a_s, b_s, c_s = (f"**{x}**" if x not in ("", "–") and "not run" not in x else x for x in (a_s, b_s, c_s))
             lines.append(f"| {size} | {label} | {a_s} | {a_m} | {b_s} | {b_m} | {c_s} | {c_m} | {ratio_if} | {ratio_ri} |")
@@ -697,13 +820,16 @@ def render(report: dict) -> str:
                 if agg and key and key != "pipeline" and agg.get(key, {}).get("errors"):
                     errors.setdefault(f"{mode} {key}", set()).update(agg[key]["errors"])
     lines += ["", "Notes:",
-              "¹ the step raised an error or was stopped by --timeout in that mode (listed below); the pipeline "
-              "time then omits it and later steps (≥).",
+              "¹ the step raised an error in that mode (listed below). A step stopped by --timeout shows > N s, how "
+              "long it had run when it was stopped: a lower bound, so a ratio computed from it is ≥ (≤ when the "
+              "bound is the divisor), and a ratio of two lower bounds is not shown (–). The pipeline time then "
+              "omits that step and later ones (≥).",
               "² pySHACL run directly on the Turtle file of the ikz export (parsing included), same shapes and "
               "options as ikz_graph/shacl.py (inference none, advanced, warnings allowed): the reference for the "
               "SHACL target. The rdflib column's validate is pySHACL on the rdflib graph already in memory.",
               "³ pipeline = build + every named query + analyze + transfer + export:ttl (floor: load + the same "
-              "queries); time = median of per-run sums, memory = median of per-run peaks.",
+              "queries); time = median of per-run sums (min–max of those sums in brackets), memory = median of "
+              "per-run peaks.",
               f"⁴ rdflib's default in-memory store is run only up to --rdflib-max {report['rdflib_max']} (it would "
               "take far too long at larger sizes).",
               "Floor = raw pyoxigraph: Store.bulk_load of ikz.ttl, then the same queries with the same bound terms "
@@ -718,49 +844,75 @@ def render(report: dict) -> str:
         lines.append("Every named query returned the same number of rows in every mode that ran it.")
     for k in sorted(errors):
         lines.append(f"Error in {k}: {'; '.join(sorted(errors[k]))}")
+    lines += render_growth(report)
     lines += ["", "Targets:"] + [f"- {t}" for t in report["targets"]]
     return "\n".join(lines) + "\n"
 
 
 def check_targets(report: dict) -> list[str]:
+    """One line per target: PASS or FAIL when the measurements decide it, n/a when they do not (a size
+    not run, or a lower bound on the wrong side of the limit)."""
     sizes, res = report["sizes"], report["results"]
 
-    def get(size, mode, step):
-        d = res.get(size, {}).get(mode, {}).get(step)
-        return None if d is None or d["seconds"] is None else d
+    def get(size: str, mode: str, step: str) -> tuple[float | None, bool]:
+        return _value(res.get(size, {}).get(mode), step)
 
     out = []
     # pipeline within 3x of the floor, at 1m
     size = "1m" if "1m" in sizes else sizes[-1]
-    a, f = get(size, "ikz", "pipeline"), get(size, "floor", "pipeline")
+    (a, al), (f, fl) = get(size, "ikz", "pipeline"), get(size, "floor", "pipeline")
     where = "" if size == "1m" else f" (1m not run; measured at {size})"
-    if a and f:
-        r = a["seconds"] / f["seconds"]
-        ok = ("PASS" if r <= 3 else "FAIL") if size == "1m" else "n/a"
+    if a is not None and f:
+        r = a / f
+        if size != "1m" or (al and fl):
+            ok = "n/a"
+        elif al:                  # r is a lower bound: it can only prove a failure
+            ok = "FAIL" if r > 3 else "n/a"
+        elif fl:                  # r is an upper bound: it can only prove a pass
+            ok = "PASS" if r <= 3 else "n/a"
+        else:
+            ok = "PASS" if r <= 3 else "FAIL"
+        mark = "" if al and fl else ("≥" if al else ("≤" if fl else ""))
         out.append(f"{ok}: pipeline within 3× of the pyoxigraph floor at 1m{where}: "
-                   f"{fmt_s(a['seconds'])} s vs {fmt_s(f['seconds'])} s = {r:.2f}×")
+                   f"{_bounded(a, al)} s vs {_bounded(f, fl)} s = " + ("–" if al and fl else f"{mark}{r:.2f}×"))
     # rdflib at least 10x slower, at the largest size it ran
-    ran = [s for s in sizes if get(s, "rdflib", "pipeline")]
+    ran = [s for s in sizes if get(s, "rdflib", "pipeline")[0] is not None]
     if ran:
         s = ran[-1]
-        a, b = get(s, "ikz", "pipeline"), get(s, "rdflib", "pipeline")
-        r = b["seconds"] / a["seconds"]
-        lb = " (rdflib failed some steps: a lower bound)" if b["errors"] else ""
-        ok = "PASS" if r >= 10 else ("n/a" if b["errors"] else "FAIL")   # a lower bound below 10 proves nothing
+        (a, al), (b, bl) = get(s, "ikz", "pipeline"), get(s, "rdflib", "pipeline")
+        lb = (" (rdflib failed some steps: a lower bound)" if bl else "") + \
+             (" (ikz failed some steps: a lower bound)" if al else "")
+        if a:
+            r = b / a
+            if al and bl:
+                ok, text = "n/a", "–"
+            elif bl:              # a lower bound below 10 proves nothing
+                ok, text = ("PASS" if r >= 10 else "n/a"), f"≥{r:.1f}×"
+            elif al:              # an upper bound of 10 or more proves nothing
+                ok, text = ("FAIL" if r < 10 else "n/a"), f"≤{r:.1f}×"
+            else:
+                ok, text = ("PASS" if r >= 10 else "FAIL"), f"{r:.1f}×"
+        else:
+            ok, text = "n/a", "–"
         out.append(f"{ok}: at least 10× faster than rdflib's in-memory store "
-                   f"(measured at {s}, the largest size run on rdflib){lb}: {fmt_s(b['seconds'])} s vs "
-                   f"{fmt_s(a['seconds'])} s = {r:.1f}×")
+                   f"(measured at {s}, the largest size run on rdflib){lb}: {_bounded(b, bl)} s vs "
+                   f"{_bounded(a, al)} s = {text}")
     else:
         out.append("n/a: rdflib ÷ ikz: rdflib was not run")
     # validation no slower than pySHACL direct
-    parts, verdict = [], "PASS"
+    parts, verdicts = [], set()
     for s in sizes:
-        v, p = get(s, "ikz", "validate"), get(s, "pyshacl", "pyshacl-direct")
-        if v and p:
-            parts.append(f"{s} {fmt_s(v['seconds'])} s vs {fmt_s(p['seconds'])} s")
-            if v["seconds"] > p["seconds"]:
-                verdict = "FAIL"
-    out.append(f"{verdict if parts else 'n/a'}: validate no slower than pySHACL direct: " + ("; ".join(parts) or "not measured"))
+        (v, vl), (p, pl) = get(s, "ikz", "validate"), get(s, "pyshacl", "pyshacl-direct")
+        if v is not None and p is not None:
+            parts.append(f"{s} {_bounded(v, vl)} s vs {_bounded(p, pl)} s")
+            if not vl and v <= p:          # pySHACL took at least p: the pass holds
+                verdicts.add("PASS")
+            elif not pl and v > p:         # validate took at least v: the failure holds
+                verdicts.add("FAIL")
+            else:
+                verdicts.add("n/a")
+    verdict = "FAIL" if "FAIL" in verdicts else ("n/a" if "n/a" in verdicts or not parts else "PASS")
+    out.append(f"{verdict}: validate no slower than pySHACL direct: " + ("; ".join(parts) or "not measured"))
     # peak memory
     s = sizes[-1]
     peaks = [(d["peak_mb"], k) for k, d in res.get(s, {}).get("ikz", {}).items() if d["peak_mb"] is not None]
@@ -811,11 +963,13 @@ def main_parent(args) -> int:
 
     report: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                               "machine": machine(), "runs": args.runs, "sizes": sizes,
-                              "rdflib_max": args.rdflib_max, "results": {}, "raw": {}, "triples": {}}
+                              "rdflib_max": args.rdflib_max, "results": {}, "raw": {}, "triples": {},
+                              "load": {"start": load_average(), "end": None}}
     plan = []
     for size in sizes:
         # pySHACL is left out at the national size (it validates a few hundred thousand triples for hours)
         modes = ["ikz"] + (["rdflib"] if size in rdflib_sizes else []) + ["floor"] + (["pyshacl"] if size != "de" else [])
+        # modes interleaved run by run, so a drift of the machine's load spreads over every mode
         plan += [(size, run, mode) for run in range(1, args.runs + 1) for mode in modes]
     methods = set()
     timed_out: set[tuple[str, str]] = set()
@@ -831,14 +985,17 @@ def main_parent(args) -> int:
             label = f"[{i}/{len(plan)}] {size} {mode} run {run}/{args.runs}"
             if (size, mode) in timed_out:
                 continue          # the earlier run of this mode at this size did not finish in time
+            load_before = load_average()
             result = run_worker(mode, data_dir, out_dir, ttl if mode in ("floor", "pyshacl") else None, bench, label,
                                 args.timeout)
+            result["load"] = {"start": load_before, "end": load_average()}
             if "timeout" in result:
                 timed_out.add((size, mode))
             methods.add(result["memory"])
             report["raw"].setdefault(size, {}).setdefault(mode, []).append(result)
             if args.json:         # after every run, so an interrupted benchmark leaves its raw numbers
                 _write_json(args.json, {**report, "complete": False})
+        report["load"]["end"] = load_average()
     finally:
         if not keep:
             import shutil

@@ -211,8 +211,13 @@ def test_timeout_keeps_the_finished_steps(tmp_path):
     assert [s["step"] for s in r["steps"]] == ["alloc-200MB", "free", "idle"]
     assert r["steps"][0]["peak_mb"] >= 200 and "error" not in r["steps"][0]
     assert r["steps"][2]["error"].startswith("timeout: still running after 8 s")
+    # the stopped step stays as a lower bound: how long it had run, at most the whole run's time
+    bound = r["steps"][2]["lower_bound_s"]
+    assert 0 < bound <= 8 + 1
     agg = bench.aggregate([r])
-    assert agg["idle"]["seconds"] is None and bench._cell(agg, "idle")[0] == "timeout¹"
+    assert agg["idle"]["seconds"] is None and agg["idle"]["lower_bound"] == bound
+    assert bench._cell(agg, "idle")[0] == f"> {bench.fmt_s(bound)} s"
+    assert r["steps"][0]["seconds"] + bound <= 8 + 1          # the bound does not overlap the finished steps
 
 
 def test_a_worker_that_dies_is_an_error(tmp_path):
@@ -233,3 +238,147 @@ def test_synthetic_size_without_rdflib(tmp_path):
     assert all("not run⁴" in r for r in rows if "pySHACL direct" not in r)
     assert report["triples"]["rlp"] > 10_000
     assert "n/a: rdflib ÷ ikz: rdflib was not run" in p.stdout
+
+
+# --------------------------------------------------------------------------- rendering (hand-made reports)
+
+def _run(mode, seconds, stopped=None, bound=None):
+    """One run of ``mode``: ``seconds`` per finished step; ``stopped`` the step --timeout stopped after
+    ``bound`` seconds (the steps after it missing, as in a real stopped run)."""
+    steps = [{"step": k, "seconds": v, "peak_mb": 50.0, "info": {"triples": 1000} if k == "build" else {}}
+             for k, v in seconds.items()]
+    run = {"mode": mode, "memory": "VmHWM", "steps": steps}
+    if stopped:
+        steps.append({"step": stopped, "seconds": None, "peak_mb": None, "info": {}, "lower_bound_s": bound,
+                      "error": "timeout: still running after 60 s (--timeout)"})
+        run["timeout"] = 60.0
+    return run
+
+
+def _report(raw, triples=None, load=None):
+    """A report as main_parent makes it, from ``{size: {mode: [runs]}}``."""
+    sizes = list(raw)
+    report = {"date": "2025-01-01 00:00 UTC", "runs": max(len(r) for m in raw.values() for r in m.values()),
+              "machine": {"cpu": "Test CPU", "cores": 4, "ram_gb": 8.0, "system": "Linux 6", "python": "3.12.0",
+                          "versions": {"pyoxigraph": "0.4.0", "rdflib": "7.0.0"}},
+              "sizes": sizes, "rdflib_max": "100k", "raw": raw, "memory_method": "VmHWM",
+              "results": {s: {m: bench.aggregate(r) for m, r in modes.items()} for s, modes in raw.items()},
+              "triples": triples or {s: 1000 for s in sizes}, "row_mismatches": [],
+              "load": load or {"start": [0.5, 0.25, 0.75], "end": [1.5, 1.0, 0.75]}}
+    report["targets"] = bench.check_targets(report)
+    return report
+
+
+def _row(text, size, step):
+    """The cells of the main table's row of ``step`` at ``size``, by column name."""
+    head = ["size", "step", "ikz s", "ikz MB", "rdflib s", "rdflib MB", "floor s", "floor MB", "ikz÷floor",
+            "rdflib÷ikz"]
+    (line,) = [ln for ln in text.splitlines() if ln.startswith(f"| {size} | {step} |")]
+    return dict(zip(head, (c.strip() for c in line.strip("|").split("|"))))
+
+
+def _growth(text):
+    """The growth table: ``{step: [exponents]}``, or None when it is not there."""
+    if "Growth exponents (ikz)" not in text:
+        return None
+    part = text.split("Growth exponents (ikz)", 1)[1].split("Targets:", 1)[0]
+    rows = [ln for ln in part.splitlines() if ln.startswith("| ") and not ln.startswith("| step |")]
+    return {c[0]: c[1:] for c in ([x.strip() for x in ln.strip("|").split("|")] for ln in rows)}
+
+
+def test_read_events_bounds_the_stopped_step():
+    events = "\n".join(json.dumps(e) for e in [{"mode": "ikz", "memory": "VmHWM"}, {"start": "build", "t": 100.0},
+                                                {"step": "build", "seconds": 2.0, "peak_mb": 1.0, "info": {}},
+                                                {"start": "validate", "t": 102.5}])
+    r = bench.read_events(events, timeout=10.0, stopped_at=110.0)
+    assert r["timeout"] == 10.0 and r["steps"][-1]["step"] == "validate"
+    assert r["steps"][-1]["lower_bound_s"] == pytest.approx(7.5)
+    # no start stamp or no stop time: the --timeout value is all that is known
+    old = events.replace(', "t": 102.5', "")
+    assert bench.read_events(old, timeout=10.0, stopped_at=110.0)["steps"][-1]["lower_bound_s"] == 10.0
+    assert bench.read_events(events, timeout=10.0)["steps"][-1]["lower_bound_s"] == 10.0
+
+
+def test_timed_out_step_renders_as_a_lower_bound_and_so_do_its_ratios():
+    ikz = _run("ikz", {"build": 1.0, "validate": 2.0, "query:a": 0.5, "query:b": 0.5, "query:c": 0.5})
+    rdf = _run("rdflib", {"build": 4.0, "validate": 8.0, "query:a": 5.0}, stopped="query:b", bound=40.0)
+    flo = _run("floor", {"build": 0.5, "query:a": 0.25}, stopped="query:b", bound=3.0)
+    shc = _run("pyshacl", {}, stopped="pyshacl-direct", bound=30.0)
+    text = bench.render(_report({"data": {"ikz": [ikz], "rdflib": [rdf], "floor": [flo], "pyshacl": [shc]}}))
+    assert "timeout¹" not in text
+    b = _row(text, "data", "query:b")
+    assert b["rdflib s"] == "> 40.0 s" and b["floor s"] == "> 3.00 s"
+    assert b["rdflib÷ikz"] == "≥80×"             # the bound divided: at least
+    assert b["ikz÷floor"] == "≤0.17×"            # the bound as divisor: at most
+    v = _row(text, "data", "validate: pySHACL direct on ikz.ttl²")
+    assert v["floor s"] == "> 30.0 s" and v["ikz÷floor"] == "≤0.07×"
+    # every ratio from a bound carries its direction; those from two measured times do not
+    a = _row(text, "data", "query:a")
+    assert not re.match("[≥≤]", a["rdflib÷ikz"] + a["ikz÷floor"])
+    pipe = _row(text, "data", "**pipeline**³")
+    assert pipe["rdflib s"].startswith("**≥") and pipe["floor s"].startswith("**≥")
+    assert pipe["rdflib÷ikz"].startswith("≥")
+    assert pipe["ikz÷floor"].startswith("≤")
+    # steps after the stopped one did not run: no time, no ratio
+    c = _row(text, "data", "query:c")
+    assert c["rdflib s"] == "–" and c["rdflib÷ikz"] == "–"
+    # pySHACL ran at least 30 s, validate 2 s: the target is decided even so
+    assert "- PASS: validate no slower than pySHACL direct: data 2.00 s vs ≥30.0 s" in text
+
+
+def test_fmt_ratio_of_bounds():
+    assert bench.fmt_ratio(4.0, 2.0) == "2.00×"
+    assert bench.fmt_ratio(4.0, 2.0, a_lower=True) == "≥2.00×"
+    assert bench.fmt_ratio(4.0, 2.0, b_lower=True) == "≤2.00×"
+    assert bench.fmt_ratio(4.0, 2.0, True, True) == "–"       # two lower bounds bound nothing
+    assert bench.fmt_ratio(None, 2.0, b_lower=True) == "–"
+
+
+def test_spread_beside_the_median_with_two_or_more_runs_only():
+    runs = [_run("ikz", {"build": t, "query:a": q}) for t, q in ((1.0, 0.2), (1.5, 0.3), (3.0, 0.25))]
+    agg = bench.aggregate(runs)
+    assert agg["build"]["spread"] == [1.0, 3.0] and agg["build"]["seconds"] == 1.5
+    assert agg["pipeline"]["spread"] == [pytest.approx(1.2), pytest.approx(3.25)]
+    text = bench.render(_report({"data": {"ikz": runs}}))
+    assert _row(text, "data", "build / load")["ikz s"] == "1.50 (1.00–3.00)"
+    assert _row(text, "data", "query:a")["ikz s"] == "0.250 (0.200–0.300)"
+    assert re.fullmatch(r"\*\*1\.80 \(1\.20–3\.25\)\*\*", _row(text, "data", "**pipeline**³")["ikz s"])
+    one = bench.render(_report({"data": {"ikz": runs[:1]}}))
+    assert bench.aggregate(runs[:1])["build"]["spread"] is None
+    assert _row(one, "data", "build / load")["ikz s"] == "1.00"
+    assert "(" not in _row(one, "data", "**pipeline**³")["ikz s"]
+
+
+def test_growth_exponents_per_step_between_consecutive_sizes():
+    small = _run("ikz", {"build": 1.0, "query:a": 0.3, "query:b": 0.1})
+    big = _run("ikz", {"build": 2.0, "query:a": 0.3, "query:b": 0.4})
+    huge = _run("ikz", {"build": 8.0, "query:a": 0.3}, stopped="query:b", bound=0.8)
+    text = bench.render(_report({"data": {"ikz": [small]}, "rlp": {"ikz": [big]}, "100k": {"ikz": [huge]}},
+                                triples={"data": 1000, "rlp": 2000, "100k": 4000}))
+    g = _growth(text)
+    assert "| step | data→rlp | rlp→100k |" in text
+    assert g["build"] == ["1.00", "2.00"]          # time doubles with the triples: linear; then quadratic
+    assert g["query:a"] == ["0.00", "0.00"]        # constant
+    assert g["query:b"] == ["2.00", "≥1.00"]       # stopped at 100k after 0.8 s: at least linear
+    assert "**pipeline**³" in g
+    assert text.index("Growth exponents (ikz)") > text.index("| data | build / load |")
+    assert bench.growth_exponent(1.0, 2.0, 1000, 2000) == pytest.approx(1.0)
+    assert bench.growth_exponent(1.0, 2.0, 1000, 1000) is None
+
+
+def test_no_growth_table_with_one_size():
+    text = bench.render(_report({"data": {"ikz": [_run("ikz", {"build": 1.0, "query:a": 0.3})]}}))
+    assert _growth(text) is None
+
+
+def test_header_states_the_load_and_the_run_order():
+    text = bench.render(_report({"data": {"ikz": [_run("ikz", {"build": 1.0})]}},
+                                load={"start": [0.5, 0.25, 0.75], "end": [1.5, 1.0, 0.75]}))
+    header = text.split("\n\n| size |", 1)[0]
+    assert "Load average (1/5/15 min): 0.50/0.25/0.75 at the start, 1.50/1.00/0.75 at the end" in header
+    assert "modes interleaved run by run" in header
+    old = _report({"data": {"ikz": [_run("ikz", {"build": 1.0})]}})
+    del old["load"]                                  # a report written before the load was recorded
+    assert "Load average (1/5/15 min): unknown at the start" in bench.render(old)
+    la = bench.load_average()
+    assert la is None or (len(la) == 3 and all(x >= 0 for x in la))
