@@ -337,6 +337,29 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
                     _software(), sorted(fields))
 
 
+def _pair_fits(t: Transfer, units: list[str]) -> dict[tuple[str, str], float]:
+    """Pairwise fit within ``units``: the score of b with participants [a], ``link`` scaled over
+    ``units``. Kept by the transfer, so groups of every size share it; one context is built and only
+    its participant parts (hops, personalised PageRank) are redone for each a."""
+    cache = t.__dict__.setdefault("_pair_fits", {})
+    key = tuple(units)
+    if key in cache:
+        return cache[key]
+    cfg = t.config
+    w = cfg["transfer"]["weights"]
+    pair_fit: dict[tuple[str, str], float] = {}
+    base = Context(t.data, t.network, units[:1], set(t.task_fields), t.approach, t.as_of, cfg,
+                   groups(t.data, t.as_of, cfg)) if units else None
+    for a in units:
+        ctx = base.for_participants([a])
+        vals = {b: factor_values(ctx, b) for b in units if b != a}
+        scale_link(vals)
+        for b, v in vals.items():
+            pair_fit[(a, b)] = sum(w[f] * v[f] for f in FACTORS)
+    cache[key] = pair_fit
+    return pair_fit
+
+
 def rank_groups(t: Transfer, size: int = 2) -> list[Group]:
     """Groups of ``size`` candidates, scored by fit to the approach and fit to each other.
 
@@ -346,22 +369,10 @@ def rank_groups(t: Transfer, size: int = 2) -> list[Group]:
     """
     if size < 2:
         raise AnalysisError("a group has at least 2 units")
-    cfg = t.config
-    gcfg = cfg["transfer"]["groups"]
+    gcfg = t.config["transfer"]["groups"]
     pool = t.candidates[: gcfg["pool"]]
     by_unit = {c.unit: c for c in pool}
-    G = t.network
-    coops = groups(t.data, t.as_of, cfg)
-    w = cfg["transfer"]["weights"]
-    fields = set(t.task_fields)
-    # Pairwise fit: score of b with participants [a]; link scaled over the pool.
-    pair_fit: dict[tuple[str, str], float] = {}
-    for a in by_unit:
-        ctx = Context(t.data, G, [a], fields, t.approach, t.as_of, cfg, coops)
-        vals = {b: factor_values(ctx, b) for b in by_unit if b != a}
-        scale_link(vals)
-        for b, v in vals.items():
-            pair_fit[(a, b)] = sum(w[f] * v[f] for f in FACTORS)
+    pair_fit = _pair_fits(t, list(by_unit))
     gw = gcfg["group_fit_weight"]
     out = []
     for combo in combinations(sorted(by_unit, key=lambda u: by_unit[u].key), size):
