@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 
 from .config import FACTOR_LABELS, FACTORS
+from .errors import AnalysisError
 from .levels import peer_level
 from .network import cooperation_network, groups
 from .readmodel import ReadModel
@@ -28,6 +29,11 @@ def standing(score: float, key: str) -> tuple[float, str]:
 #: (kind of authority, size, density, distance, Land law) are what it is.
 CHANGEABLE = ("ties", "link", "thematic")
 FIXED = tuple(f for f in FACTORS if f not in CHANGEABLE)
+
+
+#: Personalised PageRank: damping, most power-iteration steps, and the tolerance per node (the
+#: defaults of networkx.pagerank, which computed the ``link`` factor before).
+PPR_DAMPING, PPR_MAX_ITER, PPR_TOL = 0.85, 100, 1.0e-6
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -73,12 +79,46 @@ class Context:
         return other
 
     def _ppr(self, participants: list[str]) -> dict[str, float]:
-        import networkx as nx
-
+        """Personalised PageRank from the participants (damping 0.85, the walk restarts at the
+        participants and leaves a unit without ties to them too): the values of
+        ``networkx.pagerank(G, weight="weight", personalization=…)``, with the transition matrix made
+        once per network instead of once per call (it was nine tenths of each call)."""
         members = [p for p in participants if p in self.G]
-        if members and self.G.number_of_edges():
-            return nx.pagerank(self.G, weight="weight", personalization={p: 1.0 for p in members})
-        return {n: 0.0 for n in self.G}
+        if not (members and self.G.number_of_edges()):
+            return {n: 0.0 for n in self.G}
+        import numpy as np
+
+        nodes, step, stuck = self._walk()
+        index = {n: i for i, n in enumerate(nodes)}
+        restart = np.zeros(len(nodes))
+        for p in members:
+            restart[index[p]] = 1.0
+        restart /= restart.sum()
+        x = np.repeat(1.0 / len(nodes), len(nodes))
+        for _ in range(PPR_MAX_ITER):
+            last = x
+            x = PPR_DAMPING * (x @ step + sum(x[stuck]) * restart) + (1 - PPR_DAMPING) * restart
+            if np.absolute(x - last).sum() < len(nodes) * PPR_TOL:
+                return dict(zip(nodes, map(float, x)))
+        raise AnalysisError(f"personalised PageRank did not converge in {PPR_MAX_ITER} steps")
+
+    def _walk(self):
+        """The nodes of the network, its row-normalised weight matrix and the nodes without weight,
+        made once and shared by every context of the same network (``for_participants`` copies)."""
+        walk = self.__dict__.get("_walk_of")
+        if walk is None or walk[0] is not self.G:
+            import networkx as nx
+            import numpy as np
+            import scipy.sparse
+
+            nodes = list(self.G)
+            a = nx.to_scipy_sparse_array(self.G, nodelist=nodes, weight="weight", dtype=float)
+            out = a.sum(axis=1)
+            out[out != 0] = 1.0 / out[out != 0]
+            step = scipy.sparse.dia_array((out.T, 0), shape=a.shape).tocsr() @ a
+            walk = (self.G, (nodes, step, np.where(out == 0)[0]))
+            self._walk_of = walk
+        return walk[1]
 
     def _hops(self, sources: list[str]) -> dict[str, int]:
         adj: dict[str, list[str]] = {}
