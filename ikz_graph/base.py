@@ -32,6 +32,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Triple
 
 from . import namespaces as ns
+from .dates import day_before
 from .errors import DataError, InputError, Problem
 from .levels import BY_RECORD, OFFICIAL_KEY, REGIONAL_KEY, RegisterUnit, UnitType
 from .terms import literal
@@ -367,7 +368,7 @@ class _Base:
             self.add(c, ns.DCT + "source", src)
             kinds = set(r["kind"].split("+"))
             if kinds & {"dissolution", "key-change"} and new is not None and new != old:
-                self.add(old, ns.IKZ + "existedUntil", literal(_day_before(r["date"]), "date"))
+                self.add(old, ns.IKZ + "existedUntil", literal(day_before(dt.date.fromisoformat(r["date"])).isoformat(), "date"))
                 if "key-change" in kinds:
                     self.add(new, ns.IKZ + "existedFrom", literal(r["date"], "date"))
 
@@ -474,10 +475,6 @@ class _Base:
         if self.problems:
             raise DataError(self.problems)
         return self.triples
-
-
-def _day_before(iso: str) -> str:
-    return (dt.date.fromisoformat(iso) - dt.timedelta(days=1)).isoformat()
 
 
 def base_triples(layer: BaseLayer, source_ids: set[str], curated: set[str]) -> tuple[set[Triple], dict[str, int]]:

@@ -42,7 +42,7 @@ from typing import Any
 from .errors import DateError
 from .inputs import brief
 
-__all__ = ["Date", "parse_date", "parse_day", "parse_iso_day", "running", "existed", "DATE_RE", "DAY_RE"]
+__all__ = ["Date", "parse_date", "parse_day", "parse_iso_day", "running", "existed", "day_before", "DATE_RE", "DAY_RE"]
 
 #: A date as the records write it: ``2021``, ``2023-10`` or ``2023-10-09`` (ASCII digits only: Python's
 #: ``\d`` and ``int()`` would also take other scripts' digits).
@@ -178,3 +178,13 @@ def running(start: dt.date | None, end: dt.date | None, day: dt.date | None, *, 
 def existed(founded: dt.date | None, day: dt.date | None) -> bool:
     """Whether a body founded on ``founded`` existed on ``day`` (an unknown founding does not limit)."""
     return day is None or founded is None or founded <= day
+
+
+def day_before(day: dt.date) -> dt.date:
+    """The last day before ``day``: the day a unit that a territorial change ends on ``day`` last
+    existed, and the day the back-test looks at the network before a start.
+
+    >>> day_before(dt.date(2024, 3, 1))
+    datetime.date(2024, 2, 29)
+    """
+    return day - dt.timedelta(days=1)

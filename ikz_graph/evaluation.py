@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import FACTORS, load_config
+from .dates import day_before
 from .network import cooperation_network, groups
 from .readmodel import ReadModel, read
 from .transferability import _task_fields, participants_of, score_all
@@ -199,7 +200,7 @@ def _backtest(data: ReadModel, coops, clusters, cfg, weights, skipped: list[str]
             continue
         first = min(start for _, start in dated)
         for unit, start in sorted(dated, key=lambda e: (e[1], data.units[e[0]].key)):
-            day = start - dt.timedelta(days=1)
+            day = day_before(start)
             if start > first:              # an accession: the members of the day before are the participants
                 P = [p for p in participants_of(data, coop, day, cfg, known=True) if p != unit]
                 design, reduced = "accession", data
