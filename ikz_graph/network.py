@@ -140,7 +140,7 @@ class Analysis:
     graph: Any
     clusters: list[Cluster]
     modularity: float
-    stability: dict[str, float]
+    stability: dict[str, float] | None     # None when analysed without the stability runs (the views)
     as_of: dt.date | None
     config: dict
     input_digest: str
@@ -257,13 +257,18 @@ def _software() -> dict[str, str]:
 
 
 @gc_paused()
-def analyze(source: SparqlSource | ReadModel, as_of: str | dt.date | None = None, config: dict | None = None) -> Analysis:
+def analyze(source: SparqlSource | ReadModel, as_of: str | dt.date | None = None, config: dict | None = None,
+            *, stability: bool = True) -> Analysis:
     """Clusters (Louvain, fixed seed), centrality, k-core and brokers of the cooperation network.
 
     Node attributes added: ``cluster``, ``degree``, ``weighted_degree``, ``betweenness`` (shortest
     paths with length 1/weight), ``pagerank`` (weighted), ``core`` (k-core number),
     ``participation`` (weighted participation coefficient) and ``broker`` (ties into other clusters,
     participation and betweenness above the configured thresholds).
+
+    ``stability=False`` leaves out the Louvain runs over other seeds (``Analysis.stability`` is then
+    None): the views draw the clusters, not how stable they are, and the runs were a third of the
+    analysis a view makes. Everything else is the same.
     """
 
     cfg = config or load_config()
@@ -293,14 +298,16 @@ def analyze(source: SparqlSource | ReadModel, as_of: str | dt.date | None = None
 
     from .progress import stage, track
 
-    aris = []
-    distinct = set()
-    for s in track(range(cc["stability_seeds"]), "Louvain stability over seeds"):
-        other = louvain(h, nodes, s, cc["resolution"])
-        distinct.add(tuple(sorted(tuple(p) for p in other)))
-        aris.append(adjusted_rand_index(membership, {n: i for i, p in enumerate(other) for n in p}))
-    stability = {"seeds": cc["stability_seeds"], "mean_ari": sum(aris) / len(aris) if aris else 1.0,
-                 "min_ari": min(aris) if aris else 1.0, "distinct_partitions": len(distinct)}
+    runs = None
+    if stability:
+        aris = []
+        distinct = set()
+        for s in track(range(cc["stability_seeds"]), "Louvain stability over seeds"):
+            other = louvain(h, nodes, s, cc["resolution"])
+            distinct.add(tuple(sorted(tuple(p) for p in other)))
+            aris.append(adjusted_rand_index(membership, {n: i for i, p in enumerate(other) for n in p}))
+        runs = {"seeds": cc["stability_seeds"], "mean_ari": sum(aris) / len(aris) if aris else 1.0,
+                "min_ari": min(aris) if aris else 1.0, "distinct_partitions": len(distinct)}
 
     with stage(f"Betweenness of {len(nodes)} units"):
         betweenness, betweenness_how = _betweenness(h, nodes, cfg)
@@ -319,4 +326,4 @@ def analyze(source: SparqlSource | ReadModel, as_of: str | dt.date | None = None
                  betweenness=betweenness[n], pagerank=pagerank[n], core=core[n], participation=participation,
                  broker=bool(outside and participation >= cfg["brokers"]["min_participation"]
                              and betweenness[n] >= cut and betweenness[n] > 0))
-    return Analysis(G, clusters, modularity, stability, day, cfg, data.digest(), _software(), betweenness_how)
+    return Analysis(G, clusters, modularity, runs, day, cfg, data.digest(), _software(), betweenness_how)

@@ -98,6 +98,14 @@ def test_the_seed_makes_clusters_reproducible(data):
     assert st["seeds"] == 20 and 0 < st["min_ari"] <= st["mean_ari"] <= 1
 
 
+def test_without_the_stability_runs_everything_else_is_the_same(data):
+    full, light = analyze(data, as_of="2024-06-30"), analyze(data, as_of="2024-06-30", stability=False)
+    assert light.stability is None and full.stability["seeds"] == load_config()["clusters"]["stability_seeds"]
+    assert [(c.name, c.members) for c in light.clusters] == [(c.name, c.members) for c in full.clusters]
+    assert light.modularity == full.modularity
+    assert dict(light.graph.nodes(data=True)) == dict(full.graph.nodes(data=True))
+
+
 def test_clusters_group_the_model_project_partners_and_are_named_after_central_members(data):
     a = analyze(data)
     where = {n: d["cluster"] for n, d in a.graph.nodes(data=True)}

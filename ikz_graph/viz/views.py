@@ -406,7 +406,7 @@ def _analysis(data: ReadModel, day: str | None) -> _An:
     from ..network import analyze
 
     try:
-        an = analyze(data, as_of=day)
+        an = analyze(data, as_of=day, stability=False)
     except AnalysisError as e:
         raise VizError(f"cannot analyse the cooperation network: {e}") from None
     G = an.graph
