@@ -36,6 +36,22 @@ FIXED = tuple(f for f in FACTORS if f not in CHANGEABLE)
 PPR_DAMPING, PPR_MAX_ITER, PPR_TOL = 0.85, 100, 1.0e-6
 
 
+def _transition(G):
+    """The nodes of the network, its row-normalised weight matrix, and the nodes without any weight
+    (the walk leaves them for the participants)."""
+    import networkx as nx
+    import numpy as np
+    import scipy.sparse
+
+    nodes = list(G)
+    if not G.number_of_edges():
+        return nodes, None, None
+    a = nx.to_scipy_sparse_array(G, nodelist=nodes, weight="weight", dtype=float)
+    out = a.sum(axis=1)
+    out[out != 0] = 1.0 / out[out != 0]
+    return nodes, scipy.sparse.dia_array((out.T, 0), shape=a.shape).tocsr() @ a, np.where(out == 0)[0]
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     if not a or not b:
         return None
@@ -58,6 +74,7 @@ class Context:
             if any(k != "contiguity" for k in e["ties"]):
                 self.partners.setdefault(a, set()).add(b)
                 self.partners.setdefault(b, set()).add(a)
+        self.walk = _transition(G)       # shared by for_participants' copies
         self.ppr = self._ppr(participants)
         # Task fields each unit covers through the cooperations it takes part in (not this one).
         self.covered: dict[str, set[str]] = {}
@@ -82,13 +99,13 @@ class Context:
         """Personalised PageRank from the participants (damping 0.85, the walk restarts at the
         participants and leaves a unit without ties to them too): the values of
         ``networkx.pagerank(G, weight="weight", personalization=…)``, with the transition matrix made
-        once per network instead of once per call (it was nine tenths of each call)."""
+        once per context and its copies instead of once per call (it was nine tenths of each call)."""
         members = [p for p in participants if p in self.G]
         if not (members and self.G.number_of_edges()):
             return {n: 0.0 for n in self.G}
         import numpy as np
 
-        nodes, step, stuck = self._walk()
+        nodes, step, stuck = self.walk
         index = {n: i for i, n in enumerate(nodes)}
         restart = np.zeros(len(nodes))
         for p in members:
@@ -101,24 +118,6 @@ class Context:
             if np.absolute(x - last).sum() < len(nodes) * PPR_TOL:
                 return dict(zip(nodes, map(float, x)))
         raise AnalysisError(f"personalised PageRank did not converge in {PPR_MAX_ITER} steps")
-
-    def _walk(self):
-        """The nodes of the network, its row-normalised weight matrix and the nodes without weight,
-        made once and shared by every context of the same network (``for_participants`` copies)."""
-        walk = self.__dict__.get("_walk_of")
-        if walk is None or walk[0] is not self.G:
-            import networkx as nx
-            import numpy as np
-            import scipy.sparse
-
-            nodes = list(self.G)
-            a = nx.to_scipy_sparse_array(self.G, nodelist=nodes, weight="weight", dtype=float)
-            out = a.sum(axis=1)
-            out[out != 0] = 1.0 / out[out != 0]
-            step = scipy.sparse.dia_array((out.T, 0), shape=a.shape).tocsr() @ a
-            walk = (self.G, (nodes, step, np.where(out == 0)[0]))
-            self._walk_of = walk
-        return walk[1]
 
     def _hops(self, sources: list[str]) -> dict[str, int]:
         adj: dict[str, list[str]] = {}

@@ -338,25 +338,25 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
 
 
 def _pair_fits(t: Transfer, units: list[str]) -> dict[tuple[str, str], float]:
-    """Pairwise fit within ``units``: the score of b with participants [a], ``link`` scaled over
-    ``units``. Kept by the transfer, so groups of every size share it; one context is built and only
-    its participant parts (hops, personalised PageRank) are redone for each a."""
-    cache = t.__dict__.setdefault("_pair_fits", {})
-    key = tuple(units)
-    if key in cache:
-        return cache[key]
+    """Pairwise fit within ``units`` (the transfer's group pool, the same for every group size): the
+    score of b with participants [a], ``link`` scaled over ``units``. Kept by the transfer, so groups
+    of every size share it; one context is built and only its participant parts (hops, personalised
+    PageRank) are redone for each a."""
+    if "_pair_fits" in t.__dict__:
+        return t.__dict__["_pair_fits"]
     cfg = t.config
     w = cfg["transfer"]["weights"]
     pair_fit: dict[tuple[str, str], float] = {}
-    base = Context(t.data, t.network, units[:1], set(t.task_fields), t.approach, t.as_of, cfg,
-                   groups(t.data, t.as_of, cfg)) if units else None
-    for a in units:
-        ctx = base.for_participants([a])
-        vals = {b: factor_values(ctx, b) for b in units if b != a}
-        scale_link(vals)
-        for b, v in vals.items():
-            pair_fit[(a, b)] = sum(w[f] * v[f] for f in FACTORS)
-    cache[key] = pair_fit
+    if units:
+        base = Context(t.data, t.network, units[:1], set(t.task_fields), t.approach, t.as_of, cfg,
+                       groups(t.data, t.as_of, cfg))
+        for a in units:
+            ctx = base.for_participants([a])
+            vals = {b: factor_values(ctx, b) for b in units if b != a}
+            scale_link(vals)
+            for b, v in vals.items():
+                pair_fit[(a, b)] = sum(w[f] * v[f] for f in FACTORS)
+    t.__dict__["_pair_fits"] = pair_fit
     return pair_fit
 
 

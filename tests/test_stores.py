@@ -51,8 +51,6 @@ PARAM_CASES = {
 }
 CASES = [(name, p) for name, ps in sorted(PARAM_CASES.items()) for p in ps]
 STORE_NAMES = ["oxigraph", "virtuoso"]
-#: Seconds a query may take on Comunica: the server's own --timeout (tests/stores.py start_comunica).
-COMUNICA_TIMEOUT = stores.COMUNICA_TIMEOUT
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +83,6 @@ def small_kg(kg):
     data = sorted((q.triple for q in kg.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
                    if q.triple not in onto), key=str)
     return KnowledgeGraph(kg.ontology_triples, data[:6000])
-
 
 
 @pytest.fixture(scope="session")
@@ -156,8 +153,9 @@ def test_named_query_on_comunica_equals_embedded(comunica_store, kg_results, nam
     local = run_query(kg_results, name, params)
     # Comunica interprets one query at a time in one thread: the pair join of cooperation-as-of takes
     # about 25 s here and more on a loaded machine. A retry after a client timeout would queue behind
-    # the query still running, so the client waits as long as the server (--timeout 300) instead.
-    remote = run_remote(RemoteEndpoint(comunica_store.query_url, None, env={}, timeout=COMUNICA_TIMEOUT), name, params)
+    # the query still running, so the client waits as long as the server's own --timeout instead.
+    remote = run_remote(RemoteEndpoint(comunica_store.query_url, None, env={}, timeout=stores.COMUNICA_TIMEOUT),
+                        name, params)
     assert remote.columns == local.columns
     assert len(remote) == len(local)
     assert _rows(remote) == _rows(local)
