@@ -16,7 +16,7 @@ The Python API mirrors the CLI::
     (True, True)
     >>> t = ikz_graph.transfer(kg, "kfz-zulassung", as_of="2024-12-31")    # who could take it up next, end of 2024
     >>> t.candidates[0].label, t.candidates[0].explanation[:60]
-    ('Bitburg-Prüm', 'Bitburg-Prüm scores 0.85 mainly because it borders a partici')
+    ('Bitburg-Prüm', 'Bitburg-Prüm scores 0.92 mainly because it borders a partici')
     >>> n = kg.add(ikz_graph.analysis_triples(a))      # results back into the graph, for SPARQL
 
 Rows are plain dicts, so ``pandas.DataFrame(res.rows)`` works without pandas being required.

@@ -435,9 +435,10 @@ def evaluate(ctx: click.Context, fmt: str, config_path: Path | None, endpoint: s
     ev = run_evaluation(_source(ctx, endpoint, graph, auth, timeout), _config(config_path))
     if fmt == "json":
         doc = {"methods": METHODS, "sets": {k: v.to_json() for k, v in ev.sets.items()},
-               "weights": {"configured": ev.config["transfer"]["weights"], "fitted": ev.fitted_weights,
-                           "winner": ev.winner()},
-               "skipped": ev.skipped}
+               "weights": {"configured": ev.config["transfer"]["weights"], "priors": ev.config["transfer"]["priors"],
+                           "fitted": ev.fitted_weights, "chosen": ev.chosen(),
+                           "configured_is_fitted": ev.configured_is_fitted(), "default_method": ev.default_method()},
+               "goal": ev.goal(), "skipped": ev.skipped}
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
         return
     titles = {"backtest": "Back-test (the headline): voluntary cooperation ranked on the day before it started",
@@ -448,11 +449,10 @@ def evaluate(ctx: click.Context, fmt: str, config_path: Path | None, endpoint: s
         click.echo(f"{titles[name]}: {len(cs.cases)} cases in {len({c.cooperation for c in cs.cases})} cooperations"
                    + (f" ({designs})" if name == "backtest" else "")
                    + f"; {cs.clusters} member sets, effective cases {cs.effective_cases:g}")
-        click.echo(text_table(cs.rows()) if cs.cases else "(no cases)\n", nl=False)
+        click.echo(text_table(cs.rows(ev.default_method())) if cs.cases else "(no cases)\n", nl=False)
         click.echo()
-    w = ev.fitted_weights
-    click.echo(f"Weights: the {'configured' if ev.winner() == 'full' else 'fitted'} weights win the back-test; "
-               "fitted on all its cases: " + ", ".join(f"{f} {w[f]:.2f}" for f in w))
+    for line in _weights_report(ev):
+        click.echo(line)
     click.echo()
     click.echo("Back-test cases:")
     rows = [{"start": str(c.start), "cooperation": c.cooperation_label, "unit": c.unit_label, "design": c.design,
@@ -465,6 +465,30 @@ def evaluate(ctx: click.Context, fmt: str, config_path: Path | None, endpoint: s
         click.echo(f"Not evaluated ({len(ev.skipped)}):")
         for s in ev.skipped:
             click.echo(f"  {s}")
+
+
+def _weights_report(ev) -> list[str]:
+    """What `evaluate` says about the weights and the goal, below its tables."""
+    def listed(w: dict) -> str:
+        return ", ".join(f"{f} {v:.2f}" for f, v in w.items())
+
+    out = [f"Weights fitted on all back-test cases: {listed(ev.fitted_weights)}.",
+           f"The back-test chooses the {'fitted weights' if ev.chosen() == 'fitted' else 'priors'} (out of sample: "
+           f"fitted MRR {ev.headline.summary['fitted']['mrr']:.3f}, priors {ev.headline.summary['priors']['mrr']:.3f})."
+           if ev.headline.cases else "The back-test has no cases; the priors stay."]
+    if ev.configured_is_fitted():
+        out.append("The configured weights are these fitted ones, so the 'full' rows are in sample; "
+                   "'fitted' gives their out-of-sample figures.")
+    elif ev.config["transfer"]["weights"] != ev.chosen_weights():
+        out.append("The configured weights are not the ones the back-test chooses: " + listed(ev.config["transfer"]["weights"]) + ".")
+    g = ev.goal()
+    if g["cases"]:
+        lo, hi = g["ci"]
+        out.append(f"Goal: MRR at least {g['required_ratio']:g} times the best baseline's, the paired interval above zero: "
+                   f"{g['method']} {g['mrr']:.3f} against {g['best_baseline']} {g['best_baseline_mrr']:.3f}, "
+                   f"{g['ratio']:.2f} times, difference {g['difference']:+.3f} ({lo:+.2f} to {hi:+.2f}): "
+                   + ("reached." if g["reached"] else "not reached."))
+    return out
 
 
 def _count(items) -> dict[str, int]:

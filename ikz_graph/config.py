@@ -77,12 +77,13 @@ def _check(cfg: dict, where: str) -> None:
             if c in seen:
                 raise AnalysisError(f"{where}: class {c} is listed under both '{seen[c]}' and '{t}'")
             seen[c] = t
-    tw = cfg["transfer"]["weights"]
-    for f in FACTORS:
-        number(f"transfer.weights.{f}", tw[f])
-    total = sum(tw.values())
-    if abs(total - 1.0) > 1e-9:
-        raise AnalysisError(f"{where}: 'transfer.weights' must add up to 1, they add up to {total:g}")
+    for key in ("weights", "priors"):
+        tw = cfg["transfer"][key]
+        for f in FACTORS:
+            number(f"transfer.{key}.{f}", tw[f])
+        total = sum(tw.values())
+        if abs(total - 1.0) > 1e-9:
+            raise AnalysisError(f"{where}: 'transfer.{key}' must add up to 1, they add up to {total:g}")
     for key in ("seed", "stability_seeds", "name_members"):
         v = cfg["clusters"][key]
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:

@@ -13,10 +13,18 @@ so is everything its membership created (its roles in the services and instituti
 cooperation developed: :meth:`ikz_graph.readmodel.ReadModel.without`). Planning regions are
 assigned by law by territory, so they are a sanity check, reported apart, never in a headline.
 
-**Methods**: the full score with its configured (literature) weights; weights *fitted* by
-leave-one-cluster-out (non-negative, adding up to 1, fitted on the other clusters' cases only);
-and the baselines random (its expectation), distance, population, network only, attributes only,
-and Adamic–Adar link prediction on the cooperation network of the day.
+**Methods**: the full score with the configured weights (``transfer.weights``); the full score
+with the literature priors (``transfer.priors``, set before any evaluation); weights *fitted* by
+leave-one-cluster-out (non-negative, adding up to 1, fitted on the other clusters' cases only,
+starting from the priors); and the baselines random (its expectation), distance, population, network
+only, attributes only (both with the priors' proportions), and Adamic–Adar link prediction on the
+cooperation network of the day.
+
+**The default weights are chosen by the back-test** (:meth:`Evaluation.chosen`): the priors, or the
+weights fitted on every back-test case if the fitted method (out of sample) has the higher MRR. When
+the configured weights are those fitted ones, the ``full`` figures are in sample, and the figures
+that stand for the default are those of ``fitted`` (:meth:`Evaluation.default_method`); the goal of
+the score (MRR at least 1.2 times the best baseline's, paired interval above zero) is judged on them.
 
 **Intervals that respect how the cases hang together**: cases of cooperations with the same member
 set (A.R.T., IRT, ZV VRT and the planning community of Trier have the same five members) form one
@@ -48,30 +56,41 @@ from .network import cooperation_network, groups
 from .readmodel import ReadModel, read
 from .transferability import _task_fields, participants_of, score_all
 
-__all__ = ["evaluate", "Evaluation", "CaseSet", "Case", "METHODS", "expected_rank_metrics", "fit_weights"]
+__all__ = ["evaluate", "Evaluation", "CaseSet", "Case", "METHODS", "SCORES", "BASELINES", "GOAL_RATIO",
+           "expected_rank_metrics", "fit_weights"]
 
 #: The methods compared, in display order, with what they use.
 METHODS = {
-    "full": "the full score (all factors, configured weights from the literature)",
+    "full": "the full score with the configured weights (transfer.weights)",
+    "priors": "the full score with the literature priors (transfer.priors, set before any evaluation)",
     "fitted": "the full score with weights fitted on the other clusters' cases (leave one cluster out)",
     "random": "random order (expected value)",
     "distance": "nearest by distance (border hops to the nearest participant)",
     "population": "most similar population",
-    "network": "network only (ties + personalised PageRank, configured relative weights)",
-    "attributes": "attributes only (type + population + density, configured relative weights)",
+    "network": "network only (ties + personalised PageRank, the priors' relative weights)",
+    "attributes": "attributes only (type + population + density, the priors' relative weights)",
     "adamic-adar": "link prediction: Adamic-Adar index to the participants in the cooperation network of the day",
 }
+#: The methods that score with every factor; the others are the baselines.
+SCORES = ("full", "priors", "fitted")
+BASELINES = tuple(m for m in METHODS if m not in SCORES)
 _SUBSETS = {"distance": ("proximity",), "population": ("population",), "network": ("ties", "link"),
             "attributes": ("type", "population", "density")}
 #: Cooperations founded after this day are back-tested founding member by founding member.
 NEW_AFTER = dt.date(2020, 12, 31)
 EPS = 1e-9
 ROUNDS = 2000
+#: The goal of the score: an MRR at least this many times the best baseline's in the back-test.
+GOAL_RATIO = 1.2
+#: Fitted weights are given to this many decimals (adding up to exactly 1).
+WEIGHT_DECIMALS = 4
 
 
 def _method_weights(cfg: dict) -> dict[str, dict[str, float]]:
-    w = cfg["transfer"]["weights"]
-    out = {"full": dict(w), "random": {f: 0.0 for f in FACTORS}}
+    """The weights of every method but ``fitted`` and ``adamic-adar``; the baselines keep the
+    proportions of the priors, which no evaluation has seen."""
+    w = cfg["transfer"]["priors"]
+    out = {"full": dict(cfg["transfer"]["weights"]), "priors": dict(w), "random": {f: 0.0 for f in FACTORS}}
     for m, subset in _SUBSETS.items():
         total = sum(w[f] for f in subset)
         # The configured relative weights; equal weights if the configuration zeroes them all.
@@ -272,7 +291,21 @@ def _best_weights(W, p, rrs: list) -> dict[str, float]:
     mrr = sum(rrs) / len(rrs) if rrs else np.zeros(len(W))
     distance = np.abs(W - p).sum(axis=1)
     best = max(range(len(W)), key=lambda i: (round(float(mrr[i]), 12), -float(distance[i])))
-    return {f: round(float(v), 6) for f, v in zip(FACTORS, W[best])}
+    return _share_of_one([float(v) for v in W[best]])
+
+
+def _share_of_one(w: list[float]) -> dict[str, float]:
+    """Weights rounded to :data:`WEIGHT_DECIMALS` that add up to exactly 1 (the rounding remainder
+    goes to the largest), so that they can be written into a configuration as they are.
+
+    >>> w = _share_of_one([1 / 3, 1 / 3, 1 / 3, 0, 0, 0, 0, 0])
+    >>> w["type"], w["density"], sum(w.values())
+    (0.3334, 0.3333, 1.0)
+    """
+    r = [round(v, WEIGHT_DECIMALS) for v in w]
+    top = max(range(len(r)), key=lambda i: (r[i], -i))
+    r[top] = round(1.0 - sum(v for i, v in enumerate(r) if i != top), WEIGHT_DECIMALS)
+    return dict(zip(FACTORS, r))
 
 
 def _fit_leave_one_cluster_out(cases: list[Case], prior: dict[str, float], samples: int = 400,
@@ -303,11 +336,12 @@ class CaseSet:
     cases: list[Case]
     summary: dict[str, dict[str, float]]                # method -> cases, hit1, hit3, mrr, rank
     intervals: dict[str, tuple[float, float]]           # method -> 95 % interval of the MRR (cluster bootstrap)
-    paired: dict[str, dict[str, Any]]                   # method -> MRR difference full - method, interval, counts
+    paired: dict[str, dict[str, dict[str, Any]]]        # score method r -> method m -> MRR difference r - m, interval, counts
     clusters: int
     effective_cases: float
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self, reference: str = "full") -> list[dict[str, Any]]:
+        """One row per method; the last column is the paired difference ``reference`` minus the method."""
         out = []
         for m in METHODS:
             s = self.summary.get(m)
@@ -316,14 +350,14 @@ class CaseSet:
             lo, hi = self.intervals[m]
             row = {"method": m, "cases": s["cases"], "hit@1": round(s["hit1"], 3), "hit@3": round(s["hit3"], 3),
                    "mrr": round(s["mrr"], 3), "mrr_95ci": f"{lo:.2f}-{hi:.2f}", "mean_rank": round(s["rank"], 2)}
-            d = self.paired.get(m)
-            row["full_minus"] = "" if d is None else f"{d['difference']:+.3f} ({d['ci'][0]:+.2f}..{d['ci'][1]:+.2f})"
+            d = self.paired.get(reference, {}).get(m)
+            row[f"{reference}_minus"] = "" if d is None else f"{d['difference']:+.3f} ({d['ci'][0]:+.2f}..{d['ci'][1]:+.2f})"
             out.append(row)
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"summary": self.summary, "mrr_95ci": self.intervals, "paired_vs_full": self.paired,
-                "clusters": self.clusters, "effective_cases": self.effective_cases,
+        return {"summary": self.summary, "mrr_95ci": self.intervals,
+                **{f"paired_vs_{r}": d for r, d in self.paired.items()}, "clusters": self.clusters, "effective_cases": self.effective_cases,
                 "cases": [c.to_json() for c in self.cases]}
 
 
@@ -373,20 +407,22 @@ def effective_cases(cases: list[Case], method: str = "full") -> float:
     return round(n / (1 + (m0 - 1) * icc), 2)
 
 
+def _paired(cases: list[Case], r: str, m: str) -> dict[str, Any]:
+    """The mean difference of reciprocal ranks ``r`` minus ``m``, its cluster-bootstrap interval, and
+    in how many cases ``r`` is better, worse or equal."""
+    diff = [c.metrics[r]["rr"] - c.metrics[m]["rr"] for c in cases]
+    return {"difference": sum(diff) / len(diff) if diff else 0.0,
+            "ci": _cluster_bootstrap(cases, lambda c: c.metrics[r]["rr"] - c.metrics[m]["rr"]),
+            "better": sum(1 for d in diff if d > EPS), "worse": sum(1 for d in diff if d < -EPS),
+            "equal": sum(1 for d in diff if abs(d) <= EPS)}
+
+
 def _case_set(name: str, cases: list[Case], prior: dict[str, float]) -> CaseSet:
     _fit_leave_one_cluster_out(cases, prior)
     methods = [m for m in METHODS if all(m in c.metrics for c in cases)]
     summary = {m: _mean(cases, m) for m in methods}
     intervals = {m: _cluster_bootstrap(cases, lambda c, m=m: c.metrics[m]["rr"]) for m in methods}
-    paired = {}
-    for m in methods:
-        if m == "full":
-            continue
-        diff = [c.metrics["full"]["rr"] - c.metrics[m]["rr"] for c in cases]
-        paired[m] = {"difference": sum(diff) / len(diff) if diff else 0.0,
-                     "ci": _cluster_bootstrap(cases, lambda c, m=m: c.metrics["full"]["rr"] - c.metrics[m]["rr"]),
-                     "full_better": sum(1 for d in diff if d > EPS), "full_worse": sum(1 for d in diff if d < -EPS),
-                     "equal": sum(1 for d in diff if abs(d) <= EPS)}
+    paired = {r: {m: _paired(cases, r, m) for m in methods if m != r} for r in SCORES if r in methods}
     return CaseSet(name, cases, summary, intervals, paired, len({c.cluster for c in cases}),
                    effective_cases(cases) if cases else 0.0)
 
@@ -402,12 +438,42 @@ class Evaluation:
     def headline(self) -> CaseSet:
         return self.sets["backtest"]
 
-    def winner(self) -> str:
-        """Which weights win the back-test (mean reciprocal rank): ``full`` (the prior) or ``fitted``."""
+    def chosen(self) -> str:
+        """Which weights the back-test chooses, on out-of-sample figures only: ``priors``, or
+        ``fitted`` if weights fitted on the other clusters have the higher MRR."""
         s = self.headline.summary
-        if not s or s.get("fitted", {}).get("mrr", 0.0) <= s["full"]["mrr"] + EPS:
-            return "full"
+        if not s or s["fitted"]["mrr"] <= s["priors"]["mrr"] + EPS:
+            return "priors"
         return "fitted"
+
+    def chosen_weights(self) -> dict[str, float]:
+        """The weights the back-test chooses: the priors, or the weights fitted on all its cases."""
+        return dict(self.fitted_weights if self.chosen() == "fitted" else self.config["transfer"]["priors"])
+
+    def configured_is_fitted(self) -> bool:
+        """Whether the configured weights are the ones fitted on all back-test cases (then the
+        ``full`` figures are in sample)."""
+        w = self.config["transfer"]["weights"]
+        return all(abs(w[f] - self.fitted_weights[f]) <= 10 ** -WEIGHT_DECIMALS / 2 for f in FACTORS)
+
+    def default_method(self) -> str:
+        """The method whose out-of-sample figures stand for the configured weights: ``fitted`` when
+        they were fitted on these cases, else ``full`` (the priors, or a user's own weights)."""
+        return "fitted" if self.configured_is_fitted() else "full"
+
+    def goal(self) -> dict[str, Any]:
+        """The goal of the score in the back-test: the default's MRR at least :data:`GOAL_RATIO` times
+        the best baseline's, and the paired cluster-bootstrap interval of the difference above zero."""
+        cs, m = self.headline, self.default_method()
+        if not cs.cases:
+            return {"method": m, "reached": False, "cases": 0}
+        best = max(BASELINES, key=lambda b: (cs.summary[b]["mrr"], b))
+        d = cs.paired[m][best]
+        ratio = cs.summary[m]["mrr"] / cs.summary[best]["mrr"] if cs.summary[best]["mrr"] else float("inf")
+        return {"method": m, "mrr": cs.summary[m]["mrr"], "best_baseline": best,
+                "best_baseline_mrr": cs.summary[best]["mrr"], "ratio": ratio, "difference": d["difference"],
+                "ci": d["ci"], "required_ratio": GOAL_RATIO, "cases": len(cs.cases),
+                "reached": ratio >= GOAL_RATIO and d["ci"][0] > 0}
 
 
 def evaluate(source: Any, config: dict | None = None) -> Evaluation:
@@ -421,7 +487,7 @@ def evaluate(source: Any, config: dict | None = None) -> Evaluation:
     voluntary = {k: v for k, v in coops.items() if v[0] != "planning"}
     back = _backtest(data, voluntary, clusters, cfg, weights, skipped)
     loo = _leave_one_out(data, coops, clusters, cfg, weights, skipped)
-    prior = cfg["transfer"]["weights"]
+    prior = cfg["transfer"]["priors"]
     sets = {"backtest": _case_set("backtest", back, prior),
             "loo": _case_set("loo", [c for c in loo if c.tie != "planning"], prior),
             "loo-planning": _case_set("loo-planning", [c for c in loo if c.tie == "planning"], prior)}

@@ -141,6 +141,20 @@ def transfer_triples(tr, groups: Iterable = (), started: dt.datetime | None = No
         t.add(s, ns.IKZ + "score", float(c.score))
         t.add(s, ns.SCHEMA + "position", c.rank)
         t.add(s, ns.IKZ + "explanation", _lit(c.explanation, "en"))
+        if c.score_range is not None:
+            t.add(s, ns.IKZ + "scoreLow", float(c.score_range[0]))
+            t.add(s, ns.IKZ + "scoreHigh", float(c.score_range[1]))
+            t.add(s, ns.IKZ + "bestRank", int(c.rank_range[0]))
+            t.add(s, ns.IKZ + "worstRank", int(c.rank_range[1]))
+        for i, lv in enumerate(c.levers, 1):
+            li = f"{s}/lever/{i}"
+            t.iri(li, ns.RDF + "type", ns.IKZ + "TransferLever")
+            t.iri(li, ns.IKZ + "factor", ns.IKZC + f"factor-{lv.factor}")
+            t.add(li, ns.RDFS + "label", _lit(f"if it {lv.action}", "en"))
+            t.add(li, ns.IKZ + "gain", float(lv.gain))
+            t.add(li, ns.IKZ + "score", float(lv.score))
+            t.add(li, ns.SCHEMA + "position", int(lv.rank))
+            t.iri(s, ns.IKZ + "lever", li)
         for f in FACTORS:
             fc = f"{s}/{f}"
             t.iri(fc, ns.RDF + "type", ns.IKZ + "FactorContribution")

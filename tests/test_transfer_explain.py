@@ -143,3 +143,25 @@ def test_ranges_are_reproducible_across_processes(tmp_path):
         assert r.returncode == 0, r.stderr
         outs.append(r.stdout)
     assert outs[0] == outs[1]
+
+
+def test_the_rdf_carries_the_same_ranges_and_levers_as_the_json(cli, tmp_path):
+    import pyoxigraph as ox
+
+    from ikz_graph.graph import KnowledgeGraph
+
+    doc = json.loads(cli("transfer", "vorderpfalz", "--format", "json", "--top", "1000").output)
+    r = cli("transfer", "vorderpfalz", "--out", tmp_path)
+    assert r.exit_code == 0, r.output
+    g = KnowledgeGraph([], list(ox.parse(path=str(tmp_path / "transfer-vorderpfalz.ttl"), format=ox.RdfFormat.TURTLE)))
+    ranges = {str(x["u"]): (float(x["lo"]), float(x["hi"]), x["best"], x["worst"]) for x in g.query(
+        """SELECT ?u ?lo ?hi ?best ?worst WHERE { ?s a ikz:TransferScore ; ikz:candidate ?u ;
+           ikz:scoreLow ?lo ; ikz:scoreHigh ?hi ; ikz:bestRank ?best ; ikz:worstRank ?worst }""").rows}
+    assert ranges == {c["iri"]: (*c["score_range"], *c["rank_range"]) for c in doc["candidates"]}
+    levers = sorted((str(x["u"]), str(x["f"]), str(x["label"]), float(x["gain"]), float(x["score"]), x["rank"]) for x in g.query(
+        """SELECT ?u ?f ?label ?gain ?score ?rank WHERE { ?s ikz:candidate ?u ; ikz:lever ?l .
+           ?l a ikz:TransferLever ; ikz:factor ?f ; rdfs:label ?label ; ikz:gain ?gain ; ikz:score ?score ;
+              schema:position ?rank }""").rows)
+    expected = sorted((c["iri"], ns.IKZC + "factor-" + lv["factor"], f"if it {lv['action']}",
+                       lv["gain"], lv["score"], lv["rank"]) for c in doc["candidates"] for lv in c["levers"])
+    assert levers == expected and levers
