@@ -77,6 +77,7 @@ DATA_BENCH = {
         "unit-hierarchy": {"unit": "07233"},
         "units-by-population": {"level": "kreis", "min": "0", "max": "1000000000"},
         "units-as-of": {"date": "2024-06-30", "unit": "07"},
+        "transfer-candidates": {"approach": "kfz-zulassung"},
     },
 }
 
@@ -198,6 +199,9 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
             info["bytes"] = p.stat().st_size
         return run
 
+    def include(info):
+        info["added"] = st["kg"].add_file(results_file(out_dir))
+
     def draw_map(level, of):
         def run(info):
             from ikz_graph.viz import write_map
@@ -206,7 +210,7 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
             info.update(bytes=p.stat().st_size, areas=len(m.areas))
         return run
 
-    steps = _mode_steps(build, validate, query, lambda: st["kg"], export, out_dir, bench)
+    steps = _mode_steps(build, validate, query, lambda: st["kg"], export, out_dir, bench, include)
     if bench.get("base", "none") != "none":  # the built store on disk: what a later command opens
         steps.insert(1, ("open", reopen))
     at = next(i for i, (name, _) in enumerate(steps) if name == "viz") + 1
@@ -214,32 +218,60 @@ def _steps_ikz(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Ca
     return steps
 
 
-def _mode_steps(build, validate, query, source, export, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
+#: The named queries that read analysis results: they run after ``include:results``, which adds the
+#: results of the ikz run's analyze and transfer steps (``results.ttl``) as ``query --include`` does.
+RESULT_QUERIES = ("clusters", "transfer-candidates")
+
+
+def results_file(out_dir: Path) -> Path:
+    """The analysis and transfer results the ikz run writes (untimed) beside its exports."""
+    return Path(out_dir).parent / "ikz" / "results.ttl"
+
+
+def _mode_steps(build, validate, query, source, export, out_dir: Path, bench: dict,
+                include) -> list[tuple[str, Callable[[dict], Any]]]:
     """The steps of the ikz and rdflib modes, in table order: build, validate, each named query,
-    analyze, transfer, viz, each export (``query(name)`` and ``export(fmt)`` make the step)."""
+    analyze, transfer, viz, each export, then ``include:results`` and the queries that read them
+    (``query(name)`` and ``export(fmt)`` make the step)."""
     from ikz_graph.queries import list_queries
 
+    names = [q.name for q in list_queries()]
     return ([("build", build), ("validate", validate)]
-            + [(f"query:{q.name}", query(q.name)) for q in list_queries()]
+            + [(f"query:{n}", query(n)) for n in names if n not in RESULT_QUERIES]
             + _analysis_steps(source, out_dir, bench)
-            + [(f"export:{f}", export(f)) for f in EXPORTS])
+            + [(f"export:{f}", export(f)) for f in EXPORTS]
+            + [("include:results", include)] + [(f"query:{n}", query(n)) for n in names if n in RESULT_QUERIES])
 
 
 def _analysis_steps(source: Callable[[], Any], out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
-    """analyze, transfer and viz on the graph ``source()`` returns (either mode)."""
+    """analyze, transfer and viz on the graph ``source()`` returns (either mode); the ikz run then
+    writes their results (untimed) for ``include:results``."""
     import ikz_graph
 
+    st: dict[str, Any] = {}
+
     def analyze(info):
-        info["clusters"] = len(ikz_graph.analyze(source()).clusters)
+        st["analysis"] = ikz_graph.analyze(source())
+        info["clusters"] = len(st["analysis"].clusters)
 
     def transfer(info):
-        info["candidates"] = len(ikz_graph.transfer(source(), bench["approach"]).candidates)
+        st["transfer"] = ikz_graph.transfer(source(), bench["approach"])
+        info["candidates"] = len(st["transfer"].candidates)
 
     def viz(info):
         p = ikz_graph.write_viz(source(), out_dir / "viz.html", bench["viz"]["view"], bench["viz"].get("target"))
         info["bytes"] = p.stat().st_size
 
-    return [("analyze", analyze), ("transfer", transfer), ("viz", viz)]
+    def results(info):
+        from ikz_graph.atomic import write_file
+        from ikz_graph.results import analysis_triples, to_turtle, transfer_triples
+
+        if results_file(out_dir).parent == Path(out_dir) and "analysis" in st and "transfer" in st:
+            started = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+            write_file(results_file(out_dir), to_turtle(analysis_triples(st["analysis"], started)
+                                                        + transfer_triples(st["transfer"], started=started)))
+
+    return [("analyze", analyze), ("transfer", transfer), ("viz", viz), ("-results", results)]
 
 
 def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
@@ -276,6 +308,11 @@ def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str,
 
     formats = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
 
+    def include(info):
+        before = len(st["src"].graph)
+        st["src"].graph.parse(results_file(out_dir), format="turtle")
+        info["added"] = len(st["src"].graph) - before
+
     def export(fmt):
         def run(info):
             data = st["src"].graph.serialize(format=formats[fmt], encoding="utf-8")
@@ -283,7 +320,7 @@ def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str,
             info["bytes"] = p.stat().st_size
         return run
 
-    return _mode_steps(build, validate, query, lambda: st["src"], export, out_dir, bench)
+    return _mode_steps(build, validate, query, lambda: st["src"], export, out_dir, bench, include)
 
 
 class _StoreSource:
@@ -331,8 +368,14 @@ def _steps_floor(ttl: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any
         src = _StoreSource(st["store"])
         st["bindings"] = {q.name: bind_params(src, q, bench["params"].get(q.name, {})) for q in queries}
 
+    def include(info):
+        before = len(st["store"])
+        st["store"].bulk_load(path=str(results_file(ttl.parent)), format=ox.RdfFormat.TURTLE)
+        info["added"] = len(st["store"]) - before
+
     steps: list[tuple[str, Callable[[dict], Any]]] = [("build", load), ("-prepare", lambda info: prepare())]
-    return steps + [(f"query:{q.name}", query(q)) for q in queries]
+    return (steps + [(f"query:{q.name}", query(q)) for q in queries if q.name not in RESULT_QUERIES]
+            + [("include:results", include)] + [(f"query:{q.name}", query(q)) for q in queries if q.name in RESULT_QUERIES])
 
 
 def _steps_pyshacl(ttl: Path) -> list[tuple[str, Callable[[dict], Any]]]:
@@ -481,9 +524,9 @@ PIPELINE_EXTRA = ("analyze", "transfer", "export:ttl")
 
 
 def pipeline_steps(steps: list[str], mode: str) -> list[str]:
-    """The steps of the pipeline row: build + every named query (+ analyze, transfer, export:ttl
-    except for the floor, which only loads and queries)."""
-    qs = [s for s in steps if s.startswith("query:")]
+    """The steps of the pipeline row: build + every named query and the inclusion of the results
+    they read (+ analyze, transfer, export:ttl except for the floor, which only loads and queries)."""
+    qs = [s for s in steps if s.startswith("query:") or s == "include:results"]
     return ["build"] + qs + ([] if mode == "floor" else [s for s in PIPELINE_EXTRA if s in steps])
 
 
@@ -796,7 +839,7 @@ def render(report: dict) -> str:
         steps = [s for s in (ikz or {}) if s != "pipeline"]
         rows = []
         for step in steps:
-            fl_key = step if step.startswith("query:") else ("build" if step == "build" else None)
+            fl_key = step if step.startswith("query:") or step in ("build", "include:results") else None
             rows.append((step if step != "build" else "build / load", ikz, step, rdf, step, flo, fl_key))
             if step == "validate":
                 rows.append(("validate: pySHACL direct on ikz.ttl²", None, None, None, None, shc, "pyshacl-direct"))
@@ -834,6 +877,8 @@ def render(report: dict) -> str:
               "take far too long at larger sizes).",
               "Floor = raw pyoxigraph: Store.bulk_load of ikz.ttl, then the same queries with the same bound terms "
               "(ikz query steps also resolve entity parameters such as 07233 to IRIs; the floor gets the IRIs). "
+              "include:results adds the ikz run's analysis and transfer results (results.ttl) in every mode, as "
+              "`query --include` does, for the queries that read them (clusters, transfer-candidates). "
               "ikz exports write the project's deterministic files (sorted, atomic); rdflib's are its serializers "
               "(its TriG has one default graph). MB = 10⁶ bytes of resident memory, the peak of the whole "
               "process during the step (so it includes the graph already loaded)."]
@@ -842,6 +887,9 @@ def render(report: dict) -> str:
         lines.append("Row counts that differ between modes: " + "; ".join(mism) + ".")
     else:
         lines.append("Every named query returned the same number of rows in every mode that ran it.")
+    empty = empty_answers(report)
+    lines.append("Queries that returned no rows (they measure nothing): " + "; ".join(empty) + "." if empty
+                 else "Every named query returned rows at every size.")
     for k in sorted(errors):
         lines.append(f"Error in {k}: {'; '.join(sorted(errors[k]))}")
     lines += render_growth(report)
@@ -937,6 +985,13 @@ def row_mismatches(report: dict) -> list[str]:
             if len(set(counts.values())) > 1:
                 out.append(f"{size} {step[6:]}: " + ", ".join(f"{m} {c}" for m, c in counts.items()))
     return out
+
+
+def empty_answers(report: dict) -> list[str]:
+    """``size query`` for every named query that the ikz run answered with no rows."""
+    return [f"{size} {step[6:]}" for size in report["sizes"]
+            for step, v in report["results"][size].get("ikz", {}).items()
+            if step.startswith("query:") and not v["errors"] and v["info"].get("rows") == 0]
 
 
 def _write_json(path: str, report: dict) -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import tempfile
+import weakref
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
@@ -249,7 +252,8 @@ class KnowledgeGraph:
     triple lists (for deterministic exports) are made only when asked for, from the store.
     """
 
-    def __init__(self, ontology: Iterable[ox.Triple], data: Iterable[ox.Triple], *, store: ox.Store | None = None):
+    def __init__(self, ontology: Iterable[ox.Triple], data: Iterable[ox.Triple], *, store: ox.Store | None = None,
+                 folder: Path | None = None):
         self.generation = 0  # counts changes through add(), for caches of derived data
         self._derived: dict[str, tuple[int, Any]] = {}
         self.ontology_triples = sorted(set(ontology), key=sort_key)
@@ -257,6 +261,7 @@ class KnowledgeGraph:
         #: "cache" (opened from disk, inputs unchanged); set by the pipeline
         self.origin = "memory"
         self._read_only = store is not None
+        self._folder = folder     # where that read-only store lies on disk (its files are copied to write)
         if store is not None:  # a built store (ikz_graph.storecache), opened read-only
             self.store = store
             return
@@ -264,13 +269,34 @@ class KnowledgeGraph:
         self.store.load(sorted_ntriples_of(self.ontology_triples, data), format=ox.RdfFormat.N_TRIPLES)
 
     def writable_store(self) -> ox.Store:
-        """The store, made writable first: a read-only store from disk is copied into memory once."""
+        """The store, made writable first. A read-only store from the cache is copied once: its files
+        into a temporary folder (removed with this graph), or else its triples into memory."""
         if self._read_only:
-            nt = ox.RdfFormat.N_TRIPLES
-            copy = ox.Store()
-            copy.load(self.store.dump(format=nt, from_graph=ox.DefaultGraph()), format=nt)
+            copy = self._copy_files()
+            if copy is None:
+                nt = ox.RdfFormat.N_TRIPLES
+                copy = ox.Store()
+                copy.load(self.store.dump(format=nt, from_graph=ox.DefaultGraph()), format=nt)
             self.store, self._read_only = copy, False
         return self.store
+
+    def _copy_files(self) -> ox.Store | None:
+        """A writable copy of the read-only store made by copying its folder into a temporary one
+        (a fraction of a second where copying the triples takes seconds); the folder goes with this
+        graph. None when the store's folder is not known or cannot be copied."""
+        if self._folder is None:
+            return None
+        tmp = None
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix="ikz-graph-store-"))
+            shutil.copytree(self._folder, tmp / "store")
+            copy = ox.Store(str(tmp / "store"))
+        except OSError:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            return None
+        weakref.finalize(self, shutil.rmtree, tmp, True)
+        return copy
 
     def __len__(self) -> int:
         return len(self.store)

@@ -84,7 +84,7 @@ def load(data_dir: str | Path | None = None, ontology: str | Path | None = None,
         key = storecache.input_key(input_files(data_dir, ontology, chosen), chosen)
         store = storecache.open_entry(key)
         if store is not None:
-            kg = KnowledgeGraph(onto, (), store=store)
+            kg = KnowledgeGraph(onto, (), store=store, folder=storecache.store_folder(key))
             kg.origin = "cache"
             return kg
     with gc_paused():
@@ -96,6 +96,6 @@ def load(data_dir: str | Path | None = None, ontology: str | Path | None = None,
             store = storecache.new_entry(key, sorted_ntriples_of(sorted(set(onto), key=str), triples))
         if store is None:
             return KnowledgeGraph(onto, triples)
-        kg = KnowledgeGraph(onto, (), store=store)
+        kg = KnowledgeGraph(onto, (), store=store, folder=storecache.store_folder(key))
         kg.origin = "cache-built"
         return kg

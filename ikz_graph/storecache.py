@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from .errors import ExportError
 from .paths import project_root
 
-__all__ = ["cache_root", "input_key", "open_entry", "new_entry", "KEEP", "BUILD_MODULES"]
+__all__ = ["cache_root", "input_key", "open_entry", "new_entry", "store_folder", "KEEP", "BUILD_MODULES"]
 
 #: How many built stores are kept.
 KEEP = 4
@@ -71,13 +71,18 @@ def input_key(files: Iterable[Path], scope: str) -> str:
     return h.hexdigest()[:32]
 
 
+def store_folder(key: str) -> Path:
+    """The folder of the Oxigraph store of entry ``key`` (never written once the entry is complete)."""
+    return cache_root() / key / "store"
+
+
 def open_entry(key: str) -> ox.Store | None:
     """The store of entry ``key`` opened read-only, or None if there is none (or it cannot be opened)."""
     entry = cache_root() / key
     if not (entry / _MARK).is_file():
         return None
     try:
-        store = ox.Store.read_only(str(entry / "store"))
+        store = ox.Store.read_only(str(store_folder(key)))
     except OSError:
         return None
     try:

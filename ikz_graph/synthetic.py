@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ _TASKS_PROJECT = ["vehicle-registration", "fines", "digital-portal", "procuremen
 _SYL_A = ["Al", "Bra", "Dor", "El", "Fal", "Gar", "Hol", "Ir", "Kal", "Lin", "Mor", "Nor", "Ost", "Pel",
           "Quen", "Ros", "Sal", "Tor", "Ul", "Var", "Wen", "Zel", "Ber", "Fir", "Hag", "Lau", "Mar", "Ried"]
 _SYL_B = ["", "en", "ing", "er", "au", "ol", "an", "el", "is", "on"]
+_FIRST = ["Alex", "Kim", "Sascha", "Robin", "Jona", "Mika", "Toni", "Luca", "Noa", "Sam", "Jule", "Finn"]
 _SYL_C = ["feld", "bach", "dorf", "heim", "hausen", "berg", "stein", "tal", "au", "wald", "hof", "rode",
           "stadt", "brück", "hagen", "kirchen"]
 
@@ -308,8 +310,57 @@ def _planning(world: _World, rnd: random.Random, w: _Writer, src: list[str]) -> 
     return n_bodies, n_members
 
 
+def _heads(world: _World, rnd: random.Random, w: _Writer, src: list[str]) -> dict[str, str]:
+    """A head of administration for every district and independent city (a person and the post);
+    returns unit -> the person's id."""
+    names = _Names(rnd)
+    heads: dict[str, str] = {}
+    for land, _, _, _ in world.states:
+        for u in world.district_level(land):
+            city = world.kind[u] == "kreisfreie-stadt"
+            name = f"{rnd.choice(_FIRST)} {names()} (synthetisch)"
+            pid = re.sub(r"[^a-z0-9]+", "-", name.lower().replace("ü", "ue")).strip("-")
+            since = f"{rnd.randint(2015, 2023)}-{rnd.randint(1, 12):02d}-01"
+            w.add("people.yaml", "persons", {
+                "id": pid, "name": name,
+                "positions": [{"organisation": u, "role": "oberbuergermeister" if city else "landrat",
+                               "title": "Oberbürgermeister" if city else "Landrat", "start": since, "sources": src}],
+                "sources": src})
+            heads[u] = pid
+    return heads
+
+
+def _committees(world: _World, rnd: random.Random, w: _Writer, src: list[str], heads: dict[str, str]) -> int:
+    """One committee per district and independent city with two meetings (one announced with time,
+    place, invitation and agenda); returns the number of meetings."""
+    n = 0
+    for land, _, _, _ in world.states:
+        for u in world.district_level(land):
+            task = rnd.choice(_TASKS_BODY)
+            cid = f"synth-ausschuss-{u}"
+            w.add("meetings.yaml", "organisations", {
+                "id": cid, "type": "committee", "name": f"Ausschuss {task} {world.label[u]} (synthetisch)",
+                "label": f"Ausschuss {world.label[u]} (synthetisch)", "parent": u, "task_fields": [task],
+                "sources": src})
+            y = rnd.randint(2021, 2025)
+            first = f"{y}-{rnd.randint(1, 6):02d}-{rnd.randint(1, 28):02d}"
+            w.add("meetings.yaml", "meetings", {"id": f"{cid}-1", "organisation": cid, "name": f"Sitzung am {first} (synthetisch)",
+                                                "date": first, "public": True, "sources": src})
+            day = f"{y}-{rnd.randint(7, 12):02d}-{rnd.randint(1, 28):02d}"
+            w.add("meetings.yaml", "meetings", {
+                "id": f"{cid}-2", "organisation": cid, "name": f"Sitzung am {day} (synthetisch)", "start": f"{day}T17:00:00+01:00",
+                "public": True, "location": {"name": f"Sitzungssaal, Verwaltung {world.label[u]} (synthetisch)"},
+                "invitation": {"date": first, "title": "Bekanntmachung (synthetisch)", "signed_by": heads[u]},
+                "agenda": [{"number": "1", "name": "Genehmigung der Niederschrift (synthetisch)", "refers_to": f"{cid}-1"},
+                           {"number": "2", "name": f"Bericht zu {task} (synthetisch)"},
+                           {"number": "3", "name": "Verschiedenes (synthetisch)"}],
+                "sources": src})
+            n += 2
+    return n
+
+
 def _model_projects(world: _World, rnd: random.Random, names: _Names, w: _Writer,
-                    src: list[str]) -> tuple[str | None, int, int]:
+                    src: list[str], extra: random.Random) -> tuple[str | None, int, int]:
     """Up to three model projects per state, each with phases, grants, a shared institution and its
     service; returns (the first project's id, projects, memberships)."""
     adj_d = {u: sorted(v) for u, v in world.adj_dist.items()}
@@ -322,6 +373,11 @@ def _model_projects(world: _World, rnd: random.Random, names: _Names, w: _Writer
         w.add("projects.yaml", "organisations", {"id": ministry, "type": "ministry",
                                                  "name": f"Innenministerium {names()} (synthetisch)",
                                                  "parent": land, "sources": src})
+        w.add("projects.yaml", "programmes", {
+            "id": f"{ministry}-programm", "name": f"Förderprogramm IKZ {land} (synthetisch)", "funder": ministry,
+            "stated_totals": [{"amount": extra.randint(10, 40) * 100000, "approximate": True,
+                               "scope": "insgesamt (synthetisch)", "source": SOURCE}],
+            "sources": src})
         for n in range(1, 4):
             start = rnd.choice(dists)
             members = _grow(start, rnd.randint(2, 4), adj_d, rnd, allowed=set(dists))
@@ -329,13 +385,13 @@ def _model_projects(world: _World, rnd: random.Random, names: _Names, w: _Writer
                 continue
             mid = f"synth-mp-{land}-{n}"
             approach = approach or mid
-            n_members += _model_project(world, rnd, w, src, mid, ministry, start, members)
+            n_members += _model_project(world, rnd, w, src, mid, ministry, start, members, f"{ministry}-programm")
             n_projects += 1
     return approach, n_projects, n_members
 
 
 def _model_project(world: _World, rnd: random.Random, w: _Writer, src: list[str], mid: str, ministry: str,
-                   start: str, members: list[str]) -> int:
+                   start: str, members: list[str], programme: str) -> int:
     """One model project; returns its number of memberships."""
     y = rnd.randint(2012, 2021)
     task = rnd.choice(_TASKS_PROJECT)
@@ -352,7 +408,7 @@ def _model_project(world: _World, rnd: random.Random, w: _Writer, src: list[str]
                                                "start": str(y), "phases": [1, 2], "sources": src})
     for phase in (1, 2):
         w.add("projects.yaml", "grants", {
-            "id": f"{mid}-grant-{phase}", "funder": ministry, "project": mid, "phase": phase,
+            "id": f"{mid}-grant-{phase}", "funder": ministry, "project": mid, "phase": phase, "programme": programme,
             "recipients": [members[0]], "amount": rnd.randint(100, 900) * 1000,
             "date": f"{y + 3 * (phase - 1)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",
             "rate": 0.9, "sources": src})
@@ -395,7 +451,12 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
     _units(world, rnd, w, src)
     zv_bodies, zv_members = _zweckverbaende(world, rnd, w, src)
     plg_bodies, plg_members = _planning(world, rnd, w, src)
-    approach, n_projects, mp_members = _model_projects(world, rnd, names, w, src)
+    # Heads, committees and programmes draw from a generator of their own, so that the units, bodies
+    # and projects stay what they were before these were added.
+    extra = random.Random(f"{seed}-people")
+    approach, n_projects, mp_members = _model_projects(world, rnd, names, w, src, extra)
+    heads = _heads(world, extra, w, src)
+    n_meetings = _committees(world, extra, w, src, heads)
     gemeinden = world.gemeinden()
     some_gem = gemeinden[len(gemeinden) // 2] if gemeinden else world.districts[0]
     bench = {
@@ -405,15 +466,16 @@ def generate(size: str, out_dir: str | Path, seed: int = 42) -> dict[str, Any]:
             "neighbours": {"unit": some_gem}, "unit-memberships": {"unit": some_gem},
             "cooperation-as-of": {"date": "2022-01-01"}, "entity-sources": {"entity": approach},
             "project-members": {"project": approach}, "funding": {"project": approach},
+            "transfer-candidates": {"approach": approach},
             "units-in": {"unit": world.districts[0]}, "unit-hierarchy": {"unit": some_gem},
-            "units-by-population": {"level": "gemeinde", "min": "0", "max": "1000000000"},
+            "units-by-population": {"level": "gemeinde", "min": "0", "max": "1000000000", "register": SOURCE},
             "units-as-of": {"date": "2024-06-30", "unit": world.districts[0]},
         },
     }
     summary = {"size": size, "seed": seed, "states": len(world.states), "districts": len(world.districts),
                "municipalities": len(gemeinden), "bodies": zv_bodies + plg_bodies,
                "memberships": zv_members + plg_members + mp_members, "model_projects": n_projects,
-               "contiguity_pairs": world.n_edges, **{"bench": bench}}
+               "contiguity_pairs": world.n_edges, "heads": len(heads), "meetings": n_meetings, **{"bench": bench}}
     files = w.texts()
     files["_bench.json"] = json.dumps(bench, indent=2, sort_keys=True) + "\n"
     replace_dir(out, files, WRITER)

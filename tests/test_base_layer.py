@@ -382,3 +382,33 @@ def test_cli_says_when_it_builds_the_store_and_not_when_it_opens_it(tmp_path):
     assert none.returncode == 2 and "07233014" in none.stderr        # no Gemeinden without the base layer
     bad = run_module("--base", "fr", "query", "units", env=env)
     assert bad.returncode == 2 and "'fr' is not one of 'de', 'rlp', 'none'" in bad.stderr
+
+
+def test_adding_to_a_store_from_the_cache_writes_a_copy_of_its_files_never_the_entry(tmp_path, monkeypatch):
+    """`query --include` on the default graph: the read-only store from the cache is made writable by
+    copying its folder (not its triples), the entry stays as it was, and the copy goes with the graph."""
+    import gc
+
+    import pyoxigraph as ox
+
+    from ikz_graph import storecache
+
+    monkeypatch.setenv("IKZ_GRAPH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)          # TMPDIR is read again
+    ikz_graph.load(base="rlp")                              # builds the entry
+    kg = ikz_graph.load(base="rlp")
+    assert kg.origin == "cache"
+    (entry,) = [p for p in (tmp_path / "cache").iterdir() if not p.name.startswith(".")]
+    before = len(kg)
+    t = ox.Triple(ox.NamedNode("https://example.org/x"), ox.NamedNode("https://example.org/p"), ox.Literal("v"))
+    assert kg.add([t]) == 1 and len(kg) == before + 1
+    assert kg.query("SELECT ?v WHERE { <https://example.org/x> <https://example.org/p> ?v }").rows == [{"v": "v"}]
+    copies = list((tmp_path / "tmp").glob("ikz-graph-store-*"))
+    assert len(copies) == 1 and storecache.store_folder(entry.name) == entry / "store"
+    assert len(ox.Store.read_only(str(entry / "store"))) == before        # the entry is not written
+    del kg
+    gc.collect()
+    assert not copies[0].exists()

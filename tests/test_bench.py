@@ -49,10 +49,11 @@ def test_end_to_end_table_has_every_step_row(small):
     p, report, _ = small
     table = [line for line in p.stdout.splitlines() if line.startswith(f"| {SMALLEST} |")]
     steps = [line.split("|")[2].strip() for line in table]
+    later = [f"query:{n}" for n in bench.RESULT_QUERIES]
     expected = (["build / load", "validate", "validate: pySHACL direct on ikz.ttl²"]
-                + [f"query:{q.name}" for q in list_queries()]
+                + [f"query:{q.name}" for q in list_queries() if f"query:{q.name}" not in later]
                 + ["analyze", "transfer", "viz", "export:ttl", "export:nt", "export:jsonld", "export:trig",
-                   "**pipeline**³"])
+                   "include:results", *later, "**pipeline**³"])
     assert steps == expected
     head = ["size", "step", "ikz s", "ikz MB", "rdflib s", "rdflib MB", "floor s", "floor MB", "ikz÷floor",
             "rdflib÷ikz"]
@@ -81,9 +82,10 @@ def test_end_to_end_numbers_are_sane(small):
             assert 0 < v["seconds"] < 600, (mode, step)
             assert 10 < v["peak_mb"] < 4000, (mode, step)     # a Python process with the graph loaded
     ikz = res["ikz"]
-    parts = [s for s in ikz if s.startswith("query:")] + ["build", "analyze", "transfer", "export:ttl"]
+    parts = [s for s in ikz if s.startswith("query:")] + ["build", "include:results", "analyze", "transfer", "export:ttl"]
     assert ikz["pipeline"]["seconds"] == pytest.approx(sum(ikz[s]["seconds"] for s in parts))
     assert report["row_mismatches"] == []
+    assert res["floor"]["include:results"]["info"]["added"] == ikz["include:results"]["info"]["added"] > 100
     assert (d / "work" / f"out-{SMALLEST}" / "ikz" / "ikz.ttl").stat().st_size > 100_000
     assert len(report["raw"][SMALLEST]["ikz"]) == 1
     assert report["complete"] is True
@@ -234,7 +236,13 @@ def test_synthetic_size_without_rdflib(tmp_path):
     report = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
     assert set(report["results"]["rlp"]) == {"ikz", "floor", "pyshacl"}
     rows = [line for line in p.stdout.splitlines() if line.startswith("| rlp |")]
-    assert len(rows) == len(list_queries()) + 11
+    assert len(rows) == len(list_queries()) + 12
+    # The synthetic data exercises every named query: none measures an empty answer, in either mode.
+    res = report["results"]["rlp"]
+    queries = [s for s in res["ikz"] if s.startswith("query:")]
+    assert len(queries) == len(list_queries()) and report["row_mismatches"] == []
+    for mode in ("ikz", "floor"):
+        assert {s: res[mode][s]["info"].get("rows") for s in queries if not res[mode][s]["info"].get("rows")} == {}, mode
     assert all("not run⁴" in r for r in rows if "pySHACL direct" not in r)
     assert report["triples"]["rlp"] > 10_000
     assert "n/a: rdflib ÷ ikz: rdflib was not run" in p.stdout
@@ -382,3 +390,17 @@ def test_header_states_the_load_and_the_run_order():
     assert "Load average (1/5/15 min): unknown at the start" in bench.render(old)
     la = bench.load_average()
     assert la is None or (len(la) == 3 and all(x >= 0 for x in la))
+
+
+def test_a_query_with_no_rows_is_named_as_measuring_nothing():
+    def runs(rows):
+        r = _run("ikz", {"build": 1.0, "query:units": 0.1, "query:clusters": 0.1})
+        for st in r["steps"]:
+            if st["step"].startswith("query:"):
+                st["info"] = {"rows": rows.get(st["step"], 3)}
+        return [r]
+
+    text = bench.render(_report({"1m": {"ikz": runs({"query:clusters": 0})}}))
+    assert "Queries that returned no rows (they measure nothing): 1m clusters." in text
+    text = bench.render(_report({"1m": {"ikz": runs({})}}))
+    assert "Every named query returned rows at every size." in text

@@ -47,7 +47,8 @@ PARAM_CASES = {
     "unit-types": [{}, {"state": "07"}],
     "units-as-of": [{"date": "2025-01-01", "unit": "07232"}],
     "units-by-population": [{"level": "kreis", "min": "0", "max": "1000000000"},
-                            {"level": "kreis", "min": "0", "max": "1000000000", "state": "07"}],
+                            {"level": "kreis", "min": "0", "max": "1000000000", "state": "07"},
+                            {"level": "kreis", "min": "0", "max": "1000000000", "register": "u-destatis-kreise-2023"}],
 }
 CASES = [(name, p) for name, ps in sorted(PARAM_CASES.items()) for p in ps]
 STORE_NAMES = ["oxigraph", "virtuoso"]
