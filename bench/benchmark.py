@@ -57,6 +57,9 @@ for p in (str(ROOT), str(HERE)):
 # official base layer (data/base/), the real size
 SIZES = ("data", "rlp", "100k", "de", "1m")
 DEFAULT_SIZES = ("rlp", "100k", "de", "1m")
+#: The sizes that are the project's own data, not the synthetic generator's: no growth exponent is
+#: taken between them and a synthetic size (other data, not more of the same).
+REAL_SIZES = ("data", "de")
 MODES = ("ikz", "rdflib", "floor", "pyshacl")
 EXPORTS = ("ttl", "nt", "jsonld", "trig")
 MB = 1_000_000
@@ -248,7 +251,9 @@ def _analysis_steps(source: Callable[[], Any], out_dir: Path, bench: dict) -> li
     writes their results (untimed) for ``include:results``."""
     import ikz_graph
 
-    st: dict[str, Any] = {}
+    st: dict[str, Any] = {"triples": []}
+    started = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    keep = results_file(out_dir).parent == Path(out_dir)      # only the ikz run writes them
 
     def analyze(info):
         st["analysis"] = ikz_graph.analyze(source())
@@ -262,16 +267,23 @@ def _analysis_steps(source: Callable[[], Any], out_dir: Path, bench: dict) -> li
         p = ikz_graph.write_viz(source(), out_dir / "viz.html", bench["viz"]["view"], bench["viz"].get("target"))
         info["bytes"] = p.stat().st_size
 
-    def results(info):
+    def keep_analysis(info):   # the results as triples, and the run's objects let go before the next step
+        from ikz_graph.results import analysis_triples
+
+        a = st.pop("analysis", None)      # None when the step failed (a result of that mode)
+        if keep and a is not None:
+            st["triples"] += analysis_triples(a, started)
+
+    def keep_transfer(info):
         from ikz_graph.atomic import write_file
-        from ikz_graph.results import analysis_triples, to_turtle, transfer_triples
+        from ikz_graph.results import to_turtle, transfer_triples
 
-        if results_file(out_dir).parent == Path(out_dir) and "analysis" in st and "transfer" in st:
-            started = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-            write_file(results_file(out_dir), to_turtle(analysis_triples(st["analysis"], started)
-                                                        + transfer_triples(st["transfer"], started=started)))
+        t = st.pop("transfer", None)
+        if keep and t is not None:
+            write_file(results_file(out_dir), to_turtle(st.pop("triples") + transfer_triples(t, started=started)))
 
-    return [("analyze", analyze), ("transfer", transfer), ("viz", viz), ("-results", results)]
+    return [("analyze", analyze), ("-analysis", keep_analysis), ("transfer", transfer), ("-transfer", keep_transfer),
+            ("viz", viz)]
 
 
 def _steps_rdflib(data_dir: Path, out_dir: Path, bench: dict) -> list[tuple[str, Callable[[dict], Any]]]:
@@ -784,10 +796,10 @@ def _growth_cell(t1: float | None, lower1: bool, t2: float | None, lower2: bool,
 
 def render_growth(report: dict) -> list[str]:
     """The lines of the table "Growth exponents (ikz)": per ikz step (named queries and the pipeline
-    included) the exponent of its time against the triple count between consecutive sizes that ran;
-    no lines when fewer than two sizes ran."""
+    included) the exponent of its time against the triple count between consecutive synthetic sizes
+    that ran (the real sizes are other data: :data:`REAL_SIZES`); no lines when fewer than two ran."""
     res, triples = report["results"], report.get("triples", {})
-    sizes = [s for s in report["sizes"] if res.get(s, {}).get("ikz") and triples.get(s)]
+    sizes = [s for s in report["sizes"] if res.get(s, {}).get("ikz") and triples.get(s) and s not in REAL_SIZES]
     if len(sizes) < 2:
         return []
     steps: list[str] = []
@@ -795,8 +807,8 @@ def render_growth(report: dict) -> list[str]:
         steps += [k for k in res[s]["ikz"] if k != "pipeline" and k not in steps]
     pairs = list(zip(sizes, sizes[1:]))
     lines = ["", "Growth exponents (ikz): log(t₂/t₁) ÷ log(n₂/n₁) of the step's time t against the triple "
-                 "count n between consecutive sizes (1 = linear, 0 = constant, 2 = quadratic; ≥ or ≤ where a "
-                 "time is a lower bound, – where it is missing at either size).",
+                 "count n between consecutive synthetic sizes (1 = linear, 0 = constant, 2 = quadratic; ≥ or ≤ "
+                 "where a time is a lower bound, – where it is missing at either size).",
              "",
              "| step | " + " | ".join(f"{a}→{b}" for a, b in pairs) + " |",
              "|---|" + "--:|" * len(pairs)]

@@ -19,7 +19,8 @@ state is a cell of a grid; municipalities are random points in it, each district
 municipalities nearest to its seat (a Voronoi partition), and contiguity comes from a Delaunay
 triangulation of the points, so neighbours are near each other and borders cross state lines.
 Cooperation bodies are grown from a seed municipality along contiguity, so their members are
-mostly neighbours.
+mostly neighbours. Every district and city has a head of administration and a committee with two
+meetings, and each state's ministry a funding programme, so that every named query has rows.
 
 >>> import tempfile
 >>> summary = generate("rlp", tempfile.mkdtemp() + "/rlp")

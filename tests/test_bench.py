@@ -361,15 +361,15 @@ def test_growth_exponents_per_step_between_consecutive_sizes():
     small = _run("ikz", {"build": 1.0, "query:a": 0.3, "query:b": 0.1})
     big = _run("ikz", {"build": 2.0, "query:a": 0.3, "query:b": 0.4})
     huge = _run("ikz", {"build": 8.0, "query:a": 0.3}, stopped="query:b", bound=0.8)
-    text = bench.render(_report({"data": {"ikz": [small]}, "rlp": {"ikz": [big]}, "100k": {"ikz": [huge]}},
-                                triples={"data": 1000, "rlp": 2000, "100k": 4000}))
+    text = bench.render(_report({"rlp": {"ikz": [small]}, "100k": {"ikz": [big]}, "de": {"ikz": [big]},
+                                 "1m": {"ikz": [huge]}}, triples={"rlp": 1000, "100k": 2000, "de": 3000, "1m": 4000}))
     g = _growth(text)
-    assert "| step | data→rlp | rlp→100k |" in text
+    assert "| step | rlp→100k | 100k→1m |" in text     # not across the national graph: other data
     assert g["build"] == ["1.00", "2.00"]          # time doubles with the triples: linear; then quadratic
     assert g["query:a"] == ["0.00", "0.00"]        # constant
     assert g["query:b"] == ["2.00", "≥1.00"]       # stopped at 100k after 0.8 s: at least linear
     assert "**pipeline**³" in g
-    assert text.index("Growth exponents (ikz)") > text.index("| data | build / load |")
+    assert text.index("Growth exponents (ikz)") > text.index("| rlp | build / load |")
     assert bench.growth_exponent(1.0, 2.0, 1000, 2000) == pytest.approx(1.0)
     assert bench.growth_exponent(1.0, 2.0, 1000, 1000) is None
 

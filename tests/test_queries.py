@@ -242,3 +242,28 @@ def test_query_declares_its_own_prefixes_and_parses_on_a_plain_store(name):
     assert toks[0].upper == "PREFIX" and sorted(declared) == declared and set(declared) == used
     assert all(ns.PREFIXES[p] in q.text for p in declared)
     ox.Store().query(q.text)  # no prefixes given: a missing declaration is a SyntaxError
+
+
+def test_include_adds_a_file_whole_or_not_at_all_and_counts_only_new_triples(tmp_path):
+    """`query --include` / KnowledgeGraph.add_file: a triple format goes straight into the store in one
+    transaction (a file that does not parse adds nothing and names its line); a dataset format's named
+    graphs are added to the default graph; a triple already there is not counted again."""
+    import ikz_graph
+    from ikz_graph.errors import DataError
+
+    kg = ikz_graph.load()
+    n = len(kg)
+    good = tmp_path / "good.ttl"
+    good.write_text("<https://example.org/a> <https://example.org/p> 1, 2 .\n", encoding="utf-8")
+    assert kg.add_file(good) == 2 and len(kg) == n + 2
+    assert kg.add_file(good) == 0
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<https://example.org/b> <https://example.org/p> 3 .\n<https://example.org/c> <p> .\n", encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        kg.add_file(bad)
+    assert f"{bad}:2" in str(e.value) and len(kg) == n + 2           # the good first line was not added either
+    named = tmp_path / "named.trig"
+    named.write_text("<https://example.org/g> { <https://example.org/d> <https://example.org/p> 4 . }\n", encoding="utf-8")
+    assert kg.add_file(named) == 1
+    rows = kg.query("SELECT ?o WHERE { <https://example.org/d> <https://example.org/p> ?o }").rows
+    assert [int(r["o"]) for r in rows] == [4]                          # in the default graph, where queries look
