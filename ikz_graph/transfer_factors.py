@@ -16,7 +16,7 @@ from .network import cooperation_network, groups
 from .readmodel import ReadModel
 
 __all__ = ["FACTOR_LABELS", "pool", "CHANGEABLE", "FIXED", "Context", "factor_values", "scale_link", "score_all", "sensitivity",
-           "constant_factors", "standing"]
+           "constant_factors", "factor_means", "standing"]
 
 def standing(score: float, key: str) -> tuple[float, str]:
     """The order of candidates: the higher score first, equal scores by official key (the one tie
@@ -189,6 +189,17 @@ def score_all(data: ReadModel, participants: list[str], *, fields: set[str], app
 def constant_factors(values: dict[str, dict[str, float]]) -> set[str]:
     """The factors with the same value for every candidate: they order nobody, so they are no reason."""
     return {f for f in FACTORS if len({round(v[f], 9) for v in values.values()}) <= 1}
+
+
+def factor_means(values: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The mean value of every factor over the candidates. A factor speaks for a candidate only where
+    its value is above this mean (so a factor equal for every candidate never does).
+
+    >>> factor_means({"a": dict.fromkeys(FACTORS, 1.0), "b": dict.fromkeys(FACTORS, 0.0)})["density"]
+    0.5
+    """
+    n = len(values) or 1
+    return {f: sum(v[f] for v in values.values()) / n for f in FACTORS}
 
 
 def sensitivity(ctx: Context, candidates: list[str], cfg: dict) -> dict[str, tuple[float, float, int, int]]:

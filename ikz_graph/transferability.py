@@ -35,8 +35,8 @@ from .dates import existed, parse_iso_day, running
 from .errors import AmbiguousName, UnknownName
 from .network import _software, cooperation_network, groups, run_id
 from .readmodel import ReadModel, Unit, read
-from .transfer_factors import (CHANGEABLE, FACTOR_LABELS, FIXED, Context, constant_factors, factor_values, pool,
-                               scale_link, score_all, sensitivity, standing)
+from .transfer_factors import (CHANGEABLE, FACTOR_LABELS, FIXED, Context, constant_factors, factor_means, factor_values,
+                               pool, scale_link, score_all, sensitivity, standing)
 
 __all__ = ["rank", "resolve_approach", "approaches", "constant_factors", "participants_of", "factor_values",
            "why_not_scored", "levers", "lever_text", "Candidate", "Lever", "Group", "Transfer", "FACTOR_LABELS"]
@@ -313,14 +313,16 @@ def rank(source: Any, approach: str, as_of: str | dt.date | None = None, config:
     fields = _task_fields(data, iri)
     ctx, values = score_all(data, P, fields=fields, approach=iri, as_of=day, cfg=cfg)
     w = cfg["transfer"]["weights"]
-    constant = constant_factors(values)
+    constant, means = constant_factors(values), factor_means(values)
     cands = []
     for c, v in values.items():
         contrib = {f: w[f] * v[f] for f in FACTORS}
         score = round(sum(contrib.values()), 12)
+        # a reason must speak for this candidate: its value above the candidates' mean
+        ordinary = constant | {f for f in FACTORS if v[f] <= means[f] + 1e-12}
         cands.append(Candidate(c, data.units[c].key, data.units[c].label, score, contrib, v,
                                _explain(data, c, v, contrib, P, ctx.partners.get(c, set()), ctx.hops.get(c), score,
-                                        constant)))
+                                        ordinary)))
     cands.sort(key=lambda x: standing(x.score, x.key))
     ranges = sensitivity(ctx, [c.unit for c in cands], cfg)
     for i, c in enumerate(cands, start=1):

@@ -165,3 +165,24 @@ def test_the_rdf_carries_the_same_ranges_and_levers_as_the_json(cli, tmp_path):
     expected = sorted((c["iri"], ns.IKZC + "factor-" + lv["factor"], f"if it {lv['action']}",
                        lv["gain"], lv["score"], lv["rank"]) for c in doc["candidates"] for lv in c["levers"])
     assert levers == expected and levers
+
+
+def test_a_reason_speaks_for_the_candidate_it_explains(data):
+    """Every factor an explanation names has, for that candidate, a value above the candidates' mean:
+    a large weight alone (density 0.24) does not make a low similarity a reason."""
+    from ikz_graph.config import FACTORS
+    from ikz_graph.transferability import rank
+
+    phrases = {"population": "similar population", "density": "similar density", "ties": "already cooperates",
+               "link": "close to them in the cooperation network", "thematic": "same task field",
+               "type": " like ", "legal": "same Land law"}
+    named = 0
+    for approach in ("vorderpfalz", "emh", "suedwestpfalz"):
+        t = rank(data, approach)
+        means = {f: sum(c.values[f] for c in t.candidates) / len(t.candidates) for f in FACTORS}
+        for c in t.candidates:
+            for f, phrase in phrases.items():
+                if phrase in c.explanation:
+                    named += 1
+                    assert c.values[f] > means[f], (approach, c.label, f, c.values[f], means[f])
+    assert named > 50
