@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from typing import Any
 
 from .atomic import check_replaceable, replace_dir
 from .errors import IkzError
+from .schema import slugify
 
 __all__ = ["SIZES", "generate"]
 
@@ -320,7 +320,7 @@ def _heads(world: _World, rnd: random.Random, w: _Writer, src: list[str]) -> dic
         for u in world.district_level(land):
             city = world.kind[u] == "kreisfreie-stadt"
             name = f"{rnd.choice(_FIRST)} {names()} (synthetisch)"
-            pid = re.sub(r"[^a-z0-9]+", "-", name.lower().replace("ü", "ue")).strip("-")
+            pid = slugify(name)            # the rule a unit's `head` uses for its person
             since = f"{rnd.randint(2015, 2023)}-{rnd.randint(1, 12):02d}-01"
             w.add("people.yaml", "persons", {
                 "id": pid, "name": name,
